@@ -1,0 +1,129 @@
+//! Ingest benchmark on a generated Brandwatch-like export (default 1,000,000 rows).
+//!
+//! `cargo bench --bench ingest` generates the file once (seeded, under target/bench-data),
+//! then runs each phase in its own process so that peak RSS is per phase:
+//! - `parse`:  CSV records only (the parser's ceiling),
+//! - `ingest`: sniff + decode + parse + canonical mentions + de-duplication, built into
+//!   polars columns batch by batch (what `run` does before writing),
+//! - `run`:    the whole `resonanz run` job writing mentions.parquet, rejects, summary.
+//! Prints one JSON line per phase: rows, MB, seconds, MB/s, rows/s, peak RSS.
+//! Rows: RESONANZ_BENCH_ROWS (default 1000000).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use resonanz::ingest::{ingest_files, Event, IngestOptions};
+use resonanz::pipeline::{self, RunOptions};
+use resonanz::synth::{self, SynthLayout};
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn data_file(rows: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("bench data dir");
+    let path = dir.join(format!("brandwatch_{rows}.csv"));
+    if !path.exists() {
+        let t = Instant::now();
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap();
+        let mut g = synth::Generator::new(42, start, end, rows);
+        let tmp = path.with_extension("tmp");
+        let f = std::fs::File::create(&tmp).expect("create bench file");
+        synth::write_export(SynthLayout::Brandwatch, (0..rows).map(|_| g.next_mention()), f).expect("write bench file");
+        std::fs::rename(&tmp, &path).expect("rename bench file");
+        eprintln!("generated {} in {:.1} s", path.display(), t.elapsed().as_secs_f64());
+    }
+    path
+}
+
+fn phase(name: &str, path: &Path) {
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let t = Instant::now();
+    let rows: u64 = match name {
+        "parse" => {
+            let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).expect("open");
+            let mut rec = csv::ByteRecord::new();
+            let mut n = 0;
+            while rdr.read_byte_record(&mut rec).expect("read") {
+                n += 1;
+            }
+            n
+        }
+        "ingest" => {
+            let mut batch = Vec::with_capacity(65_536);
+            let mut n = 0u64;
+            let mut cells = 0usize;
+            let files = ingest_files(
+                &[path.to_path_buf()],
+                &IngestOptions::default(),
+                |e| {
+                    if let Event::Mention(m) = e {
+                        batch.push(*m);
+                        if batch.len() == 65_536 {
+                            let df = resonanz::report::mentions_frame(&batch).expect("frame");
+                            cells += df.height() * df.width();
+                            n += batch.len() as u64;
+                            batch.clear();
+                        }
+                    }
+                },
+                |_| {},
+            );
+            n += batch.len() as u64;
+            assert!(cells > 0 || n < 65_536);
+            assert_eq!(files[0].mentions, n, "every mention reached the columns");
+            files[0].rows_in
+        }
+        "run" => {
+            let out = tempfile::tempdir().expect("tmp");
+            let s = pipeline::run(&RunOptions {
+                inputs: vec![path.to_path_buf()],
+                out: out.path().to_path_buf(),
+                ingest: IngestOptions::default(),
+                quiet: true,
+            })
+            .expect("run");
+            assert_eq!(s.rows_in, s.mentions + s.duplicates + s.rejected);
+            s.rows_in
+        }
+        other => panic!("unknown phase {other}"),
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{{\"bench\":\"ingest/{name}\",\"rows\":{rows},\"mb\":{mb:.1},\"seconds\":{secs:.3},\"mb_per_s\":{:.1},\"rows_per_s\":{:.0},\"peak_rss_mib\":{:.1}}}",
+        mb / secs,
+        rows as f64 / secs,
+        peak_rss_mib()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--phase") {
+        phase(&args[i + 1], Path::new(&args[i + 2]));
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let rows: u64 = std::env::var("RESONANZ_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let path = data_file(rows);
+    let exe = std::env::current_exe().expect("own path");
+    for name in ["parse", "ingest", "run"] {
+        let status = std::process::Command::new(&exe)
+            .args(["--phase", name, path.to_str().expect("utf-8 path")])
+            .status()
+            .expect("phase runs");
+        assert!(status.success(), "phase {name} failed");
+    }
+}

@@ -1,0 +1,150 @@
+//! De-duplication across files: the same URL or the same vendor id is the same mention;
+//! without either, the same author, timestamp and text.
+
+use std::collections::HashMap;
+
+use crate::mention::Mention;
+
+/// 64-bit FNV-1a: small, stable across versions and platforms (mention ids must not change
+/// between releases), good enough as a key for millions of mentions.
+pub fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0x1f;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        for &b in *part {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// A URL reduced to what identifies the post: scheme, `www.`/`m.`/`mobile.`, `x.com` vs
+/// `twitter.com`, case of the host, a trailing slash and `utm_*` tracking parameters do not
+/// make two mentions different.
+pub fn canonical_url(url: &str) -> String {
+    let url = url.trim();
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let (host, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let mut host = host.to_lowercase();
+    for prefix in ["www.", "mobile.", "m."] {
+        if let Some(h) = host.strip_prefix(prefix) {
+            host = h.to_string();
+            break;
+        }
+    }
+    if host == "x.com" {
+        host = "twitter.com".into();
+    }
+    let (path, fragment) = match path.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (path, None),
+    };
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let mut out = host;
+    out.push_str(path.trim_end_matches('/'));
+    if let Some(q) = query {
+        let kept: Vec<&str> = q.split('&').filter(|p| !p.is_empty() && !p.starts_with("utm_")).collect();
+        if !kept.is_empty() {
+            out.push('?');
+            out.push_str(&kept.join("&"));
+        }
+    }
+    if let Some(f) = fragment.filter(|f| !f.is_empty()) {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// The keys a mention is known by.
+pub struct Keys {
+    pub url: Option<u64>,
+    pub vendor_id: Option<u64>,
+    pub content: u64,
+}
+
+impl Keys {
+    pub fn of(m: &Mention) -> Keys {
+        let url = m.url.as_deref().map(|u| fnv1a(&[b"url", canonical_url(u).as_bytes()]));
+        let vendor_id = m
+            .vendor_id
+            .as_deref()
+            .map(|id| fnv1a(&[b"id", m.source_tool.as_bytes(), id.as_bytes()]));
+        let ts = m.published_at.timestamp_millis().to_le_bytes();
+        let text: String = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let content = fnv1a(&[b"content", m.author.as_deref().unwrap_or("").as_bytes(), &ts, text.as_bytes()]);
+        Keys { url, vendor_id, content }
+    }
+
+    /// The key that names the mention: URL, else vendor id, else content.
+    pub fn primary(&self) -> u64 {
+        self.url.or(self.vendor_id).unwrap_or(self.content)
+    }
+}
+
+/// Where a mention was first seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub file: u32,
+    pub line: u64,
+}
+
+/// Remembers every mention's keys; answers whether a new one was seen before.
+#[derive(Default)]
+pub struct Deduper {
+    seen: HashMap<u64, Origin>,
+}
+
+impl Deduper {
+    /// `Some(origin)` if the mention duplicates an earlier one; otherwise records it.
+    pub fn check(&mut self, keys: &Keys, here: Origin) -> Option<Origin> {
+        let strong: Vec<u64> = keys.url.into_iter().chain(keys.vendor_id).collect();
+        let candidates: &[u64] = if strong.is_empty() { std::slice::from_ref(&keys.content) } else { &strong };
+        if let Some(o) = candidates.iter().find_map(|k| self.seen.get(k)) {
+            return Some(*o);
+        }
+        for k in candidates {
+            self.seen.insert(*k, here);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_that_name_the_same_post_are_equal() {
+        let c = canonical_url;
+        assert_eq!(c("https://www.Example.de/a/b/"), c("http://example.de/a/b"));
+        assert_eq!(c("https://x.com/u/status/1"), c("http://twitter.com/u/status/1"));
+        assert_eq!(c("https://m.facebook.com/p?utm_source=x&id=3"), c("https://facebook.com/p?id=3"));
+        assert_ne!(c("https://facebook.com/p?comment_id=1"), c("https://facebook.com/p?comment_id=2"));
+        assert_ne!(c("https://facebook.com/p#a"), c("https://facebook.com/p#b"));
+    }
+
+    #[test]
+    fn either_url_or_id_makes_a_duplicate() {
+        let mut d = Deduper::default();
+        let o = |line| Origin { file: 0, line };
+        let k = |url: Option<u64>, id: Option<u64>, content| Keys { url, vendor_id: id, content };
+        assert_eq!(d.check(&k(Some(1), Some(2), 9), o(1)), None);
+        assert_eq!(d.check(&k(Some(3), Some(2), 9), o(2)), Some(o(1)));
+        assert_eq!(d.check(&k(Some(1), None, 8), o(3)), Some(o(1)));
+        assert_eq!(d.check(&k(None, None, 7), o(4)), None);
+        assert_eq!(d.check(&k(None, None, 7), o(5)), Some(o(4)));
+        // content keys never match URL-keyed mentions
+        assert_eq!(d.check(&k(None, None, 9), o(6)), None);
+    }
+}

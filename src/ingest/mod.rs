@@ -1,0 +1,609 @@
+//! Ingest: read mention exports as they are, one canonical [`Mention`] per record.
+//!
+//! Per file: sniff the encoding ([`decode`]), the delimiter and header row ([`dialect`]), the
+//! vendor layout ([`layout`]), then stream the records, parsing cells ([`fields`]). Every
+//! record becomes an [`Event`]: a mention, a duplicate of an earlier mention ([`dedup`]), or a
+//! reject with file, line, column and reason. Repairs that keep a record (a NUL byte removed,
+//! a cell decoded as Windows-1252, a number that is not one) are warnings.
+
+pub mod decode;
+pub mod dedup;
+pub mod dialect;
+pub mod fields;
+pub mod layout;
+mod sheet;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::mention::{Channel, Mention, ToolSentiment};
+use decode::{Encoding, Sniffed};
+use dedup::{Deduper, Keys, Origin};
+use fields::DateOrder;
+use layout::{ColumnMap, Layouts};
+
+/// Bytes read from the start of a file to sniff its format.
+const SAMPLE_BYTES: usize = 256 * 1024;
+
+/// A file-level failure: the file cannot be read as an export at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{}: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{}: invalid layouts file: {message}", path.display())]
+    Layouts { path: PathBuf, message: String },
+}
+
+/// Settings for reading exports.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub layouts: Layouts,
+    /// Time zone for dates without an offset, overriding the layout's own.
+    pub timezone: Option<Tz>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions { layouts: Layouts::builtin(), timezone: None }
+    }
+}
+
+/// What was detected in a file and what became of its records. The field names are a
+/// contract: `summary.json` and `inspect --json` print them.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct FileReport {
+    pub path: String,
+    /// Detected layout (`brandwatch`, `meltwater`, ..., `generic`); empty if unreadable.
+    pub tool: String,
+    /// `csv` or `spreadsheet`.
+    pub format: String,
+    pub encoding: Option<Encoding>,
+    pub bom: bool,
+    pub delimiter: Option<String>,
+    /// 1-based physical line (sheet row) of the header.
+    pub header_line: u64,
+    /// Canonical field → the column(s) it is read from.
+    pub columns: BTreeMap<String, String>,
+    pub date_order: Option<DateOrder>,
+    pub naive_timezone: String,
+    /// Records after the header (blank lines are not records).
+    pub rows_in: u64,
+    pub mentions: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    /// Blank lines (or rows of empty cells) between records.
+    pub skipped_lines: u64,
+    pub warnings: u64,
+    /// Why the file could not be read at all.
+    pub error: Option<String>,
+}
+
+/// A record that did not become a mention.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reject {
+    pub file: String,
+    /// 1-based physical line where the record starts (0: the file as a whole).
+    pub line: u64,
+    /// 1-based column number, when one column is at fault.
+    pub column: Option<usize>,
+    pub column_name: Option<String>,
+    pub reason: String,
+    /// The start of the record, to find it by eye.
+    pub excerpt: String,
+}
+
+/// A record kept after a repair, or a value that was left empty.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub file: String,
+    pub line: u64,
+    pub column: Option<usize>,
+    pub column_name: Option<String>,
+    pub message: String,
+}
+
+/// A mention dropped because an earlier one has the same URL, vendor id or content.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Duplicate {
+    pub file: String,
+    pub line: u64,
+    pub duplicate_of_file: String,
+    pub duplicate_of_line: u64,
+    pub mention_id: String,
+}
+
+/// What one record became.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Mention(Box<Mention>),
+    Duplicate(Duplicate),
+    Reject(Reject),
+    Warning(Warning),
+}
+
+/// Reads the files in order, de-duplicating across all of them, and hands every event to
+/// `on_event`. A file that cannot be read is reported (its `error` set, and a reject for
+/// line 0) and the others are still read. Returns one report per file.
+pub fn ingest_files(
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    mut on_event: impl FnMut(Event),
+    mut on_file_done: impl FnMut(&FileReport),
+) -> Vec<FileReport> {
+    let mut dedup = Deduper::default();
+    let mut reports: Vec<FileReport> = Vec::with_capacity(paths.len());
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    for (idx, path) in paths.iter().enumerate() {
+        let report = match ExportReader::open(path, opts) {
+            Ok(mut reader) => {
+                while let Some(event) = reader.next_event() {
+                    match event {
+                        Event::Mention(m) => {
+                            let keys = Keys::of(&m);
+                            let here = Origin { file: idx as u32, line: m.source_line };
+                            match dedup.check(&keys, here) {
+                                Some(first) => {
+                                    reader.report.duplicates += 1;
+                                    on_event(Event::Duplicate(Duplicate {
+                                        file: m.source_file.clone(),
+                                        line: m.source_line,
+                                        duplicate_of_file: names[first.file as usize].clone(),
+                                        duplicate_of_line: first.line,
+                                        mention_id: m.mention_id.clone(),
+                                    }));
+                                }
+                                None => {
+                                    reader.report.mentions += 1;
+                                    on_event(Event::Mention(m));
+                                }
+                            }
+                        }
+                        other => on_event(other),
+                    }
+                }
+                reader.report
+            }
+            Err(err) => {
+                let reason = match &err {
+                    IngestError::Unreadable { reason, .. } => reason.clone(),
+                    other => other.to_string(),
+                };
+                on_event(Event::Reject(Reject {
+                    file: names[idx].clone(),
+                    line: 0,
+                    column: None,
+                    column_name: None,
+                    reason: format!("file not read: {reason}"),
+                    excerpt: String::new(),
+                }));
+                FileReport { path: names[idx].clone(), error: Some(reason), ..FileReport::default() }
+            }
+        };
+        on_file_done(&report);
+        reports.push(report);
+    }
+    reports
+}
+
+/// Where records come from: a CSV stream or the rows of a spreadsheet.
+enum Source {
+    Csv(csv::Reader<Box<dyn Read>>),
+    Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
+}
+
+/// How to turn this file's records into mentions.
+struct Plan {
+    file: String,
+    tool: String,
+    header: Vec<String>,
+    map: ColumnMap,
+    tz: Tz,
+    order: DateOrder,
+    default_channel: Channel,
+}
+
+/// Streams one export file, record by record.
+pub struct ExportReader {
+    pub report: FileReport,
+    plan: Plan,
+    source: Source,
+    stream_end: std::sync::Arc<decode::StreamEnd>,
+    header_line: u64,
+    record: csv::ByteRecord,
+    /// The line where the next record should start if no blank line comes between.
+    next_line: u64,
+    pending: VecDeque<Event>,
+    done: bool,
+}
+
+impl ExportReader {
+    /// Opens a file and detects its format; fails only if it cannot be read as an export.
+    pub fn open(path: &Path, opts: &IngestOptions) -> Result<ExportReader, IngestError> {
+        let io_err = |source| IngestError::Io { path: path.to_path_buf(), source };
+        let unreadable = |reason: String| IngestError::Unreadable { path: path.to_path_buf(), reason };
+        let mut file = File::open(path).map_err(io_err)?;
+        let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+        (&mut file).take(SAMPLE_BYTES as u64).read_to_end(&mut sample).map_err(io_err)?;
+        let complete = sample.len() < SAMPLE_BYTES;
+        let name = path.display().to_string();
+
+        let (encoding, bom, delimiter, records, choice, source_kind) = match decode::sniff(&sample, complete) {
+            Sniffed::Empty => return Err(unreadable("file is empty".into())),
+            Sniffed::Binary => return Err(unreadable("not a text export: the file holds binary data".into())),
+            Sniffed::Spreadsheet => {
+                let rows = sheet::read_rows(path).map_err(unreadable)?;
+                let choice = dialect::choose_header(&rows, &opts.layouts)
+                    .ok_or_else(|| unreadable("no header row found in the first 30 rows of the sheet".into()))?;
+                (None, false, None, rows, choice, SourceKind::Sheet)
+            }
+            Sniffed::Text { encoding, bom } => {
+                let text = decode::decode_sample(&sample, encoding);
+                let (d, records, choice) = dialect::sniff_text(&text, complete, &opts.layouts).ok_or_else(|| {
+                    unreadable("no header row found in the first 30 records (tried delimiters , ; tab |)".into())
+                })?;
+                (Some(encoding), bom, Some(d), records, choice, SourceKind::Csv)
+            }
+        };
+
+        let (header_line, header) = records[choice.index].clone();
+        let sample_rows: Vec<Vec<String>> = records[choice.index + 1..].iter().map(|(_, r)| r.clone()).collect();
+        let layout = opts.layouts.detect(&header);
+        let mut map = ColumnMap::resolve(layout, &header, &sample_rows, DateOrder::Dmy);
+        let order = map
+            .published_at
+            .and_then(|i| sample_rows.iter().filter_map(|r| r.get(i)).find_map(|v| fields::slashed_date_order(v)))
+            .unwrap_or_default();
+        if order == DateOrder::Mdy {
+            map = ColumnMap::resolve(layout, &header, &sample_rows, order);
+        }
+        let header_list = || header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ");
+        if map.text.is_empty() {
+            return Err(unreadable(format!("no text column found (header on line {header_line}: {})", header_list())));
+        }
+        if map.published_at.is_none() {
+            return Err(unreadable(format!("no date column found (header on line {header_line}: {})", header_list())));
+        }
+        let tz = match opts.timezone {
+            Some(tz) => tz,
+            None => layout.naive_timezone.parse::<Tz>().unwrap_or(chrono_tz::UTC),
+        };
+
+        let stream_end = std::sync::Arc::new(decode::StreamEnd::default());
+        let source = match source_kind {
+            SourceKind::Sheet => Source::Sheet(records[choice.index + 1..].to_vec().into_iter()),
+            SourceKind::Csv => {
+                let file = File::open(path).map_err(io_err)?;
+                let reader = decode::utf8_reader(BufReader::with_capacity(1 << 16, file), encoding.unwrap_or(Encoding::Utf8));
+                let reader: Box<dyn Read> = Box::new(decode::CrlfToLf::new(reader, stream_end.clone()));
+                Source::Csv(
+                    csv::ReaderBuilder::new()
+                        .has_headers(false)
+                        .flexible(true)
+                        .delimiter(delimiter.unwrap_or(b','))
+                        .buffer_capacity(1 << 18)
+                        .from_reader(reader),
+                )
+            }
+        };
+
+        let report = FileReport {
+            path: name.clone(),
+            tool: layout.name.clone(),
+            format: match source_kind {
+                SourceKind::Sheet => "spreadsheet".into(),
+                SourceKind::Csv => "csv".into(),
+            },
+            encoding,
+            bom,
+            delimiter: delimiter.map(|d| (d as char).to_string()),
+            header_line,
+            columns: map.describe(&header),
+            date_order: Some(order),
+            naive_timezone: tz.name().to_string(),
+            ..FileReport::default()
+        };
+        let plan = Plan {
+            file: name,
+            tool: layout.name.clone(),
+            header,
+            map,
+            tz,
+            order,
+            default_channel: layout.default_channel.unwrap_or(Channel::Other),
+        };
+        Ok(ExportReader {
+            report,
+            plan,
+            source,
+            stream_end,
+            header_line,
+            record: csv::ByteRecord::new(),
+            next_line: header_line + 1,
+            pending: VecDeque::new(),
+            done: false,
+        })
+    }
+
+    /// The next event: a mention or reject for the next record, or a warning about it.
+    /// Duplicates are not detected here (see [`ingest_files`]).
+    pub fn next_event(&mut self) -> Option<Event> {
+        if let Some(e) = self.pending.pop_front() {
+            return Some(e);
+        }
+        loop {
+            if self.done {
+                return None;
+            }
+            let line = match self.read_record() {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(reason) => {
+                    self.done = true;
+                    self.report.error = Some(reason.clone());
+                    self.report.rows_in += 1;
+                    self.report.rejected += 1;
+                    return Some(Event::Reject(Reject {
+                        file: self.plan.file.clone(),
+                        line: self.next_line,
+                        column: None,
+                        column_name: None,
+                        reason: format!("reading stopped: {reason}"),
+                        excerpt: String::new(),
+                    }));
+                }
+            };
+            if line <= self.header_line {
+                continue; // preamble and header
+            }
+            let span = 1 + self.record.iter().map(|c| memchr_count(b'\n', c)).sum::<usize>() as u64;
+            if line > self.next_line {
+                self.report.skipped_lines += line - self.next_line;
+            }
+            self.next_line = line + span;
+            if self.record.iter().all(|c| c.iter().all(|b| b.is_ascii_whitespace())) {
+                self.report.skipped_lines += span;
+                continue;
+            }
+            self.report.rows_in += 1;
+            let mut warnings = Vec::new();
+            let event = match convert(&self.record, line, &self.plan, &mut warnings) {
+                Ok(m) => Event::Mention(Box::new(m)),
+                Err(r) => {
+                    self.report.rejected += 1;
+                    Event::Reject(r)
+                }
+            };
+            self.report.warnings += warnings.len() as u64;
+            if warnings.is_empty() {
+                return Some(event);
+            }
+            self.pending.extend(warnings.into_iter().map(Event::Warning));
+            self.pending.push_back(event);
+            return self.pending.pop_front();
+        }
+    }
+
+    /// Reads the next record into `self.record`; returns its start line.
+    fn read_record(&mut self) -> Result<Option<u64>, String> {
+        match &mut self.source {
+            Source::Csv(rdr) => match rdr.read_byte_record(&mut self.record) {
+                Ok(true) => {
+                    let pos = rdr.position();
+                    let embedded: usize = self.record.iter().map(|c| memchr_count(b'\n', c)).sum();
+                    let unterminated = self.stream_end.unterminated_at(pos.byte());
+                    Ok(Some(decode::record_start_line(pos.line(), embedded as u64, unterminated)))
+                }
+                Ok(false) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            },
+            Source::Sheet(rows) => Ok(rows.next().map(|(line, cells)| {
+                self.record.clear();
+                for c in &cells {
+                    self.record.push_field(c.as_bytes());
+                }
+                line
+            })),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum SourceKind {
+    Csv,
+    Sheet,
+}
+
+fn memchr_count(needle: u8, hay: &[u8]) -> usize {
+    hay.iter().filter(|&&b| b == needle).count()
+}
+
+fn excerpt(record: &csv::ByteRecord) -> String {
+    let joined: String = record
+        .iter()
+        .map(|c| decode::cell_str(c).0.into_owned())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let flat: String = joined.chars().map(|c| if c.is_control() { ' ' } else { c }).take(120).collect();
+    flat
+}
+
+/// Turns one record into a mention, or says why it cannot be one.
+fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<Warning>) -> Result<Mention, Reject> {
+    let width = plan.header.len();
+    let reject = |column: Option<usize>, reason: String| Reject {
+        file: plan.file.clone(),
+        line,
+        column: column.map(|c| c + 1),
+        column_name: column.and_then(|c| plan.header.get(c).cloned()),
+        reason,
+        excerpt: excerpt(rec),
+    };
+    if rec.len() != width {
+        let extra_all_empty = rec.len() > width && rec.iter().skip(width).all(|c| c.iter().all(|b| b.is_ascii_whitespace()));
+        if !extra_all_empty {
+            let mut reason = format!("{} fields where the header has {width}", rec.len());
+            if rec.len() > width {
+                reason.push_str(": a cell holds an unquoted delimiter, so the split is ambiguous");
+            } else if rec.iter().last().is_some_and(|c| c.contains(&b'\n')) {
+                reason.push_str(": a quote that is never closed runs on to the end of the file");
+            }
+            return Err(reject(Some(width.min(rec.len())), reason));
+        }
+    }
+    let mut cells = Cells { rec, plan, line, warnings };
+    let opt = |s: Cow<'_, str>| -> Option<String> {
+        let t = s.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    };
+
+    // Text: the first non-empty column of the fallback chain.
+    let mut text = None;
+    for &i in &plan.map.text {
+        let v = cells.get(i);
+        let t = v.trim();
+        if !t.is_empty() {
+            text = Some(if t.contains('\r') { t.replace("\r\n", "\n").replace('\r', "\n") } else { t.to_string() });
+            break;
+        }
+    }
+    let Some(text) = text else {
+        let names: Vec<&str> = plan.map.text.iter().filter_map(|&i| plan.header.get(i).map(String::as_str)).collect();
+        return Err(reject(plan.map.text.first().copied(), format!("text is empty ({}): nothing to classify", names.join(", "))));
+    };
+
+    // Date (and a separate time column where the date has none).
+    let date_col = plan.map.published_at.unwrap_or(0);
+    let raw_date = cells.get(date_col);
+    let mut date = match fields::parse_date(&raw_date, plan.order) {
+        Ok(d) => d,
+        Err(e) => return Err(reject(Some(date_col), format!("{}: `{}`", e.describe(), raw_date.trim()))),
+    };
+    if let (false, Some(tc)) = (date.has_time, plan.map.time) {
+        let raw = cells.get(tc);
+        match fields::parse_time(&raw) {
+            Some(t) => date = date.with_time(t),
+            None if raw.trim().is_empty() => {}
+            None => cells.warn(tc, format!("time `{}` not understood; 00:00 used", raw.trim())),
+        }
+    }
+    let published_at = date.to_utc(plan.tz);
+
+    let reach = cells.count(plan.map.reach, "reach");
+    let mut engagement = cells.count(plan.map.engagement, "engagement");
+    if engagement.is_none() && !plan.map.engagement_parts.is_empty() {
+        let parts: Vec<i64> =
+            plan.map.engagement_parts.iter().filter_map(|&i| cells.count(Some(i), "engagement")).collect();
+        engagement = (!parts.is_empty()).then(|| parts.iter().sum());
+    }
+
+    let url = plan.map.url.and_then(|i| {
+        let u = opt(cells.get(i))?;
+        let looks_like_url = !u.contains(char::is_whitespace) && (u.contains("://") || u.contains('.'));
+        if !looks_like_url {
+            cells.warn(i, format!("`{u}` is not a URL; left empty"));
+        }
+        looks_like_url.then_some(u)
+    });
+    let vendor_id = plan.map.vendor_id.and_then(|i| {
+        let id = opt(cells.get(i))?;
+        let mangled = id.contains("E+") || id.contains("e+");
+        if mangled {
+            cells.warn(i, format!("id `{id}` was mangled by a spreadsheet; not used as a key"));
+        }
+        (!mangled && id != "0" && id != "-").then_some(id)
+    });
+    let channel = plan
+        .map
+        .channel
+        .iter()
+        .find_map(|&i| fields::channel_from_label(&cells.get(i)))
+        .or_else(|| url.as_deref().and_then(fields::channel_from_url))
+        .unwrap_or(plan.default_channel);
+    let author = plan.map.author.and_then(|i| opt(cells.get(i))).map(|a| match a.strip_prefix('@') {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => a,
+    });
+    let tool_sentiment = plan
+        .map
+        .tool_sentiment
+        .map(|i| fields::parse_tool_sentiment(&cells.get(i)))
+        .unwrap_or(ToolSentiment::Unknown);
+
+    let mut m = Mention {
+        mention_id: String::new(),
+        source_file: plan.file.clone(),
+        source_line: line,
+        source_tool: plan.tool.clone(),
+        published_at,
+        channel,
+        author,
+        url,
+        title: plan.map.title.and_then(|i| opt(cells.get(i))),
+        text,
+        language: plan.map.language.and_then(|i| fields::normalize_language(&cells.get(i))),
+        country: plan.map.country.and_then(|i| fields::normalize_country(&cells.get(i))),
+        reach,
+        engagement,
+        tool_sentiment,
+        query: plan.map.query.and_then(|i| opt(cells.get(i))),
+        vendor_id,
+    };
+    m.mention_id = format!("{:016x}", Keys::of(&m).primary());
+    Ok(m)
+}
+
+/// The cells of one record, with the warnings their repairs cause.
+struct Cells<'a, 'w> {
+    rec: &'a csv::ByteRecord,
+    plan: &'a Plan,
+    line: u64,
+    warnings: &'w mut Vec<Warning>,
+}
+
+impl<'a> Cells<'a, '_> {
+    fn get(&mut self, i: usize) -> Cow<'a, str> {
+        let (s, repairs) = decode::cell_str(self.rec.get(i).unwrap_or_default());
+        if repairs.windows_1252 {
+            self.warn(i, "cell is not valid UTF-8; decoded as Windows-1252".into());
+        }
+        if repairs.nul_removed {
+            self.warn(i, "NUL bytes removed".into());
+        }
+        s
+    }
+
+    fn warn(&mut self, column: usize, message: String) {
+        self.warnings.push(Warning {
+            file: self.plan.file.clone(),
+            line: self.line,
+            column: Some(column + 1),
+            column_name: self.plan.header.get(column).cloned(),
+            message,
+        });
+    }
+
+    /// A count cell; a value that is not a number is left empty with a warning.
+    fn count(&mut self, col: Option<usize>, what: &str) -> Option<i64> {
+        let i = col?;
+        let raw = self.get(i);
+        match fields::parse_count(&raw) {
+            Ok(v) => v,
+            Err(_) => {
+                self.warn(i, format!("{what} `{}` is not a number; left empty", raw.trim()));
+                None
+            }
+        }
+    }
+}

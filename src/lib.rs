@@ -1,0 +1,22 @@
+//! resonanz turns the mention exports of social-listening tools (Brandwatch, Talkwalker,
+//! Meltwater, Brand24, German Excel lists, ...) into classified, aggregated reports.
+//!
+//! The pipeline, one module per stage:
+//! 1. [`ingest`] — read exports as they are (encodings, delimiters, preambles, vendor
+//!    layouts, German dates and numbers) into canonical [`Mention`]s; every record ends as a
+//!    mention, a duplicate or a reject with file, line, column and reason.
+//! 2. [`report`] — write the outputs atomically (`mentions.parquet`, `rejects.csv`,
+//!    `summary.json`, ...).
+//!
+//! [`pipeline`] runs the stages for the `run` command; the binary is a thin CLI over it.
+
+pub mod error;
+pub mod ingest;
+pub mod mention;
+pub mod pipeline;
+pub mod progress;
+pub mod report;
+pub mod synth;
+
+pub use error::{Error, Result};
+pub use mention::{Channel, Mention, ToolSentiment};

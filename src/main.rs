@@ -1,0 +1,229 @@
+//! The `resonanz` command line: parses arguments, calls the library, maps errors to exit
+//! codes (0 ok, 1 usage/config, 2 input error, 3 too many rejects).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use resonanz::ingest::{layout::Layouts, IngestOptions};
+use resonanz::pipeline::{self, RunOptions};
+use resonanz::Error;
+
+#[derive(Parser)]
+#[command(name = "resonanz", version, about = "Mention exports in, German sentiment/topic/ROI reports out")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the pipeline on export files or directories (default: the shipped sample in data/).
+    Run(RunArgs),
+    /// Show what resonanz detects in export files and what it would reject; writes nothing.
+    Inspect(InspectArgs),
+    /// Generate a seeded export of fictional German mentions (for demos and benchmarks).
+    Synth(SynthArgs),
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    /// Number of mentions.
+    #[arg(long, default_value_t = 1000)]
+    rows: u64,
+    #[arg(long, value_enum, default_value = "brandwatch")]
+    layout: resonanz::synth::SynthLayout,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output file (or, with --demo, the directory for the demo files).
+    #[arg(long)]
+    out: PathBuf,
+    /// Write the shipped three-month demo (three files, three layouts) instead.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Args)]
+struct IngestArgs {
+    /// Extra export layouts (TOML, same format as the built-in ones); tried first.
+    #[arg(long, value_name = "FILE")]
+    layouts: Option<PathBuf>,
+    /// Time zone for dates written without an offset (default: per layout).
+    #[arg(long, value_name = "IANA_TZ")]
+    timezone: Option<String>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Export files or directories.
+    paths: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Exit with code 3 when more than this share of rows (0..1) is rejected.
+    #[arg(long, value_name = "RATE")]
+    max_reject_rate: Option<f64>,
+    /// No progress and no summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print the run summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    ingest: IngestArgs,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Print a JSON array of per-file reports.
+    #[arg(long)]
+    json: bool,
+    /// How many rejects to show per file.
+    #[arg(long, default_value_t = 10)]
+    rejects: usize,
+    #[command(flatten)]
+    ingest: IngestArgs,
+}
+
+fn ingest_options(a: &IngestArgs) -> Result<IngestOptions, Error> {
+    let layouts = match &a.layouts {
+        Some(p) => Layouts::with_user_file(p)?,
+        None => Layouts::builtin(),
+    };
+    let timezone = match &a.timezone {
+        Some(tz) => Some(tz.parse().map_err(|_| Error::Usage(format!("--timezone: unknown time zone `{tz}`")))?),
+        None => None,
+    };
+    Ok(IngestOptions { layouts, timezone })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => run(a),
+        Command::Inspect(a) => inspect(a),
+        Command::Synth(a) => synth(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("resonanz: error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(a: RunArgs) -> Result<u8, Error> {
+    if let Some(r) = a.max_reject_rate {
+        if !(0.0..=1.0).contains(&r) {
+            return Err(Error::Usage(format!("--max-reject-rate must be between 0 and 1, not {r}")));
+        }
+    }
+    let inputs = if a.paths.is_empty() { vec![PathBuf::from("data")] } else { a.paths };
+    let opts = RunOptions { inputs, out: a.out, ingest: ingest_options(&a.ingest)?, quiet: a.quiet };
+    let s = pipeline::run(&opts)?;
+    if a.json {
+        let _ = std::io::stdout().write_all(&resonanz::report::to_json_bytes(&s));
+    }
+    if !a.quiet {
+        for f in &s.files {
+            match &f.error {
+                Some(e) => eprintln!("  {}: NOT READ: {e}", f.path),
+                None => eprintln!(
+                    "  {}: {} ({}, {}), header line {}: {} rows → {} mentions, {} duplicates, {} rejected",
+                    f.path,
+                    f.tool,
+                    f.encoding.map_or("spreadsheet", |e| e.as_str()),
+                    f.delimiter.as_deref().map_or("-".to_string(), |d| format!("{d:?}")),
+                    f.header_line,
+                    f.rows_in,
+                    f.mentions,
+                    f.duplicates,
+                    f.rejected
+                ),
+            }
+        }
+        eprintln!(
+            "resonanz: {} rows in → {} mentions + {} duplicates + {} rejected ({} warnings) → {}",
+            s.rows_in,
+            s.mentions,
+            s.duplicates,
+            s.rejected,
+            s.warnings,
+            opts.out.display()
+        );
+    }
+    let rate = if s.rows_in == 0 { 0.0 } else { s.rejected as f64 / s.rows_in as f64 };
+    match a.max_reject_rate {
+        Some(max) if rate > max => {
+            eprintln!("resonanz: {:.1}% of rows rejected, above --max-reject-rate {:.1}%", rate * 100.0, max * 100.0);
+            Ok(3)
+        }
+        _ => Ok(0),
+    }
+}
+
+fn inspect(a: InspectArgs) -> Result<u8, Error> {
+    let opts = ingest_options(&a.ingest)?;
+    let reports = pipeline::inspect(&a.paths, &opts, a.rejects)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let _ = out.write_all(&resonanz::report::to_json_bytes(&reports));
+        return Ok(0);
+    }
+    for r in &reports {
+        let f = &r.file;
+        let _ = writeln!(out, "{}", f.path);
+        if let Some(e) = &f.error {
+            let _ = writeln!(out, "  not readable: {e}\n");
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  layout {} | {} | encoding {}{} | delimiter {} | header line {}",
+            f.tool,
+            f.format,
+            f.encoding.map_or("-", |e| e.as_str()),
+            if f.bom { " (BOM)" } else { "" },
+            f.delimiter.as_deref().map_or("-".to_string(), |d| format!("{d:?}")),
+            f.header_line
+        );
+        let _ = writeln!(out, "  dates without offset read as {}", f.naive_timezone);
+        for (field, col) in &f.columns {
+            let _ = writeln!(out, "    {field:<16} ← {col}");
+        }
+        let _ = writeln!(
+            out,
+            "  rows {} → mentions {}, duplicates {}, rejected {} (blank lines {}, warnings {})",
+            f.rows_in, f.mentions, f.duplicates, f.rejected, f.skipped_lines, f.warnings
+        );
+        for rj in &r.first_rejects {
+            let col = rj.column_name.as_deref().map(|c| format!(", column {c}")).unwrap_or_default();
+            let _ = writeln!(out, "    reject line {}{}: {}", rj.line, col, rj.reason);
+        }
+        let _ = writeln!(out);
+    }
+    Ok(0)
+}
+
+fn synth(a: SynthArgs) -> Result<u8, Error> {
+    use chrono::TimeZone;
+    use resonanz::synth;
+    let werr = |source| Error::Write { path: a.out.clone(), source };
+    if a.demo {
+        for (name, n) in synth::write_demo(&a.out).map_err(werr)? {
+            eprintln!("  {name}: {n} rows");
+        }
+        return Ok(0);
+    }
+    let start = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
+    let end = chrono::Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).single().unwrap_or_default();
+    let mut g = synth::Generator::new(a.seed, start, end, a.rows);
+    let file = std::fs::File::create(&a.out).map_err(werr)?;
+    let n = synth::write_export(a.layout, (0..a.rows).map(|_| g.next_mention()), file).map_err(werr)?;
+    eprintln!("resonanz: wrote {n} mentions to {}", a.out.display());
+    Ok(0)
+}

@@ -1,0 +1,119 @@
+//! Domain types shared by every stage: a [`Mention`] and the small enums it carries.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where a mention was published, reduced to the channels analysts report on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Twitter,
+    Facebook,
+    Instagram,
+    Linkedin,
+    Xing,
+    Youtube,
+    Tiktok,
+    News,
+    Blog,
+    Forum,
+    Review,
+    Other,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 12] = [
+        Channel::Twitter,
+        Channel::Facebook,
+        Channel::Instagram,
+        Channel::Linkedin,
+        Channel::Xing,
+        Channel::Youtube,
+        Channel::Tiktok,
+        Channel::News,
+        Channel::Blog,
+        Channel::Forum,
+        Channel::Review,
+        Channel::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Twitter => "twitter",
+            Channel::Facebook => "facebook",
+            Channel::Instagram => "instagram",
+            Channel::Linkedin => "linkedin",
+            Channel::Xing => "xing",
+            Channel::Youtube => "youtube",
+            Channel::Tiktok => "tiktok",
+            Channel::News => "news",
+            Channel::Blog => "blog",
+            Channel::Forum => "forum",
+            Channel::Review => "review",
+            Channel::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The sentiment a listening tool attached to a mention, normalized across vendors'
+/// label sets (`positive`, `Positiv`, `1`, `-3`, `Not Rated`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolSentiment {
+    Negative,
+    Neutral,
+    Positive,
+    /// The tool did not rate the mention (`Not Rated`, `Unknown`, empty, no column).
+    Unknown,
+}
+
+impl ToolSentiment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolSentiment::Negative => "negative",
+            ToolSentiment::Neutral => "neutral",
+            ToolSentiment::Positive => "positive",
+            ToolSentiment::Unknown => "unknown",
+        }
+    }
+}
+
+/// One mention in the canonical schema, as ingested from an export row.
+///
+/// Classification fields (sentiment, topics, ...) are added by later stages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    /// Stable id derived from the de-duplication key (URL, vendor id, or author+time+text).
+    pub mention_id: String,
+    /// Path of the export file, as given on the command line.
+    pub source_file: String,
+    /// 1-based physical line where the record starts (for XLSX: the sheet row).
+    pub source_line: u64,
+    /// Detected layout (`brandwatch`, `meltwater`, ..., `generic`).
+    pub source_tool: String,
+    pub published_at: DateTime<Utc>,
+    pub channel: Channel,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub text: String,
+    /// ISO 639-1 code where recognised, else the value as exported.
+    pub language: Option<String>,
+    /// ISO 3166-1 alpha-2 code where recognised, else the value as exported.
+    pub country: Option<String>,
+    pub reach: Option<i64>,
+    pub engagement: Option<i64>,
+    pub tool_sentiment: ToolSentiment,
+    /// The query, search or brand the export was made for (for share of voice).
+    pub query: Option<String>,
+    /// The vendor's own id of the mention, when the export has one.
+    pub vendor_id: Option<String>,
+}

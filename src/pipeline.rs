@@ -1,0 +1,231 @@
+//! The `run` and `inspect` jobs: ingest every input, write the outputs atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ingest::{self, Event, FileReport, IngestOptions, Reject};
+use crate::report::{self, CsvTable, MentionWriter, Staging};
+
+/// File extensions read when a directory is given.
+const INPUT_EXTENSIONS: [&str; 7] = ["csv", "tsv", "txt", "xlsx", "xls", "xlsb", "ods"];
+
+/// Mentions per Parquet row group.
+const ROW_GROUP: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub ingest: IngestOptions,
+    pub quiet: bool,
+}
+
+/// What a run did; written as `summary.json`. Field names are a contract for schedulers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub resonanz_version: &'static str,
+    pub started_at: String,
+    pub duration_s: f64,
+    pub rows_in: u64,
+    pub mentions: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub skipped_lines: u64,
+    pub warnings: u64,
+    pub files: Vec<FileReport>,
+    pub outputs: Vec<String>,
+}
+
+/// Files named on the command line; directories contribute their export files (sorted,
+/// recursively, hidden files skipped). A path that does not exist is an input error.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            collect_dir(p, &mut out).map_err(|e| Error::NoInput(format!("{}: {e}", p.display())))?;
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(Error::NoInput(format!("{}: no such file or directory", p.display())));
+        }
+    }
+    Ok(out)
+}
+
+fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            collect_dir(&p, out)?;
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| INPUT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Runs ingest over the inputs and writes `mentions.parquet`, `rejects.csv`,
+/// `duplicates.csv`, `warnings.csv` and `summary.json` into `opts.out`, all or nothing.
+pub fn run(opts: &RunOptions) -> Result<Summary> {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let inputs = expand_inputs(&opts.inputs)?;
+    if inputs.is_empty() {
+        return Err(Error::NoInput("no export files (.csv, .tsv, .txt, .xlsx, .xls, .ods) in the given paths".into()));
+    }
+    let out = &opts.out;
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source: std::io::Error| Error::Write { path, source }
+    };
+    let mut staging = Staging::new(out).map_err(werr(out))?;
+    let (pq_file, pq_path) = staging.create("mentions.parquet").map_err(werr(out))?;
+    let mut mentions = MentionWriter::new(pq_file, ROW_GROUP)
+        .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    let (f, rejects_path) = staging.create("rejects.csv").map_err(werr(out))?;
+    let mut rejects = CsvTable::new(f, &["file", "line", "column", "column_name", "reason", "excerpt"])
+        .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() })?;
+    let (f, dups_path) = staging.create("duplicates.csv").map_err(werr(out))?;
+    let mut dups = CsvTable::new(f, &["file", "line", "duplicate_of_file", "duplicate_of_line", "mention_id"])
+        .map_err(|e| Error::Write { path: dups_path.clone(), source: e.into() })?;
+    let (f, warnings_path) = staging.create("warnings.csv").map_err(werr(out))?;
+    let mut warnings = CsvTable::new(f, &["file", "line", "column", "column_name", "message"])
+        .map_err(|e| Error::Write { path: warnings_path.clone(), source: e.into() })?;
+
+    let pb = crate::progress::rows_spinner(opts.quiet);
+    let mut failure: Option<Error> = None;
+    let files = ingest::ingest_files(
+        &inputs,
+        &opts.ingest,
+        |event| {
+            if failure.is_some() {
+                return;
+            }
+            pb.inc(1);
+            let res = match event {
+                Event::Mention(m) => mentions
+                    .push(*m)
+                    .map_err(|source| Error::Parquet { path: pq_path.clone(), source }),
+                Event::Reject(r) => rejects
+                    .row([
+                        r.file.as_str(),
+                        &r.line.to_string(),
+                        &opt_num(r.column),
+                        r.column_name.as_deref().unwrap_or(""),
+                        &r.reason,
+                        &r.excerpt,
+                    ])
+                    .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() }),
+                Event::Duplicate(d) => dups
+                    .row([
+                        d.file.as_str(),
+                        &d.line.to_string(),
+                        &d.duplicate_of_file,
+                        &d.duplicate_of_line.to_string(),
+                        &d.mention_id,
+                    ])
+                    .map_err(|e| Error::Write { path: dups_path.clone(), source: e.into() }),
+                Event::Warning(w) => warnings
+                    .row([
+                        w.file.as_str(),
+                        &w.line.to_string(),
+                        &opt_num(w.column),
+                        w.column_name.as_deref().unwrap_or(""),
+                        &w.message,
+                    ])
+                    .map_err(|e| Error::Write { path: warnings_path.clone(), source: e.into() }),
+            };
+            if let Err(e) = res {
+                failure = Some(e);
+            }
+        },
+        |f| pb.set_message(f.path.clone()),
+    );
+    pb.finish_and_clear();
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if files.iter().all(|f| f.error.is_some()) {
+        let reasons: Vec<String> =
+            files.iter().map(|f| format!("{}: {}", f.path, f.error.as_deref().unwrap_or(""))).collect();
+        return Err(Error::NoInput(reasons.join("; ")));
+    }
+    mentions.finish().map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    for (table, path) in [(rejects.finish(), &rejects_path), (dups.finish(), &dups_path), (warnings.finish(), &warnings_path)] {
+        table.and_then(|mut w| w.flush()).map_err(werr(path))?;
+    }
+
+    let sum = |f: fn(&FileReport) -> u64| files.iter().map(f).sum::<u64>();
+    let mut summary = Summary {
+        resonanz_version: env!("CARGO_PKG_VERSION"),
+        started_at,
+        duration_s: 0.0,
+        rows_in: sum(|f| f.rows_in),
+        mentions: sum(|f| f.mentions),
+        duplicates: sum(|f| f.duplicates),
+        rejected: sum(|f| f.rejected),
+        skipped_lines: sum(|f| f.skipped_lines),
+        warnings: sum(|f| f.warnings),
+        files,
+        outputs: ["mentions.parquet", "rejects.csv", "duplicates.csv", "warnings.csv", "summary.json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    summary.duration_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    let (mut f, summary_path) = staging.create("summary.json").map_err(werr(out))?;
+    f.write_all(&report::to_json_bytes(&summary)).and_then(|_| f.flush()).map_err(werr(&summary_path))?;
+    drop(f);
+    staging.commit().map_err(werr(out))?;
+    Ok(summary)
+}
+
+fn opt_num(n: Option<usize>) -> String {
+    n.map(|c| c.to_string()).unwrap_or_default()
+}
+
+/// One file as `inspect` shows it: the detection, the counts, and the first rejects.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    #[serde(flatten)]
+    pub file: FileReport,
+    pub first_rejects: Vec<Reject>,
+}
+
+/// Reads each file on its own (duplicates counted within the file) and writes nothing.
+pub fn inspect(paths: &[PathBuf], opts: &IngestOptions, max_rejects: usize) -> Result<Vec<Inspection>> {
+    let inputs = expand_inputs(paths)?;
+    let mut out = Vec::with_capacity(inputs.len());
+    for path in inputs {
+        let mut first_rejects = Vec::new();
+        let mut reports = ingest::ingest_files(
+            std::slice::from_ref(&path),
+            opts,
+            |e| {
+                if let Event::Reject(r) = e {
+                    if first_rejects.len() < max_rejects {
+                        first_rejects.push(r);
+                    }
+                }
+            },
+            |_| {},
+        );
+        if let Some(file) = reports.pop() {
+            out.push(Inspection { file, first_rejects });
+        }
+    }
+    Ok(out)
+}

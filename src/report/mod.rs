@@ -1,0 +1,62 @@
+//! Report: the run's outputs — `mentions.parquet` (canonical schema), `rejects.csv`,
+//! `duplicates.csv`, `warnings.csv` and `summary.json` — all written atomically.
+
+pub mod atomic;
+mod mentions;
+
+use std::io::Write;
+
+use serde::Serialize;
+
+pub use atomic::Staging;
+pub use mentions::{mentions_frame, MentionWriter, MENTION_COLUMNS};
+
+/// A CSV cell made safe for spreadsheets: a cell starting with `=`, `+`, `-`, `@`, tab or CR
+/// would be run as a formula by Excel, so it gets a leading apostrophe.
+pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+/// A CSV table written row by row (UTF-8, comma, header first, cells escaped).
+pub struct CsvTable<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> CsvTable<W> {
+    pub fn new(w: W, header: &[&str]) -> csv::Result<CsvTable<W>> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(header)?;
+        Ok(CsvTable { out })
+    }
+
+    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> csv::Result<()> {
+        self.out.write_record(cells.into_iter().map(|c| safe_cell(c).into_owned()))
+    }
+
+    pub fn finish(self) -> std::io::Result<W> {
+        self.out.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// Writes a value as pretty JSON followed by a newline.
+pub fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(value).unwrap_or_default();
+    v.push(b'\n');
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_escaped() {
+        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe_cell("-1"), "'-1");
+        assert_eq!(safe_cell("@user"), "'@user");
+        assert_eq!(safe_cell("Hallo"), "Hallo");
+    }
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests on real files: the fixtures in `tests/fixtures/` (small exports written
+//! for these tests, one per layout and encoding, plus broken ones) and the shipped demo.
+
+mod util;
+
+mod ingest;
+mod properties;
+mod run;

@@ -1,0 +1,226 @@
+//! Ingest on one fixture per layout and encoding: detection, mapping, values, accounting.
+
+use std::path::PathBuf;
+
+use resonanz::ingest::{ingest_files, Event, FileReport, IngestOptions, Reject, Warning};
+use resonanz::{Channel, Mention, ToolSentiment};
+
+use crate::util::{fixture, inspect_json};
+
+struct Read {
+    file: FileReport,
+    mentions: Vec<Mention>,
+    rejects: Vec<Reject>,
+    warnings: Vec<Warning>,
+    duplicates: usize,
+}
+
+fn read(paths: &[PathBuf]) -> Vec<Read> {
+    let mut out = Vec::new();
+    for p in paths {
+        let (mut mentions, mut rejects, mut warnings, mut duplicates) = (vec![], vec![], vec![], 0);
+        let mut files = ingest_files(
+            std::slice::from_ref(p),
+            &IngestOptions::default(),
+            |e| match e {
+                Event::Mention(m) => mentions.push(*m),
+                Event::Reject(r) => rejects.push(r),
+                Event::Warning(w) => warnings.push(w),
+                Event::Duplicate(_) => duplicates += 1,
+            },
+            |_| {},
+        );
+        let file = files.pop().unwrap();
+        assert_eq!(
+            file.rows_in,
+            file.mentions + file.duplicates + file.rejected,
+            "{}: rows_in = mentions + duplicates + rejected",
+            file.path
+        );
+        assert_eq!(file.mentions as usize, mentions.len());
+        assert_eq!(file.rejected as usize, rejects.len());
+        out.push(Read { file, mentions, rejects, warnings, duplicates });
+    }
+    out
+}
+
+fn one(name: &str) -> Read {
+    read(&[fixture(name)]).pop().unwrap()
+}
+
+fn utc(m: &Mention) -> String {
+    m.published_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[test]
+fn brandwatch_with_preamble_and_multiline_text() {
+    let r = one("brandwatch_preamble.csv");
+    assert_eq!((r.file.tool.as_str(), r.file.header_line, r.file.rows_in), ("brandwatch", 7, 3));
+    assert_eq!(r.file.delimiter.as_deref(), Some(","));
+    let m = &r.mentions;
+    assert_eq!(m.len(), 3);
+    assert_eq!(m[0].text, "Service top, Techniker kam sofort 👍");
+    assert_eq!(m[0].author.as_deref(), Some("jonas"), "leading @ dropped");
+    assert_eq!(m[0].engagement, Some(7), "Twitter Retweets + Likes");
+    assert_eq!(m[0].reach, Some(1200));
+    assert_eq!(m[0].tool_sentiment, ToolSentiment::Positive);
+    assert_eq!(utc(&m[0]), "2024-05-03T10:15:00Z", "Brandwatch dates are UTC");
+    assert_eq!(m[1].text, "Lieferung zu spät.\nSchon wieder \"drei\" Wochen!");
+    assert_eq!((m[1].source_line, m[2].source_line), (9, 11), "lines count the embedded line break");
+    assert_eq!(m[1].channel, Channel::News);
+    assert_eq!(m[2].text, "Nur der Snippet", "Full Text → Snippet fallback");
+    assert_eq!(m[2].country.as_deref(), Some("AT"));
+}
+
+#[test]
+fn meltwater_utf16_tabs_and_twelve_hour_dates() {
+    let r = one("meltwater_utf16.csv");
+    assert_eq!(r.file.tool, "meltwater");
+    assert_eq!(r.file.encoding.map(|e| e.as_str()), Some("utf-16le"));
+    assert!(r.file.bom);
+    assert_eq!(r.file.delimiter.as_deref(), Some("\t"));
+    let m = &r.mentions;
+    assert_eq!(utc(&m[0]), "2023-11-15T10:30:00Z");
+    assert_eq!(utc(&m[1]), "2023-11-15T12:05:00Z");
+    assert_eq!(utc(&m[2]), "2023-11-16T00:00:00Z", "12:00AM is midnight");
+    assert_eq!(m[0].tool_sentiment, ToolSentiment::Positive);
+    assert_eq!(m[1].tool_sentiment, ToolSentiment::Unknown, "Not Rated is not neutral");
+    assert_eq!(m[1].channel, Channel::News, "Meltwater news default");
+    assert_eq!(m[2].channel, Channel::Forum);
+    assert_eq!(m[0].language.as_deref(), Some("de"));
+    assert_eq!(m[0].query.as_deref(), Some("Auerhahn"));
+}
+
+#[test]
+fn talkwalker_bom_and_offsets_across_dst() {
+    let r = one("talkwalker_bom.csv");
+    assert_eq!(r.file.tool, "talkwalker");
+    assert!(r.file.bom);
+    let m = &r.mentions;
+    assert_eq!(utc(&m[0]), "2024-03-31T00:30:00Z");
+    assert_eq!(utc(&m[1]), "2024-03-31T01:30:00Z");
+    assert_eq!(m[0].text, "Video zur B7\nsehr gut erklärt");
+    assert_eq!((m[0].channel, m[1].channel), (Channel::Youtube, Channel::Blog));
+    assert_eq!((m[0].tool_sentiment, m[1].tool_sentiment), (ToolSentiment::Positive, ToolSentiment::Negative));
+}
+
+#[test]
+fn german_excel_cp1252_numbers_and_local_time() {
+    let r = one("excel_de_cp1252.csv");
+    assert_eq!(r.file.tool, "excel_de");
+    assert_eq!(r.file.encoding.map(|e| e.as_str()), Some("windows-1252"));
+    assert_eq!(r.file.delimiter.as_deref(), Some(";"));
+    let m = &r.mentions;
+    assert_eq!(m.len(), 3, "a mangled Beitrags-ID must not make duplicates");
+    assert_eq!(m[0].text, "Grüße aus Straßburg, alles prima ?");
+    assert_eq!(m[0].author.as_deref(), Some("müller"));
+    assert_eq!(utc(&m[0]), "2016-03-27T00:59:00Z", "Berlin winter time");
+    assert_eq!(utc(&m[1]), "2016-03-27T01:00:00Z", "Berlin summer time after the DST jump");
+    assert_eq!((m[0].reach, m[1].reach, m[2].reach), (Some(12345), Some(1234567), Some(0)));
+    assert_eq!(m[1].text, "Maschinenbauer kürzt Stellen;\nBetriebsrat empört");
+    assert_eq!(m[2].channel, Channel::Review);
+    assert_eq!(m[1].tool_sentiment, ToolSentiment::Negative);
+}
+
+#[test]
+fn brand24_blank_first_line_and_separate_time() {
+    let r = one("brand24.csv");
+    assert_eq!((r.file.tool.as_str(), r.file.header_line), ("brand24", 2));
+    let m = &r.mentions;
+    assert_eq!(utc(&m[0]), "2024-05-03T08:21:00Z");
+    assert_eq!(m[0].url.as_deref(), Some("https://www.instagram.com/p/abc/"));
+    assert_eq!((m[0].channel, m[1].channel), (Channel::Instagram, Channel::Forum));
+    assert_eq!(m[1].tool_sentiment, ToolSentiment::Negative);
+}
+
+#[test]
+fn xlsx_sheet_with_empty_first_row() {
+    let r = one("brand24.xlsx");
+    assert_eq!((r.file.tool.as_str(), r.file.format.as_str(), r.file.header_line), ("brand24", "spreadsheet", 2));
+    assert_eq!(r.mentions.len(), 2);
+    assert_eq!(utc(&r.mentions[0]), "2024-05-03T08:21:00Z");
+    assert_eq!(r.mentions[0].text, "Tolle Maschine, läuft und läuft 👍");
+    assert_eq!(r.rejects.len(), 1);
+    assert_eq!(r.rejects[0].line, 5);
+    assert_eq!(r.rejects[0].column_name.as_deref(), Some("Date"));
+}
+
+#[test]
+fn generic_unknown_and_utf16be_layouts() {
+    let r = one("generic.csv");
+    assert_eq!((r.file.tool.as_str(), r.mentions.len()), ("generic", 2));
+    assert_eq!(r.mentions[0].text, "Kurzer Text, mit Komma");
+    let r = one("unknown_layout.csv");
+    assert_eq!(r.mentions.len(), 2, "date, text and link found by content");
+    assert_eq!(r.mentions[0].text, "Der Service war leider wieder sehr langsam");
+    assert_eq!(r.mentions[0].channel, Channel::Forum);
+    assert_eq!(utc(&r.mentions[0]), "2024-05-03T08:15:00Z");
+    let r = one("generic_utf16be.csv");
+    assert_eq!(r.file.encoding.map(|e| e.as_str()), Some("utf-16be"));
+    assert_eq!(r.mentions[0].text, "Grüße aus Köln 🙂");
+    assert_eq!(r.mentions[0].channel, Channel::Xing);
+}
+
+#[test]
+fn torture_every_record_is_accounted_for() {
+    let r = one("torture.csv");
+    assert_eq!(r.file.rows_in, 11);
+    assert_eq!((r.mentions.len(), r.duplicates, r.rejects.len()), (6, 1, 4));
+    assert_eq!(r.file.skipped_lines, 1, "the blank line");
+    let lines: Vec<u64> = r.mentions.iter().map(|m| m.source_line).collect();
+    assert_eq!(lines, vec![2, 3, 6, 11, 12, 13]);
+    let rejected: Vec<(u64, Option<&str>)> = r.rejects.iter().map(|r| (r.line, r.column_name.as_deref())).collect();
+    assert_eq!(rejected, vec![(5, Some("text")), (7, Some("date")), (9, None), (14, None)]);
+    assert!(r.rejects[1].reason.contains("does not exist"), "{}", r.rejects[1].reason);
+    assert!(r.rejects[2].reason.starts_with("7 fields where the header has 5"), "{}", r.rejects[2].reason);
+    assert!(r.rejects[3].reason.contains("never closed"), "{}", r.rejects[3].reason);
+    let m = |line| r.mentions.iter().find(|m| m.source_line == line).unwrap();
+    assert_eq!(m(6).text, "Er sagte \"nie wieder\"", "stray quotes kept literally");
+    assert_eq!(m(11).text, "Grüße aus München", "Windows-1252 cell repaired");
+    assert_eq!(m(12).text, "NUL im Text");
+    assert!(m(13).text.len() > 290_000, "large field accepted");
+    let warned: Vec<u64> = r.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(warned, vec![11, 12]);
+}
+
+#[test]
+fn duplicates_across_files_are_dropped_once() {
+    let paths = [fixture("torture.csv"), fixture("torture.csv")];
+    let mut n = (0, 0, 0, 0);
+    let files = ingest_files(&paths, &IngestOptions::default(), |e| match e {
+        Event::Mention(_) => n.0 += 1,
+        Event::Duplicate(d) => {
+            n.1 += 1;
+            assert!(d.duplicate_of_line > 0);
+        }
+        Event::Reject(_) => n.2 += 1,
+        Event::Warning(_) => n.3 += 1,
+    }, |_| {});
+    assert_eq!((n.0, n.1, n.2), (6, 1 + 7, 8));
+    assert_eq!(files[1].mentions, 0);
+    assert_eq!(files[1].duplicates, 7);
+}
+
+#[test]
+fn unreadable_files_say_why() {
+    for (name, why) in [
+        ("empty.csv", "file is empty"),
+        ("binary.csv", "binary"),
+        ("no_text.csv", "no text column"),
+    ] {
+        let v = inspect_json(&fixture(name));
+        let err = v["error"].as_str().unwrap_or_default();
+        assert!(err.contains(why), "{name}: {err}");
+        assert_eq!(v["rows_in"], 0);
+    }
+}
+
+#[test]
+fn inspect_json_has_the_contract_fields() {
+    let v = inspect_json(&fixture("brandwatch_preamble.csv"));
+    for key in ["path", "tool", "encoding", "delimiter", "header_line", "rows_in", "mentions", "duplicates", "rejected", "columns"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["encoding"], "utf-8");
+    assert_eq!(v["columns"]["text"], "Full Text > Snippet > Title");
+}
