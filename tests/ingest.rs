@@ -170,7 +170,7 @@ fn torture_every_record_is_accounted_for() {
     let lines: Vec<u64> = r.mentions.iter().map(|m| m.source_line).collect();
     assert_eq!(lines, vec![2, 3, 6, 11, 12, 13]);
     let rejected: Vec<(u64, Option<&str>)> = r.rejects.iter().map(|r| (r.line, r.column_name.as_deref())).collect();
-    assert_eq!(rejected, vec![(5, Some("text")), (7, Some("date")), (9, None), (14, None)]);
+    assert_eq!(rejected, vec![(5, Some("text")), (7, Some("date")), (9, None), (14, Some("sentiment"))]);
     assert!(r.rejects[1].reason.contains("does not exist"), "{}", r.rejects[1].reason);
     assert!(r.rejects[2].reason.starts_with("7 fields where the header has 5"), "{}", r.rejects[2].reason);
     assert!(r.rejects[3].reason.contains("never closed"), "{}", r.rejects[3].reason);

@@ -107,7 +107,10 @@ proptest! {
                     prop_assert_eq!(m.published_at, o.published_at, "{:?}", layout);
                 }
                 prop_assert_eq!(m.url.as_deref(), Some(o.url.as_str()), "{:?}", layout);
-                prop_assert_eq!(m.author.as_deref(), Some(o.author.as_str()), "{:?}", layout);
+                let cp1252_lossy = layout == SynthLayout::ExcelDe && encoding_rs::WINDOWS_1252.encode(&o.author).2;
+                if !cp1252_lossy {
+                    prop_assert_eq!(m.author.as_deref(), Some(o.author.as_str()), "{:?}", layout);
+                }
                 if layout != SynthLayout::Generic {
                     prop_assert_eq!(m.reach, Some(o.reach), "{:?}", layout);
                 }

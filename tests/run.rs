@@ -35,7 +35,7 @@ fn run_writes_all_outputs_and_accounts_for_every_row() {
     let rejects = fs::read_to_string(out.join("rejects.csv")).unwrap();
     assert_eq!(rejects.lines().count(), 1 + 4);
     assert!(rejects.starts_with("file,line,column,column_name,reason,excerpt"));
-    assert!(rejects.contains("torture.csv,7,1,date,date does not exist"), "{rejects}");
+    assert!(rejects.contains("torture.csv,7,1,date,\"date does not exist"), "{rejects}");
     let dups = fs::read_to_string(out.join("duplicates.csv")).unwrap();
     assert!(dups.lines().nth(1).unwrap().contains("torture.csv,8,"), "{dups}");
     let leftovers: Vec<_> = fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
@@ -66,7 +66,7 @@ fn a_bad_file_among_good_ones_is_reported_and_the_run_goes_on() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("NOT READ: no text column"), "{}", stderr(&o));
     let rejects = fs::read_to_string(out.join("rejects.csv")).unwrap();
-    assert!(rejects.contains("no_text.csv,0,,,file not read: no text column"), "{rejects}");
+    assert!(rejects.contains("no_text.csv,0,,,\"file not read: no text column"), "{rejects}");
 }
 
 #[test]

@@ -98,8 +98,9 @@ fn text_or_empty(rest: &[u8], encoding: Encoding, bom: bool) -> Sniffed {
     }
 }
 
-/// UTF-8 unless invalid sequences outnumber valid multi-byte characters: a UTF-8 file with
-/// one stray Windows-1252 record stays UTF-8 (that record is repaired per cell).
+/// UTF-8 unless the sample has invalid sequences and (almost) no valid multi-byte
+/// characters: Windows-1252 text practically never forms valid UTF-8 sequences, so a UTF-8
+/// file with one stray Windows-1252 record stays UTF-8 (that record is repaired per cell).
 fn utf8_or_1252(sample: &[u8], complete: bool) -> Encoding {
     let (mut valid_multi, mut invalid) = (0usize, 0usize);
     let mut rest = sample;
@@ -127,7 +128,7 @@ fn utf8_or_1252(sample: &[u8], complete: bool) -> Encoding {
             }
         }
     }
-    if invalid > 0 && invalid >= valid_multi {
+    if invalid > 0 && valid_multi * 4 < invalid {
         Encoding::Windows1252
     } else {
         Encoding::Utf8
@@ -247,10 +248,13 @@ pub struct StreamEnd {
 
 impl StreamEnd {
     /// Whether a record that ends at byte `consumed` is the file's last one and has no line
-    /// terminator after it.
-    pub fn unterminated_at(&self, consumed: u64) -> bool {
+    /// terminator after it: the file ends without a line feed, or its final line feed sits
+    /// inside the record's last cell (a quote never closed).
+    pub fn unterminated_at(&self, consumed: u64, last_cell_ends_with_lf: bool) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
-        self.ended.load(Relaxed) && self.total.load(Relaxed) == consumed && !self.last_is_lf.load(Relaxed)
+        self.ended.load(Relaxed)
+            && self.total.load(Relaxed) == consumed
+            && (!self.last_is_lf.load(Relaxed) || last_cell_ends_with_lf)
     }
 }
 
@@ -288,7 +292,7 @@ impl<R: Read> Read for CrlfToLf<R> {
                         out[0] = b'\r';
                         self.emitted += 1;
                         self.last = b'\r';
-                        continue;
+                        return Ok(1);
                     }
                     self.end_state.total.store(self.emitted, Relaxed);
                     self.end_state.last_is_lf.store(self.last == b'\n', Relaxed);
@@ -357,7 +361,7 @@ mod crlf_tests {
             r.read_to_end(&mut out).unwrap();
             let want = String::from_utf8_lossy(input).replace("\r\n", "\n");
             assert_eq!(String::from_utf8_lossy(&out), want);
-            assert_eq!(end.unterminated_at(out.len() as u64), !want.ends_with('\n'));
+            assert_eq!(end.unterminated_at(out.len() as u64, false), !want.ends_with('\n'));
         }
     }
 }

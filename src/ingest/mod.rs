@@ -402,7 +402,8 @@ impl ExportReader {
                 Ok(true) => {
                     let pos = rdr.position();
                     let embedded: usize = self.record.iter().map(|c| memchr_count(b'\n', c)).sum();
-                    let unterminated = self.stream_end.unterminated_at(pos.byte());
+                    let last_lf = self.record.iter().last().is_some_and(|c| c.ends_with(b"\n"));
+                    let unterminated = self.stream_end.unterminated_at(pos.byte(), last_lf);
                     Ok(Some(decode::record_start_line(pos.line(), embedded as u64, unterminated)))
                 }
                 Ok(false) => Ok(None),

@@ -41,6 +41,8 @@ fn cell_text(d: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::DateTime(dt) => match dt.as_datetime() {
+            // A date without time of day stays a bare date, so a separate time column applies.
+            Some(ndt) if ndt.time() == chrono::NaiveTime::MIN => ndt.format("%Y-%m-%d").to_string(),
             Some(ndt) => ndt.format("%Y-%m-%d %H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
         },
