@@ -22,6 +22,14 @@ pub fn fnv1a(parts: &[&[u8]]) -> u64 {
     h
 }
 
+fn fnv1a_continue(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
 /// A URL reduced to what identifies the post: scheme, `www.`/`m.`/`mobile.`, `x.com` vs
 /// `twitter.com`, case of the host, a trailing slash and `utm_*` tracking parameters do not
 /// make two mentions different.
@@ -80,9 +88,19 @@ impl Keys {
             .vendor_id
             .as_deref()
             .map(|id| fnv1a(&[b"id", m.source_tool.as_bytes(), id.as_bytes()]));
-        let ts = m.published_at.timestamp_millis().to_le_bytes();
-        let text: String = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let content = fnv1a(&[b"content", m.author.as_deref().unwrap_or("").as_bytes(), &ts, text.as_bytes()]);
+        // Only mentions without URL and id are keyed by content; hashing it costs a pass
+        // over the text, so it is skipped for the others.
+        let content = if url.is_none() && vendor_id.is_none() {
+            let ts = m.published_at.timestamp_millis().to_le_bytes();
+            let mut h = fnv1a(&[b"content", m.author.as_deref().unwrap_or("").as_bytes(), &ts]);
+            for word in m.text.split_whitespace() {
+                h = fnv1a_continue(h, b" ");
+                h = fnv1a_continue(h, word.as_bytes());
+            }
+            h
+        } else {
+            0
+        };
         Keys { url, vendor_id, content }
     }
 

@@ -500,6 +500,9 @@ pub struct NumberError;
 /// Empty cells and spreadsheet errors (`#DIV/0!`, `#N/A`, `-`, `n/a`) are `Ok(None)`.
 pub fn parse_count(s: &str) -> Result<Option<i64>, NumberError> {
     let s = s.trim();
+    if !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().map(Some).map_err(|_| NumberError); // the common case, no allocation
+    }
     let lower = s.to_lowercase();
     if s.is_empty()
         || matches!(lower.as_str(), "-" | "–" | "n/a" | "na" | "null" | "none" | "nan" | "k.a." | "keine angabe")
