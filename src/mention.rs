@@ -1,6 +1,7 @@
 //! Domain types shared by every stage: a [`Mention`] and the small enums it carries.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -93,12 +94,12 @@ impl ToolSentiment {
 pub struct Mention {
     /// Stable id derived from the de-duplication key (URL, vendor id, or author+time+text).
     pub mention_id: String,
-    /// Path of the export file, as given on the command line.
-    pub source_file: String,
+    /// Path of the export file, as given on the command line (shared by its mentions).
+    pub source_file: Arc<str>,
     /// 1-based physical line where the record starts (for XLSX: the sheet row).
     pub source_line: u64,
     /// Detected layout (`brandwatch`, `meltwater`, ..., `generic`).
-    pub source_tool: String,
+    pub source_tool: Arc<str>,
     pub published_at: DateTime<Utc>,
     pub channel: Channel,
     pub author: Option<String>,

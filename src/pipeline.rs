@@ -217,7 +217,7 @@ pub fn inspect(paths: &[PathBuf], opts: &IngestOptions, max_rejects: usize) -> R
             |e| {
                 if let Event::Reject(r) = e {
                     if first_rejects.len() < max_rejects {
-                        first_rejects.push(r);
+                        first_rejects.push(*r);
                     }
                 }
             },

@@ -361,10 +361,16 @@ fn write_rows(layout: SynthLayout, mentions: impl IntoIterator<Item = SynthMenti
         .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
         .from_writer(w);
     let header: &[&str] = match layout {
+        // The GUI export's 56 columns, most of them empty for most rows, as in real files.
         SynthLayout::Brandwatch => &[
             "Query Id", "Query Name", "Date", "Title", "Snippet", "Full Text", "Url", "Domain", "Sentiment", "Page Type",
-            "Language", "Country Code", "Author", "Reach (new)", "Resource Id", "Twitter Retweets", "Twitter Likes",
-            "Facebook Comments", "Facebook Likes", "Facebook Shares",
+            "Thread Entry Type", "Category Details", "Language", "Country Code", "Continent Code", "Continent", "Country",
+            "City Code", "City", "Region", "Account Type", "Added", "Assignment", "Author", "Full Name", "Avatar", "Checked",
+            "Expanded URLs", "Gender", "Hashtags", "Impact", "Impressions", "Reach (new)", "Mentioned Authors",
+            "Original Url", "Priority", "Resource Id", "Starred", "Status", "Thread Author", "Thread Created Date",
+            "Thread Id", "Thread URL", "Total Monthly Visitors", "Twitter Author ID", "Twitter Followers",
+            "Twitter Following", "Twitter Reply Count", "Twitter Retweets", "Twitter Likes", "Twitter Verified",
+            "Facebook Comments", "Facebook Likes", "Facebook Shares", "Media URLs", "Updated",
         ],
         SynthLayout::Meltwater => &[
             "Date", "Headline", "URL", "Opening Text", "Hit Sentence", "Source", "Influencer", "Country", "Language",
@@ -388,16 +394,28 @@ fn write_rows(layout: SynthLayout, mentions: impl IntoIterator<Item = SynthMenti
                 let tw = m.channel == Channel::Twitter;
                 let fb = m.channel == Channel::Facebook;
                 let snippet: String = m.text.chars().take(120).collect();
+                let org = matches!(m.channel, Channel::News | Channel::Blog);
+                let if_tw = |v: String| if tw { v } else { String::new() };
+                let if_fb = |v: String| if fb { v } else { String::new() };
+                let added = (bw + Duration::minutes(21)).format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
                 vec![
                     "2001234567".into(), format!("{COMPANY} Monitoring"), bw.format("%Y-%m-%d %H:%M:%S.0").to_string(),
                     m.title.clone().unwrap_or_default(), snippet, m.text.clone(), m.url.clone(), domain(&m.url),
-                    label(m.tool_tone, ["negative", "neutral", "positive", ""]).into(), bw_page_type(m.channel).into(), "de".into(), "DE".into(),
-                    m.author.clone(), m.reach.to_string(), m.id.to_string(),
-                    if tw { (m.engagement / 3).to_string() } else { String::new() },
-                    if tw { (m.engagement - m.engagement / 3).to_string() } else { String::new() },
-                    if fb { (m.engagement / 4).to_string() } else { String::new() },
-                    if fb { (m.engagement - m.engagement / 4).to_string() } else { String::new() },
-                    if fb { "0".into() } else { String::new() },
+                    label(m.tool_tone, ["negative", "neutral", "positive", ""]).into(), bw_page_type(m.channel).into(),
+                    if m.id % 3 == 0 { "reply" } else { "post" }.into(), String::new(), "de".into(), "DE".into(), "EU".into(),
+                    "Europe".into(), "Germany".into(), String::new(), CITIES[(m.id % CITIES.len() as u64) as usize].into(),
+                    String::new(), if org { "organisational" } else { "individual" }.into(), added.clone(), String::new(),
+                    m.author.clone(), String::new(), String::new(), "FALSE".into(), String::new(),
+                    if org { String::new() } else { ["male", "female", ""][(m.id % 3) as usize].into() }, String::new(),
+                    format!("{:.1}", (m.reach as f64).ln().max(0.0) * 4.2), if_tw(m.reach.to_string()), m.reach.to_string(),
+                    String::new(), String::new(), String::new(), m.id.to_string(), "false".into(), String::new(), String::new(),
+                    String::new(), String::new(), String::new(),
+                    if org { (m.reach * 3).to_string() } else { String::new() }, if_tw((m.id % 900_000_000).to_string()),
+                    if_tw(m.reach.to_string()), if_tw((m.reach / 7).to_string()), if_tw("0".into()),
+                    if_tw((m.engagement / 3).to_string()), if_tw((m.engagement - m.engagement / 3).to_string()),
+                    if_tw("false".into()), if_fb((m.engagement / 4).to_string()),
+                    if_fb((m.engagement - m.engagement / 4).to_string()), if_fb("0".into()), String::new(),
+                    (bw + Duration::days(10)).format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string(),
                 ]
             }
             SynthLayout::Meltwater => {

@@ -24,8 +24,8 @@ fn read(paths: &[PathBuf]) -> Vec<Read> {
             &IngestOptions::default(),
             |e| match e {
                 Event::Mention(m) => mentions.push(*m),
-                Event::Reject(r) => rejects.push(r),
-                Event::Warning(w) => warnings.push(w),
+                Event::Reject(r) => rejects.push(*r),
+                Event::Warning(w) => warnings.push(*w),
                 Event::Duplicate(_) => duplicates += 1,
             },
             |_| {},

@@ -136,7 +136,7 @@ fn utf8_or_1252(sample: &[u8], complete: bool) -> Encoding {
 }
 
 /// A reader that yields UTF-8 (for UTF-8 input: the bytes as they are, BOM removed).
-pub fn utf8_reader<R: Read + 'static>(mut inner: R, encoding: Encoding) -> Box<dyn Read> {
+pub fn utf8_reader<R: Read + Send + 'static>(mut inner: R, encoding: Encoding) -> Box<dyn Read + Send> {
     let enc = match encoding {
         Encoding::Utf8 => {
             // Pass the bytes through untouched, without a BOM.
@@ -315,20 +315,36 @@ impl<R: Read> Read for CrlfToLf<R> {
                     w += 1;
                 }
             }
+            // Copy runs up to each CR; drop the CR of every CRLF.
             while self.start < self.end && w < out.len() {
-                let b = self.buf[self.start];
-                self.start += 1;
-                if b == b'\r' {
-                    if self.start == self.end {
-                        self.pending_cr = true;
-                        break;
+                let avail = &self.buf[self.start..self.end];
+                let room = out.len() - w;
+                let run = memchr::memchr(b'\r', &avail[..avail.len().min(room)]);
+                match run {
+                    None => {
+                        let n = avail.len().min(room);
+                        out[w..w + n].copy_from_slice(&avail[..n]);
+                        w += n;
+                        self.start += n;
                     }
-                    if self.buf[self.start] == b'\n' {
-                        continue;
+                    Some(i) => {
+                        out[w..w + i].copy_from_slice(&avail[..i]);
+                        w += i;
+                        self.start += i + 1; // past the CR
+                        if self.start == self.end {
+                            self.pending_cr = true;
+                            break;
+                        }
+                        if self.buf[self.start] != b'\n' {
+                            if w == out.len() {
+                                self.start -= 1; // no room for the lone CR: keep it for later
+                                break;
+                            }
+                            out[w] = b'\r';
+                            w += 1;
+                        }
                     }
                 }
-                out[w] = b;
-                w += 1;
             }
             if w > 0 {
                 self.emitted += w as u64;

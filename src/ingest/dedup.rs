@@ -74,6 +74,38 @@ pub fn canonical_url(url: &str) -> String {
     out
 }
 
+/// The hash of [`canonical_url`], without building the string for the usual URL (no
+/// query string, ASCII host).
+fn url_key(url: &str) -> u64 {
+    let u = url.trim();
+    let rest = u.split_once("://").map(|(_, r)| r).unwrap_or(u);
+    let (host, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if !host.is_ascii() || path.contains(['?', '#']) || host.len() > 128 {
+        return fnv1a(&[b"url", canonical_url(u).as_bytes()]);
+    }
+    let mut buf = [0u8; 128];
+    let h = &mut buf[..host.len()];
+    h.copy_from_slice(host.as_bytes());
+    h.make_ascii_lowercase();
+    let mut host: &[u8] = h;
+    for prefix in [&b"www."[..], b"mobile.", b"m."] {
+        if let Some(rest) = host.strip_prefix(prefix) {
+            host = rest;
+            break;
+        }
+    }
+    if host == b"x.com" {
+        host = b"twitter.com";
+    }
+    let path = path.trim_end_matches('/');
+    let mut k = fnv1a(&[b"url", host]);
+    k = fnv1a_continue(k, path.as_bytes());
+    k
+}
+
 /// The keys a mention is known by.
 pub struct Keys {
     pub url: Option<u64>,
@@ -83,7 +115,7 @@ pub struct Keys {
 
 impl Keys {
     pub fn of(m: &Mention) -> Keys {
-        let url = m.url.as_deref().map(|u| fnv1a(&[b"url", canonical_url(u).as_bytes()]));
+        let url = m.url.as_deref().map(url_key);
         let vendor_id = m
             .vendor_id
             .as_deref()
@@ -150,6 +182,13 @@ mod tests {
         assert_eq!(c("https://m.facebook.com/p?utm_source=x&id=3"), c("https://facebook.com/p?id=3"));
         assert_ne!(c("https://facebook.com/p?comment_id=1"), c("https://facebook.com/p?comment_id=2"));
         assert_ne!(c("https://facebook.com/p#a"), c("https://facebook.com/p#b"));
+    }
+
+    #[test]
+    fn the_fast_url_key_equals_the_canonical_one() {
+        for u in ["https://www.Example.de/a/b/", "http://x.com/u/status/1", "https://m.facebook.com/p?id=3#c", "https://straße.de/ä", "x.de"] {
+            assert_eq!(url_key(u), fnv1a(&[b"url", canonical_url(u).as_bytes()]), "{u}");
+        }
     }
 
     #[test]

@@ -692,11 +692,22 @@ pub fn channel_from_url(url: &str) -> Option<Channel> {
 /// Channel from a vendor's channel/page-type/media-type value
 /// (`twitter`, `SOCIALMEDIA_FACEBOOK`, `Online-News`, `Forums`, `Bewertungsportal`, ...).
 pub fn channel_from_label(label: &str) -> Option<Channel> {
-    let l = label.trim().to_lowercase();
-    if l.is_empty() {
+    let t = label.trim();
+    if t.is_empty() {
         return None;
     }
-    let l = l.strip_prefix("socialmedia_").unwrap_or(&l);
+    // Labels repeat on every row: lowercase short ASCII ones on the stack.
+    let mut buf = [0u8; 48];
+    let owned;
+    let l: &str = if t.len() <= buf.len() && t.is_ascii() {
+        buf[..t.len()].copy_from_slice(t.as_bytes());
+        buf[..t.len()].make_ascii_lowercase();
+        std::str::from_utf8(&buf[..t.len()]).unwrap_or(t)
+    } else {
+        owned = t.to_lowercase();
+        &owned
+    };
+    let l = l.strip_prefix("socialmedia_").unwrap_or(l);
     if l.contains('.') {
         // A domain given as the source name (Meltwater `Source`).
         return channel_from_url(l);
@@ -734,7 +745,11 @@ pub fn channel_from_label(label: &str) -> Option<Channel> {
 
 /// ISO 639-1 code for a language name or code (`German`, `Deutsch`, `de-DE` → `de`).
 pub fn normalize_language(s: &str) -> Option<String> {
-    let l = s.trim().to_lowercase();
+    let t = s.trim();
+    if t.len() == 2 && t.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Some(t.to_string()); // already a code: the common case
+    }
+    let l = t.to_lowercase();
     if l.is_empty() {
         return None;
     }
@@ -762,7 +777,11 @@ pub fn normalize_language(s: &str) -> Option<String> {
 
 /// ISO 3166-1 alpha-2 code for a country name or code (`Germany`, `Deutschland`, `de` → `DE`).
 pub fn normalize_country(s: &str) -> Option<String> {
-    let l = s.trim().to_lowercase();
+    let t = s.trim();
+    if t.len() == 2 && t.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Some(t.to_string()); // already a code: the common case
+    }
+    let l = t.to_lowercase();
     if l.is_empty() {
         return None;
     }

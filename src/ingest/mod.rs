@@ -14,12 +14,14 @@ pub mod layout;
 mod sheet;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono_tz::Tz;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::mention::{Channel, Mention, ToolSentiment};
@@ -125,9 +127,9 @@ pub struct Duplicate {
 #[derive(Debug, Clone)]
 pub enum Event {
     Mention(Box<Mention>),
-    Duplicate(Duplicate),
-    Reject(Reject),
-    Warning(Warning),
+    Duplicate(Box<Duplicate>),
+    Reject(Box<Reject>),
+    Warning(Box<Warning>),
 }
 
 /// Reads the files in order, de-duplicating across all of them, and hands every event to
@@ -144,47 +146,69 @@ pub fn ingest_files(
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     for (idx, path) in paths.iter().enumerate() {
         let report = match ExportReader::open(path, opts) {
-            Ok(mut reader) => {
-                while let Some(event) = reader.next_event() {
-                    match event {
-                        Event::Mention(m) => {
-                            let keys = Keys::of(&m);
-                            let here = Origin { file: idx as u32, line: m.source_line };
-                            match dedup.check(&keys, here) {
+            Ok(reader) => {
+                // The reader (parse + parallel conversion) runs on its own thread, one
+                // batch ahead; this thread de-duplicates and hands events on, in order.
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event, Option<Keys>)>>(2);
+                let (mut mentions, mut duplicates) = (0u64, 0u64);
+                let mut report = std::thread::scope(|scope| {
+                    let producer = scope.spawn(move || {
+                        let mut reader = reader;
+                        while let Some(batch) = reader.next_batch() {
+                            if tx.send(batch).is_err() {
+                                break;
+                            }
+                        }
+                        reader.report
+                    });
+                    for batch in rx {
+                        for (event, keys) in batch {
+                            let Event::Mention(m) = event else {
+                                on_event(event);
+                                continue;
+                            };
+                            let keys = keys.unwrap_or_else(|| Keys::of(&m));
+                            match dedup.check(&keys, Origin { file: idx as u32, line: m.source_line }) {
                                 Some(first) => {
-                                    reader.report.duplicates += 1;
-                                    on_event(Event::Duplicate(Duplicate {
-                                        file: m.source_file.clone(),
+                                    duplicates += 1;
+                                    on_event(Event::Duplicate(Box::new(Duplicate {
+                                        file: names[idx].clone(),
                                         line: m.source_line,
                                         duplicate_of_file: names[first.file as usize].clone(),
                                         duplicate_of_line: first.line,
                                         mention_id: m.mention_id.clone(),
-                                    }));
+                                    })));
                                 }
                                 None => {
-                                    reader.report.mentions += 1;
+                                    mentions += 1;
                                     on_event(Event::Mention(m));
                                 }
                             }
                         }
-                        other => on_event(other),
                     }
-                }
-                reader.report
+                    producer.join().unwrap_or_else(|_| FileReport {
+                        path: names[idx].clone(),
+                        error: Some("internal error while reading".into()),
+                        ..FileReport::default()
+                    })
+                });
+                report.mentions = mentions;
+                report.duplicates = duplicates;
+                report
             }
             Err(err) => {
                 let reason = match &err {
                     IngestError::Unreadable { reason, .. } => reason.clone(),
                     other => other.to_string(),
                 };
-                on_event(Event::Reject(Reject {
+                on_event(Event::Reject(Box::new(Reject {
                     file: names[idx].clone(),
                     line: 0,
                     column: None,
                     column_name: None,
                     reason: format!("file not read: {reason}"),
                     excerpt: String::new(),
-                }));
+                })));
                 FileReport { path: names[idx].clone(), error: Some(reason), ..FileReport::default() }
             }
         };
@@ -196,14 +220,14 @@ pub fn ingest_files(
 
 /// Where records come from: a CSV stream or the rows of a spreadsheet.
 enum Source {
-    Csv(csv::Reader<Box<dyn Read>>),
+    Csv(csv::Reader<Box<dyn Read + Send>>),
     Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
 }
 
 /// How to turn this file's records into mentions.
 struct Plan {
-    file: String,
-    tool: String,
+    file: Arc<str>,
+    tool: Arc<str>,
     header: Vec<String>,
     map: ColumnMap,
     tz: Tz,
@@ -211,19 +235,107 @@ struct Plan {
     default_channel: Channel,
 }
 
+/// Records read per batch; a batch is converted in parallel while the next one is read.
+const BATCH: usize = 2048;
+
+/// Raw records with their start lines, reused from batch to batch.
+#[derive(Default)]
+struct Batch {
+    records: Vec<csv::ByteRecord>,
+    lines: Vec<u64>,
+    len: usize,
+}
+
+/// The record stream of one file, with the line bookkeeping.
+struct RecordSource {
+    source: Source,
+    stream_end: Arc<decode::StreamEnd>,
+    header_line: u64,
+    /// The line where the next record should start if no blank line comes between.
+    next_line: u64,
+    skipped_lines: u64,
+    done: bool,
+    /// Where and why reading stopped early.
+    error: Option<(u64, String)>,
+}
+
+impl RecordSource {
+    /// Reads up to [`BATCH`] records (blank ones are counted and skipped).
+    fn fill(&mut self, batch: &mut Batch) {
+        batch.len = 0;
+        while batch.len < BATCH && !self.done {
+            if batch.records.len() == batch.len {
+                batch.records.push(csv::ByteRecord::new());
+                batch.lines.push(0);
+            }
+            let rec = &mut batch.records[batch.len];
+            let (line, embedded) = match self.read_record(rec) {
+                Ok(Some(at)) => at,
+                Ok(None) => {
+                    self.done = true;
+                    break;
+                }
+                Err(reason) => {
+                    self.done = true;
+                    self.error = Some((self.next_line, reason));
+                    break;
+                }
+            };
+            if line <= self.header_line {
+                continue; // preamble and header
+            }
+            let span = 1 + embedded;
+            if line > self.next_line {
+                self.skipped_lines += line - self.next_line;
+            }
+            self.next_line = line + span;
+            if rec.iter().all(|c| c.iter().all(|b| b.is_ascii_whitespace())) {
+                self.skipped_lines += span;
+                continue;
+            }
+            batch.lines[batch.len] = line;
+            batch.len += 1;
+        }
+    }
+
+    /// Reads the next record into `rec`; returns its start line and the number of line
+    /// feeds inside its cells.
+    fn read_record(&mut self, rec: &mut csv::ByteRecord) -> Result<Option<(u64, u64)>, String> {
+        match &mut self.source {
+            Source::Csv(rdr) => match rdr.read_byte_record(rec) {
+                Ok(true) => {
+                    let pos = rdr.position();
+                    let embedded = memchr_count(b'\n', rec.as_slice()) as u64;
+                    let last_lf = rec.iter().last().is_some_and(|c| c.ends_with(b"\n"));
+                    let unterminated = self.stream_end.unterminated_at(pos.byte(), last_lf);
+                    Ok(Some((decode::record_start_line(pos.line(), embedded, unterminated), embedded)))
+                }
+                Ok(false) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            },
+            Source::Sheet(rows) => Ok(rows.next().map(|(line, cells)| {
+                rec.clear();
+                for c in &cells {
+                    rec.push_field(c.as_bytes());
+                }
+                (line, 0)
+            })),
+        }
+    }
+}
+
 /// Streams one export file, record by record.
 pub struct ExportReader {
     pub report: FileReport,
     plan: Plan,
-    source: Source,
-    stream_end: std::sync::Arc<decode::StreamEnd>,
-    header_line: u64,
-    record: csv::ByteRecord,
-    /// The line where the next record should start if no blank line comes between.
-    next_line: u64,
-    pending: VecDeque<Event>,
-    done: bool,
+    src: RecordSource,
+    current: Batch,
+    next: Batch,
+    primed: bool,
 }
+
+/// One converted record: a mention with its de-duplication keys, or a reject; and warnings.
+type Converted = (Result<(Mention, Keys), Reject>, Vec<Warning>);
 
 impl ExportReader {
     /// Opens a file and detects its format; fails only if it cannot be read as an export.
@@ -283,7 +395,7 @@ impl ExportReader {
             SourceKind::Csv => {
                 let file = File::open(path).map_err(io_err)?;
                 let reader = decode::utf8_reader(BufReader::with_capacity(1 << 16, file), encoding.unwrap_or(Encoding::Utf8));
-                let reader: Box<dyn Read> = Box::new(decode::CrlfToLf::new(reader, stream_end.clone()));
+                let reader: Box<dyn Read + Send> = Box::new(decode::CrlfToLf::new(reader, stream_end.clone()));
                 Source::Csv(
                     csv::ReaderBuilder::new()
                         .has_headers(false)
@@ -312,8 +424,8 @@ impl ExportReader {
             ..FileReport::default()
         };
         let plan = Plan {
-            file: name,
-            tool: layout.name.clone(),
+            file: name.as_str().into(),
+            tool: layout.name.as_str().into(),
             header,
             map,
             tz,
@@ -323,101 +435,77 @@ impl ExportReader {
         Ok(ExportReader {
             report,
             plan,
-            source,
-            stream_end,
-            header_line,
-            record: csv::ByteRecord::new(),
-            next_line: header_line + 1,
-            pending: VecDeque::new(),
-            done: false,
+            src: RecordSource {
+                source,
+                stream_end,
+                header_line,
+                next_line: header_line + 1,
+                skipped_lines: 0,
+                done: false,
+                error: None,
+            },
+            current: Batch::default(),
+            next: Batch::default(),
+            primed: false,
         })
     }
 
-    /// The next event: a mention or reject for the next record, or a warning about it.
-    /// Duplicates are not detected here (see [`ingest_files`]).
-    pub fn next_event(&mut self) -> Option<Event> {
-        if let Some(e) = self.pending.pop_front() {
-            return Some(e);
+    /// The events of the next batch of records, in file order: per record its warnings,
+    /// then its mention (with its de-duplication keys) or reject. Duplicates are not
+    /// detected here (see [`ingest_files`]). A batch is converted in parallel (rayon) while
+    /// the next one is read. `None` at the end of the file.
+    pub fn next_batch(&mut self) -> Option<Vec<(Event, Option<Keys>)>> {
+        if !self.primed {
+            self.src.fill(&mut self.current);
+            self.primed = true;
         }
-        loop {
-            if self.done {
-                return None;
-            }
-            let line = match self.read_record() {
-                Ok(Some(line)) => line,
-                Ok(None) => {
-                    self.done = true;
-                    return None;
-                }
-                Err(reason) => {
-                    self.done = true;
-                    self.report.error = Some(reason.clone());
-                    self.report.rows_in += 1;
-                    self.report.rejected += 1;
-                    return Some(Event::Reject(Reject {
-                        file: self.plan.file.clone(),
-                        line: self.next_line,
-                        column: None,
-                        column_name: None,
-                        reason: format!("reading stopped: {reason}"),
-                        excerpt: String::new(),
-                    }));
-                }
-            };
-            if line <= self.header_line {
-                continue; // preamble and header
-            }
-            let span = 1 + self.record.iter().map(|c| memchr_count(b'\n', c)).sum::<usize>() as u64;
-            if line > self.next_line {
-                self.report.skipped_lines += line - self.next_line;
-            }
-            self.next_line = line + span;
-            if self.record.iter().all(|c| c.iter().all(|b| b.is_ascii_whitespace())) {
-                self.report.skipped_lines += span;
-                continue;
-            }
+        if self.current.len == 0 {
+            let (line, reason) = self.src.error.take()?;
+            self.report.error = Some(reason.clone());
             self.report.rows_in += 1;
-            let mut warnings = Vec::new();
-            let event = match convert(&self.record, line, &self.plan, &mut warnings) {
-                Ok(m) => Event::Mention(Box::new(m)),
+            self.report.rejected += 1;
+            let reject = Reject {
+                file: self.plan.file.to_string(),
+                line,
+                column: None,
+                column_name: None,
+                reason: format!("reading stopped: {reason}"),
+                excerpt: String::new(),
+            };
+            return Some(vec![(Event::Reject(Box::new(reject)), None)]);
+        }
+        let (plan, current, src, next) = (&self.plan, &self.current, &mut self.src, &mut self.next);
+        let (converted, ()) = rayon::join(|| convert_batch(current, plan), || src.fill(next));
+        let mut events = Vec::with_capacity(converted.len());
+        for (result, warnings) in converted {
+            self.report.rows_in += 1;
+            self.report.warnings += warnings.len() as u64;
+            events.extend(warnings.into_iter().map(|w| (Event::Warning(Box::new(w)), None)));
+            match result {
+                Ok((m, keys)) => events.push((Event::Mention(Box::new(m)), Some(keys))),
                 Err(r) => {
                     self.report.rejected += 1;
-                    Event::Reject(r)
+                    events.push((Event::Reject(Box::new(r)), None));
                 }
-            };
-            self.report.warnings += warnings.len() as u64;
-            if warnings.is_empty() {
-                return Some(event);
             }
-            self.pending.extend(warnings.into_iter().map(Event::Warning));
-            self.pending.push_back(event);
-            return self.pending.pop_front();
         }
+        std::mem::swap(&mut self.current, &mut self.next);
+        self.report.skipped_lines = self.src.skipped_lines;
+        Some(events)
     }
+}
 
-    /// Reads the next record into `self.record`; returns its start line.
-    fn read_record(&mut self) -> Result<Option<u64>, String> {
-        match &mut self.source {
-            Source::Csv(rdr) => match rdr.read_byte_record(&mut self.record) {
-                Ok(true) => {
-                    let pos = rdr.position();
-                    let embedded: usize = self.record.iter().map(|c| memchr_count(b'\n', c)).sum();
-                    let last_lf = self.record.iter().last().is_some_and(|c| c.ends_with(b"\n"));
-                    let unterminated = self.stream_end.unterminated_at(pos.byte(), last_lf);
-                    Ok(Some(decode::record_start_line(pos.line(), embedded as u64, unterminated)))
-                }
-                Ok(false) => Ok(None),
-                Err(e) => Err(e.to_string()),
-            },
-            Source::Sheet(rows) => Ok(rows.next().map(|(line, cells)| {
-                self.record.clear();
-                for c in &cells {
-                    self.record.push_field(c.as_bytes());
-                }
-                line
-            })),
-        }
-    }
+fn convert_batch(batch: &Batch, plan: &Plan) -> Vec<Converted> {
+    batch.records[..batch.len]
+        .par_iter()
+        .zip(batch.lines[..batch.len].par_iter())
+        .with_min_len(64)
+        .map(|(rec, &line)| {
+            let mut warnings = Vec::new();
+            let result = convert(rec, line, plan, &mut warnings);
+            (result, warnings)
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -427,7 +515,7 @@ enum SourceKind {
 }
 
 fn memchr_count(needle: u8, hay: &[u8]) -> usize {
-    hay.iter().filter(|&&b| b == needle).count()
+    memchr::memchr_iter(needle, hay).count()
 }
 
 fn excerpt(record: &csv::ByteRecord) -> String {
@@ -441,10 +529,10 @@ fn excerpt(record: &csv::ByteRecord) -> String {
 }
 
 /// Turns one record into a mention, or says why it cannot be one.
-fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<Warning>) -> Result<Mention, Reject> {
+fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<Warning>) -> Result<(Mention, Keys), Reject> {
     let width = plan.header.len();
     let reject = |column: Option<usize>, reason: String| Reject {
-        file: plan.file.clone(),
+        file: plan.file.to_string(),
         line,
         column: column.map(|c| c + 1),
         column_name: column.and_then(|c| plan.header.get(c).cloned()),
@@ -561,8 +649,9 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
         query: plan.map.query.and_then(|i| opt(cells.get(i))),
         vendor_id,
     };
-    m.mention_id = format!("{:016x}", Keys::of(&m).primary());
-    Ok(m)
+    let keys = Keys::of(&m);
+    m.mention_id = format!("{:016x}", keys.primary());
+    Ok((m, keys))
 }
 
 /// The cells of one record, with the warnings their repairs cause.
@@ -587,7 +676,7 @@ impl<'a> Cells<'a, '_> {
 
     fn warn(&mut self, column: usize, message: String) {
         self.warnings.push(Warning {
-            file: self.plan.file.clone(),
+            file: self.plan.file.to_string(),
             line: self.line,
             column: Some(column + 1),
             column_name: self.plan.header.get(column).cloned(),

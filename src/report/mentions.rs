@@ -25,9 +25,9 @@ pub fn mentions_frame(ms: &[Mention]) -> PolarsResult<DataFrame> {
         ms.len(),
         vec![
             s("mention_id", ms.iter().map(|m| m.mention_id.as_str()).collect()),
-            s("source_file", ms.iter().map(|m| m.source_file.as_str()).collect()),
+            s("source_file", ms.iter().map(|m| &*m.source_file).collect()),
             Column::new("source_line".into(), ms.iter().map(|m| m.source_line).collect::<Vec<u64>>()),
-            s("source_tool", ms.iter().map(|m| m.source_tool.as_str()).collect()),
+            s("source_tool", ms.iter().map(|m| &*m.source_tool).collect()),
             published,
             s("channel", ms.iter().map(|m| m.channel.as_str()).collect()),
             o("author", ms.iter().map(|m| m.author.as_deref()).collect()),
