@@ -2,6 +2,8 @@
 
 use std::fs::File;
 use std::io::BufWriter;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
 
 use polars::prelude::*;
 
@@ -46,45 +48,69 @@ pub fn mentions_frame(ms: &[Mention]) -> PolarsResult<DataFrame> {
 }
 
 /// Streams mentions into a Parquet file, one row group per `batch` mentions, so memory
-/// holds one batch, not the whole table.
+/// holds a few batches, not the whole table. Building the columns and compressing them
+/// happens on a writer thread, overlapping with ingest.
 pub struct MentionWriter {
-    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
+    tx: Option<SyncSender<Vec<Mention>>>,
+    worker: Option<JoinHandle<PolarsResult<u64>>>,
     buffer: Vec<Mention>,
     batch: usize,
-    pub written: u64,
 }
 
 impl MentionWriter {
     pub fn new(file: BufWriter<File>, batch: usize) -> PolarsResult<MentionWriter> {
         let schema = mentions_frame(&[])?.schema().as_ref().clone();
-        let writer = ParquetWriter::new(file)
+        let mut writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .batched(&schema)?;
-        Ok(MentionWriter { writer, buffer: Vec::with_capacity(batch), batch: batch.max(1), written: 0 })
+        let (tx, rx) = sync_channel::<Vec<Mention>>(2);
+        let worker = std::thread::spawn(move || {
+            let mut written = 0u64;
+            for ms in rx {
+                writer.write_batch(&mentions_frame(&ms)?)?;
+                written += ms.len() as u64;
+            }
+            writer.finish()?;
+            Ok(written)
+        });
+        let batch = batch.max(1);
+        Ok(MentionWriter { tx: Some(tx), worker: Some(worker), buffer: Vec::with_capacity(batch), batch })
     }
 
     pub fn push(&mut self, m: Mention) -> PolarsResult<()> {
         self.buffer.push(m);
         if self.buffer.len() >= self.batch {
-            self.flush()?;
+            let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.batch));
+            self.send(full)?;
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> PolarsResult<()> {
-        if self.buffer.is_empty() {
+    fn send(&mut self, ms: Vec<Mention>) -> PolarsResult<()> {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(ms).is_ok());
+        if sent {
             return Ok(());
         }
-        let df = mentions_frame(&self.buffer)?;
-        self.writer.write_batch(&df)?;
-        self.written += self.buffer.len() as u64;
-        self.buffer.clear();
-        Ok(())
+        // The writer thread stopped: its result says why.
+        self.tx = None;
+        self.join().and(Err(PolarsError::ComputeError("Parquet writer stopped".into())))
     }
 
+    fn join(&mut self) -> PolarsResult<u64> {
+        match self.worker.take().map(|w| w.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(PolarsError::ComputeError("Parquet writer thread failed".into())),
+            None => Err(PolarsError::ComputeError("Parquet writer already finished".into())),
+        }
+    }
+
+    /// Writes the last row group and the footer; returns the number of mentions written.
     pub fn finish(mut self) -> PolarsResult<u64> {
-        self.flush()?;
-        self.writer.finish()?;
-        Ok(self.written)
+        let rest = std::mem::take(&mut self.buffer);
+        if !rest.is_empty() {
+            self.send(rest)?;
+        }
+        self.tx = None;
+        self.join()
     }
 }
