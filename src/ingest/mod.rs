@@ -551,7 +551,9 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
             return Err(reject(Some(width.min(rec.len())), reason));
         }
     }
-    let mut cells = Cells { rec, plan, line, warnings };
+    // One UTF-8 check and NUL scan for the whole record; cells are then slices of it.
+    let whole = std::str::from_utf8(rec.as_slice()).ok().filter(|w| memchr::memchr(0, w.as_bytes()).is_none());
+    let mut cells = Cells { rec, whole, plan, line, warnings };
     let opt = |s: Cow<'_, str>| -> Option<String> {
         let t = s.trim();
         (!t.is_empty()).then(|| t.to_string())
@@ -657,6 +659,8 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
 /// The cells of one record, with the warnings their repairs cause.
 struct Cells<'a, 'w> {
     rec: &'a csv::ByteRecord,
+    /// The record's bytes as text when all of it is valid UTF-8 without NUL bytes.
+    whole: Option<&'a str>,
     plan: &'a Plan,
     line: u64,
     warnings: &'w mut Vec<Warning>,
@@ -664,6 +668,9 @@ struct Cells<'a, 'w> {
 
 impl<'a> Cells<'a, '_> {
     fn get(&mut self, i: usize) -> Cow<'a, str> {
+        if let Some(cell) = self.whole.and_then(|w| w.get(self.rec.range(i)?)) {
+            return Cow::Borrowed(cell);
+        }
         let (s, repairs) = decode::cell_str(self.rec.get(i).unwrap_or_default());
         if repairs.windows_1252 {
             self.warn(i, "cell is not valid UTF-8; decoded as Windows-1252".into());
