@@ -170,6 +170,22 @@ const TEMPLATES: &[(&str, Tone, &str)] = &[
     ("Allgemein", Tone::Negative, "Kein Wunder, dass der Mittelstand schwächelt, wenn Firmen wie {co} so mit Kunden umgehen {e}"),
 ];
 
+/// Sentences for the body of news and blog articles, which are longer than posts.
+const ARTICLE: &[&str] = &[
+    "Das Familienunternehmen aus {c} beschäftigt rund 250 Mitarbeitende und exportiert in mehr als 30 Länder.",
+    "Nach Angaben der Geschäftsführung ist die Auftragslage im Werkzeugmaschinenbau weiterhin angespannt.",
+    "Vor allem Kunden aus der Automobilzulieferindustrie halten sich mit Investitionen zurück.",
+    "Der Verband VDMA rechnet für das laufende Jahr mit einem leichten Rückgang der Produktion.",
+    "{co} setzt nach eigenen Angaben verstärkt auf Service, Digitalisierung und Automatisierung.",
+    "Die {p} wurde in {c} entwickelt und wird dort auch gefertigt.",
+    "Auf der {f} will das Unternehmen neue Kunden in Osteuropa und Nordamerika gewinnen.",
+    "Zugleich sucht {co} weiterhin Fachkräfte, vor allem in der Zerspanung und in der Elektrotechnik.",
+    "Die Ausbildungsquote liegt nach Unternehmensangaben bei knapp zehn Prozent.",
+    "Gewerkschaftsvertreter fordern eine stärkere Tarifbindung und bessere Schichtmodelle.",
+    "Lieferketten für Elektronikkomponenten hätten sich zuletzt wieder stabilisiert, heißt es.",
+    "Die Energiekosten bleiben ein Thema, das Werk bezieht inzwischen einen Teil seines Stroms aus eigener Photovoltaik.",
+];
+
 const TITLES: &[&str] = &[
     "{co} erweitert Standort {c}", "Neue {p} vorgestellt", "{co} auf der {f}", "Lieferengpässe im Maschinenbau",
     "Fachkräftemangel: {co} setzt auf Ausbildung", "Mittelstand in der Region {c}",
@@ -279,7 +295,16 @@ impl Generator {
             }
         };
         let title = title.map(|t| self.fill(t, Tone::Neutral));
-        let text = self.fill(template, tone);
+        let mut text = self.fill(template, tone);
+        if matches!(channel, Channel::News | Channel::Blog) {
+            // Articles: the statement embedded in a few paragraphs of reporting.
+            let n = 3 + self.rng.below(6) as usize;
+            for _ in 0..n {
+                let sentence = *self.rng.pick(ARTICLE);
+                text.push(' ');
+                text.push_str(&self.fill(sentence, Tone::Neutral));
+            }
+        }
         let text = self.roughen(text);
         let r = &mut self.rng;
         let reach = match channel {

@@ -140,6 +140,13 @@ impl Keys {
     pub fn primary(&self) -> u64 {
         self.url.or(self.vendor_id).unwrap_or(self.content)
     }
+
+    /// The mention id: the primary key as 16 hex digits.
+    pub fn mention_id(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let k = self.primary();
+        (0..16).rev().map(|i| HEX[((k >> (i * 4)) & 0xf) as usize] as char).collect()
+    }
 }
 
 /// Where a mention was first seen.
@@ -149,10 +156,28 @@ pub struct Origin {
     pub line: u64,
 }
 
+/// The keys are already hashes: the map uses them as they are instead of hashing again.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// Remembers every mention's keys; answers whether a new one was seen before.
 #[derive(Default)]
 pub struct Deduper {
-    seen: HashMap<u64, Origin>,
+    seen: HashMap<u64, Origin, std::hash::BuildHasherDefault<KeyHasher>>,
 }
 
 impl Deduper {
@@ -182,6 +207,12 @@ mod tests {
         assert_eq!(c("https://m.facebook.com/p?utm_source=x&id=3"), c("https://facebook.com/p?id=3"));
         assert_ne!(c("https://facebook.com/p?comment_id=1"), c("https://facebook.com/p?comment_id=2"));
         assert_ne!(c("https://facebook.com/p#a"), c("https://facebook.com/p#b"));
+    }
+
+    #[test]
+    fn mention_ids_are_sixteen_hex_digits() {
+        let k = Keys { url: Some(0x00ab_cdef_0123_4567), vendor_id: None, content: 0 };
+        assert_eq!(k.mention_id(), format!("{:016x}", 0x00ab_cdef_0123_4567u64));
     }
 
     #[test]

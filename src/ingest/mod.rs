@@ -652,7 +652,7 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
         vendor_id,
     };
     let keys = Keys::of(&m);
-    m.mention_id = format!("{:016x}", keys.primary());
+    m.mention_id = keys.mention_id();
     Ok((m, keys))
 }
 
