@@ -94,6 +94,7 @@ fn phase(name: &str, path: &Path) {
                 inputs: vec![path.to_path_buf()],
                 out: out.path().to_path_buf(),
                 ingest: IngestOptions::default(),
+                classifier: None,
                 quiet: true,
             })
             .expect("run");

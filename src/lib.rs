@@ -10,13 +10,15 @@
 //!
 //! [`pipeline`] runs the stages for the `run` command; the binary is a thin CLI over it.
 
+pub mod classify;
 pub mod error;
 pub mod ingest;
 pub mod mention;
+pub mod normalize;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod synth;
 
 pub use error::{Error, Result};
-pub use mention::{Channel, Mention, ToolSentiment};
+pub use mention::{Channel, Mention, Sentiment, ToolSentiment};

@@ -30,6 +30,8 @@ enum Command {
     Inspect(InspectArgs),
     /// Generate a seeded export of fictional German mentions (for demos and benchmarks).
     Synth(SynthArgs),
+    /// Score a classifier on labelled data: accuracy, micro/macro-F1, per class, confusion, docs/s.
+    Eval(EvalArgs),
 }
 
 #[derive(Args)]
@@ -77,6 +79,33 @@ struct RunArgs {
     json: bool,
     #[command(flatten)]
     ingest: IngestArgs,
+    #[command(flatten)]
+    models: ModelArgs,
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// Topic taxonomy (TOML; default: the built-in Mittelstand taxonomy, models/topics/).
+    #[arg(long, value_name = "FILE")]
+    taxonomy: Option<PathBuf>,
+    /// Sentiment lexicon (TOML in the built-in format) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    lexicon: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Labelled data: GermEval 2017 TSV or CSV with `text,label`.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// Classifier: `lexicon` (built in) or a lexicon file.
+    #[arg(long, default_value = "lexicon")]
+    model: String,
+    #[arg(long, value_enum, default_value = "sentiment")]
+    task: resonanz::classify::Task,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -111,6 +140,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run(a),
         Command::Inspect(a) => inspect(a),
         Command::Synth(a) => synth(a),
+        Command::Eval(a) => eval(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -128,7 +158,8 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         }
     }
     let inputs = if a.paths.is_empty() { vec![PathBuf::from("data")] } else { a.paths };
-    let opts = RunOptions { inputs, out: a.out, ingest: ingest_options(&a.ingest)?, quiet: a.quiet };
+    let classifier = Some(std::sync::Arc::new(mention_classifier(&a.models)?));
+    let opts = RunOptions { inputs, out: a.out, ingest: ingest_options(&a.ingest)?, classifier, quiet: a.quiet };
     let s = pipeline::run(&opts)?;
     if a.json {
         let _ = std::io::stdout().write_all(&resonanz::report::to_json_bytes(&s));
@@ -230,5 +261,64 @@ fn synth(a: SynthArgs) -> Result<u8, Error> {
     let file = std::fs::File::create(&a.out).map_err(werr)?;
     let n = synth::write_export(a.layout, (0..a.rows).map(|_| g.next_mention()), file).map_err(werr)?;
     eprintln!("resonanz: wrote {n} mentions to {}", a.out.display());
+    Ok(0)
+}
+
+fn read_config_file(path: &std::path::Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
+}
+
+fn mention_classifier(m: &ModelArgs) -> Result<resonanz::classify::MentionClassifier, Error> {
+    use resonanz::classify::{lexicon::LexiconSentiment, topics::Taxonomy, MentionClassifier};
+    let mut c = MentionClassifier::default_models();
+    if let Some(p) = &m.taxonomy {
+        let t = Taxonomy::from_toml(&read_config_file(p)?, &c.normalizer)
+            .map_err(|e| Error::Usage(format!("{}: {e}", p.display())))?;
+        c.taxonomy = Some(t);
+        c.version = c.version.replace("topics=mittelstand", &format!("topics={}", p.display()));
+    }
+    if let Some(p) = &m.lexicon {
+        let l = LexiconSentiment::from_toml(&read_config_file(p)?, &c.normalizer)
+            .map_err(|e| Error::Usage(format!("{}: {e}", p.display())))?;
+        c.sentiment = Box::new(l);
+        c.version = c.version.replace("sentiment=lexicon-de", &format!("sentiment=lexicon:{}", p.display()));
+    }
+    Ok(c)
+}
+
+fn eval(a: EvalArgs) -> Result<u8, Error> {
+    use resonanz::classify::{data, lexicon::LexiconSentiment, Task};
+    let normalizer = resonanz::normalize::Normalizer::default();
+    let classifier: Box<dyn resonanz::classify::Classifier> = match (a.task, a.model.as_str()) {
+        (Task::Sentiment, "lexicon") => Box::new(LexiconSentiment::builtin(&normalizer)),
+        (Task::Sentiment, path) => Box::new(
+            LexiconSentiment::from_toml(&read_config_file(std::path::Path::new(path))?, &normalizer)
+                .map_err(|e| Error::Usage(format!("{path}: {e}")))?,
+        ),
+        (Task::Relevance, m) => {
+            return Err(Error::Usage(format!("no relevance model `{m}`: trained models are not shipped yet")));
+        }
+    };
+    let mut examples = Vec::new();
+    for p in &a.data {
+        examples.extend(data::read_labelled(p).map_err(|e| Error::NoInput(e.to_string()))?);
+    }
+    let report = resonanz::classify::evaluate_on(classifier.as_ref(), &normalizer, &examples)
+        .map_err(Error::Usage)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let _ = out.write_all(&resonanz::report::to_json_bytes(&report));
+        return Ok(0);
+    }
+    let _ = writeln!(out, "{} on {} documents ({}): accuracy {:.3}, micro-F1 {:.3}, macro-F1 {:.3}, {:.0} docs/s",
+        report.model, report.metrics.n, report.task, report.metrics.accuracy, report.metrics.micro_f1, report.metrics.macro_f1, report.docs_per_s);
+    let _ = writeln!(out, "  {:<10} {:>9} {:>9} {:>9} {:>8}", "class", "precision", "recall", "f1", "support");
+    for (label, c) in &report.metrics.per_class {
+        let _ = writeln!(out, "  {:<10} {:>9.3} {:>9.3} {:>9.3} {:>8}", label, c.precision, c.recall, c.f1, c.support);
+    }
+    let _ = writeln!(out, "  confusion (rows gold, columns predicted: {}):", report.metrics.labels.join(", "));
+    for (label, row) in report.metrics.labels.iter().zip(&report.metrics.confusion) {
+        let _ = writeln!(out, "  {:<10} {:?}", label, row);
+    }
     Ok(0)
 }

@@ -87,9 +87,40 @@ impl ToolSentiment {
     }
 }
 
+/// Document-level sentiment as resonanz classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sentiment {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+impl Sentiment {
+    pub const ALL: [Sentiment; 3] = [Sentiment::Negative, Sentiment::Neutral, Sentiment::Positive];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sentiment::Negative => "negative",
+            Sentiment::Neutral => "neutral",
+            Sentiment::Positive => "positive",
+        }
+    }
+
+    /// Parses `negative`/`neutral`/`positive` (any case, German spellings too).
+    pub fn parse(s: &str) -> Option<Sentiment> {
+        match s.trim().to_lowercase().as_str() {
+            "negative" | "negativ" | "neg" | "-1" => Some(Sentiment::Negative),
+            "neutral" | "neu" | "0" => Some(Sentiment::Neutral),
+            "positive" | "positiv" | "pos" | "1" | "+1" => Some(Sentiment::Positive),
+            _ => None,
+        }
+    }
+}
+
 /// One mention in the canonical schema, as ingested from an export row.
 ///
-/// Classification fields (sentiment, topics, ...) are added by later stages.
+/// Ingest fills the export fields; classify fills sentiment, relevance and topics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mention {
     /// Stable id derived from the de-duplication key (URL, vendor id, or author+time+text).
@@ -117,4 +148,14 @@ pub struct Mention {
     pub query: Option<String>,
     /// The vendor's own id of the mention, when the export has one.
     pub vendor_id: Option<String>,
+    /// Our sentiment (filled by classify).
+    pub sentiment: Option<Sentiment>,
+    /// Polarity in -1..1 (filled by classify).
+    pub sentiment_score: Option<f32>,
+    /// Whether the mention is about the brand at all; `None` without a relevance model.
+    pub relevant: Option<bool>,
+    /// Topics from the taxonomy (filled by classify).
+    pub topics: Vec<String>,
+    /// Which classifiers filled the fields above.
+    pub model_version: Option<String>,
 }

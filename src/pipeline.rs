@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub inputs: Vec<PathBuf>,
     pub out: PathBuf,
     pub ingest: IngestOptions,
+    /// Classifiers applied to every mention; `None` writes ingested mentions only.
+    pub classifier: Option<std::sync::Arc<crate::classify::MentionClassifier>>,
     pub quiet: bool,
 }
 
@@ -93,7 +95,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     };
     let mut staging = Staging::new(out).map_err(werr(out))?;
     let (pq_file, pq_path) = staging.create("mentions.parquet").map_err(werr(out))?;
-    let mut mentions = MentionWriter::new(pq_file, ROW_GROUP)
+    let mut mentions = MentionWriter::new(pq_file, ROW_GROUP, opts.classifier.clone())
         .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let (f, rejects_path) = staging.create("rejects.csv").map_err(werr(out))?;
     let mut rejects = CsvTable::new(f, &["file", "line", "column", "column_name", "reason", "excerpt"])

@@ -102,17 +102,30 @@ fn text_or_empty(rest: &[u8], encoding: Encoding, bom: bool) -> Sniffed {
 /// characters: Windows-1252 text practically never forms valid UTF-8 sequences, so a UTF-8
 /// file with one stray Windows-1252 record stays UTF-8 (that record is repaired per cell).
 fn utf8_or_1252(sample: &[u8], complete: bool) -> Encoding {
-    let (mut valid_multi, mut invalid) = (0usize, 0usize);
+    // Characters that Windows-1252 bytes form by accident when read as UTF-8 (`ß€` is
+    // U+07C0), but real text hardly contains: C1 controls and the Syriac/Thaana/NKo block.
+    let implausible = |c: char| matches!(c as u32, 0x80..=0x9F | 0x0700..=0x07FF);
+    let (mut plausible_multi, mut odd) = (0usize, 0usize);
+    let mut count = |s: &str| {
+        for c in s.chars().filter(|c| !c.is_ascii()) {
+            if implausible(c) {
+                odd += 1;
+            } else {
+                plausible_multi += 1;
+            }
+        }
+    };
     let mut rest = sample;
+    let mut invalid = 0usize;
     loop {
         match std::str::from_utf8(rest) {
             Ok(s) => {
-                valid_multi += s.chars().filter(|c| !c.is_ascii()).count();
+                count(s);
                 break;
             }
             Err(e) => {
                 let (good, bad) = rest.split_at(e.valid_up_to());
-                valid_multi += std::str::from_utf8(good).map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
+                count(std::str::from_utf8(good).unwrap_or_default());
                 match e.error_len() {
                     Some(n) => {
                         invalid += 1;
@@ -128,7 +141,8 @@ fn utf8_or_1252(sample: &[u8], complete: bool) -> Encoding {
             }
         }
     }
-    if invalid > 0 && valid_multi * 4 < invalid {
+    let against = invalid + odd;
+    if against > 0 && plausible_multi * 4 < against {
         Encoding::Windows1252
     } else {
         Encoding::Utf8
@@ -206,6 +220,8 @@ mod tests {
         assert_eq!(sniff(b"Datum;Text\n01.02.2024;Gr\xfc\xdfe aus M\xfcnchen\n", true), t(Encoding::Windows1252, false));
         // one stray Windows-1252 cell among UTF-8 umlauts stays UTF-8
         assert_eq!(sniff("a,b\nä,ö,ü\nx,\u{fc}\n".as_bytes().iter().copied().chain(*b"\xfc\n").collect::<Vec<_>>().as_slice(), true), t(Encoding::Utf8, false));
+        // Windows-1252 bytes that happen to be valid UTF-8 (`ß€` = U+07C0)
+        assert_eq!(sniff(b"text\n\xdf\x80?\n", true), t(Encoding::Windows1252, false));
         assert_eq!(sniff(b"", true), Sniffed::Empty);
         assert_eq!(sniff(b"\xef\xbb\xbf  \r\n", true), Sniffed::Empty);
         assert_eq!(sniff(b"PK\x03\x04rest", false), Sniffed::Spreadsheet);

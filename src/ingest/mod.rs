@@ -650,6 +650,11 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
         tool_sentiment,
         query: plan.map.query.and_then(|i| opt(cells.get(i))),
         vendor_id,
+        sentiment: None,
+        sentiment_score: None,
+        relevant: None,
+        topics: Vec::new(),
+        model_version: None,
     };
     let keys = Keys::of(&m);
     m.mention_id = keys.mention_id();

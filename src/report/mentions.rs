@@ -3,16 +3,19 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use polars::prelude::*;
 
+use crate::classify::MentionClassifier;
 use crate::mention::Mention;
 
 /// Column names of `mentions.parquet`, in order.
-pub const MENTION_COLUMNS: [&str; 17] = [
+pub const MENTION_COLUMNS: [&str; 22] = [
     "mention_id", "source_file", "source_line", "source_tool", "published_at", "channel", "author", "url",
     "title", "text", "language", "country", "reach", "engagement", "tool_sentiment", "query", "vendor_id",
+    "sentiment", "sentiment_score", "relevant", "topics", "model_version",
 ];
 
 /// Mentions as a polars frame in the canonical schema (`published_at` is UTC, ms).
@@ -43,8 +46,22 @@ pub fn mentions_frame(ms: &[Mention]) -> PolarsResult<DataFrame> {
             s("tool_sentiment", ms.iter().map(|m| m.tool_sentiment.as_str()).collect()),
             o("query", ms.iter().map(|m| m.query.as_deref()).collect()),
             o("vendor_id", ms.iter().map(|m| m.vendor_id.as_deref()).collect()),
+            o("sentiment", ms.iter().map(|m| m.sentiment.map(|s| s.as_str())).collect()),
+            Column::new("sentiment_score".into(), ms.iter().map(|m| m.sentiment_score).collect::<Vec<Option<f32>>>()),
+            Column::new("relevant".into(), ms.iter().map(|m| m.relevant).collect::<Vec<Option<bool>>>()),
+            topics_column(ms),
+            o("model_version", ms.iter().map(|m| m.model_version.as_deref()).collect()),
         ],
     )
+}
+
+fn topics_column(ms: &[Mention]) -> Column {
+    let lists: Vec<Series> = ms.iter().map(|m| Series::new(PlSmallStr::EMPTY, m.topics.as_slice())).collect();
+    let mut s = Series::new("topics".into(), lists);
+    if ms.is_empty() {
+        s = Series::new_empty("topics".into(), &DataType::List(Box::new(DataType::String)));
+    }
+    s.into_column()
 }
 
 /// Streams mentions into a Parquet file, one row group per `batch` mentions, so memory
@@ -58,7 +75,9 @@ pub struct MentionWriter {
 }
 
 impl MentionWriter {
-    pub fn new(file: BufWriter<File>, batch: usize) -> PolarsResult<MentionWriter> {
+    /// `classifier`, when given, classifies each batch on the writer thread before it is
+    /// written.
+    pub fn new(file: BufWriter<File>, batch: usize, classifier: Option<Arc<MentionClassifier>>) -> PolarsResult<MentionWriter> {
         let schema = mentions_frame(&[])?.schema().as_ref().clone();
         let mut writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
@@ -66,7 +85,10 @@ impl MentionWriter {
         let (tx, rx) = sync_channel::<Vec<Mention>>(2);
         let worker = std::thread::spawn(move || {
             let mut written = 0u64;
-            for ms in rx {
+            for mut ms in rx {
+                if let Some(c) = &classifier {
+                    c.classify_all(&mut ms);
+                }
                 writer.write_batch(&mentions_frame(&ms)?)?;
                 written += ms.len() as u64;
             }

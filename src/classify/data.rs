@@ -1,0 +1,175 @@
+//! Labelled data for training and evaluation: GermEval 2017 TSV
+//! (`id<TAB>text<TAB>relevance<TAB>sentiment<TAB>aspects`, no header) or a CSV with a
+//! header containing `text` and `label` (or `sentiment` / `relevance`).
+
+use std::path::{Path, PathBuf};
+
+use crate::mention::Sentiment;
+
+/// One labelled document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub text: String,
+    pub sentiment: Option<Sentiment>,
+    pub relevant: Option<bool>,
+    /// Aspect categories (`Zugfahrt#Haupt`), de-duplicated, in order of appearance.
+    pub aspects: Vec<String>,
+    pub line: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{}:{line}: {reason}", path.display())]
+    Line { path: PathBuf, line: u64, reason: String },
+    #[error("{}: {reason}", path.display())]
+    File { path: PathBuf, reason: String },
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "true" | "1" | "yes" | "ja" => Some(true),
+        "false" | "0" | "no" | "nein" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a labelled file; every problem names the file and line.
+pub fn read_labelled(path: &Path) -> Result<Vec<Example>, DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64;
+        DataError::Line { path: path.to_path_buf(), line, reason: "not valid UTF-8".into() }
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let first = text.lines().next().unwrap_or("");
+    let cols: Vec<&str> = first.split('\t').collect();
+    let has_header = first
+        .split([',', ';', '\t'])
+        .any(|c| matches!(c.trim().trim_matches('"').to_lowercase().as_str(), "text" | "label" | "sentiment"));
+    let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    if (cols.len() >= 4 && parse_bool(cols[2]).is_some()) || (tsv && !has_header) {
+        read_germeval(path, text)
+    } else {
+        read_csv(path, text)
+    }
+}
+
+fn read_germeval(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
+    let err = |line: u64, reason: String| DataError::Line { path: path.to_path_buf(), line, reason };
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i as u64 + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = raw.split('\t').collect();
+        if cols.len() < 4 {
+            return Err(err(line, format!("{} tab-separated columns, expected id, text, relevance, sentiment[, aspects]", cols.len())));
+        }
+        let body = cols[1].trim();
+        if body.is_empty() {
+            return Err(err(line, "empty text".into()));
+        }
+        let relevant = parse_bool(cols[2]).ok_or_else(|| err(line, format!("relevance `{}` is not true/false", cols[2])))?;
+        let sentiment = Sentiment::parse(cols[3]).ok_or_else(|| err(line, format!("unknown sentiment label `{}`", cols[3])))?;
+        let mut aspects: Vec<String> = Vec::new();
+        for a in cols.get(4).copied().unwrap_or("").split_whitespace() {
+            let cat = a.split(':').next().unwrap_or(a).to_string();
+            if !cat.contains('#') {
+                return Err(err(line, format!("aspect `{a}` is not Category#Sub:polarity")));
+            }
+            if !aspects.contains(&cat) {
+                aspects.push(cat);
+            }
+        }
+        out.push(Example { text: body.to_string(), sentiment: Some(sentiment), relevant: Some(relevant), aspects, line });
+    }
+    if out.is_empty() {
+        return Err(DataError::File { path: path.to_path_buf(), reason: "no examples".into() });
+    }
+    Ok(out)
+}
+
+fn read_csv(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
+    let delim = if text.lines().next().is_some_and(|l| l.matches(';').count() > l.matches(',').count()) { b';' } else { b',' };
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).from_reader(text.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| DataError::File { path: path.to_path_buf(), reason: e.to_string() })?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+    let text_col = col(&["text", "content", "body"])
+        .ok_or_else(|| DataError::File { path: path.to_path_buf(), reason: "no `text` column in the header".into() })?;
+    let sent_col = col(&["label", "sentiment"]);
+    let rel_col = col(&["relevance", "relevant"]);
+    if sent_col.is_none() && rel_col.is_none() {
+        return Err(DataError::File { path: path.to_path_buf(), reason: "no `label`, `sentiment` or `relevance` column".into() });
+    }
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            DataError::Line { path: path.to_path_buf(), line, reason: e.to_string() }
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let err = |reason: String| DataError::Line { path: path.to_path_buf(), line, reason };
+        let body = rec.get(text_col).unwrap_or("").trim();
+        if body.is_empty() {
+            return Err(err("empty text".into()));
+        }
+        let sentiment = match sent_col {
+            Some(c) => Some(Sentiment::parse(rec.get(c).unwrap_or("")).ok_or_else(|| err(format!("unknown label `{}`", rec.get(c).unwrap_or(""))))?),
+            None => None,
+        };
+        let relevant = match rel_col {
+            Some(c) => Some(parse_bool(rec.get(c).unwrap_or("")).ok_or_else(|| err(format!("relevance `{}` is not true/false", rec.get(c).unwrap_or(""))))?),
+            None => None,
+        };
+        out.push(Example { text: body.to_string(), sentiment, relevant, aspects: Vec::new(), line });
+    }
+    if out.is_empty() {
+        return Err(DataError::File { path: path.to_path_buf(), reason: "no examples".into() });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(content: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.tsv");
+        std::fs::write(&p, content).unwrap();
+        (dir, p)
+    }
+
+    #[test]
+    fn germeval_rows_and_errors_name_the_line() {
+        let (_d, p) = write("u1\tZug pünktlich\ttrue\tpositive\tZugfahrt#Haupt:positive Zugfahrt#Haupt:neutral\nu2\tNix\tfalse\tneutral\t\n");
+        let ex = read_labelled(&p).unwrap();
+        assert_eq!(ex.len(), 2);
+        assert_eq!(ex[0].aspects, vec!["Zugfahrt#Haupt"]);
+        assert_eq!(ex[1].relevant, Some(false));
+        let (_d, p) = write("u1\tText\ttrue\tpositive\n u2\tText\ttrue\tfreudig\n");
+        let e = read_labelled(&p).unwrap_err().to_string();
+        assert!(e.ends_with(":2: unknown sentiment label `freudig`"), "{e}");
+        let (_d, p) = write("u1\t \ttrue\tpositive\n");
+        assert!(read_labelled(&p).unwrap_err().to_string().contains(":1: empty text"));
+        let (_d, p) = write("u1\tnur zwei\n");
+        assert!(read_labelled(&p).unwrap_err().to_string().contains(":1: 2 tab-separated columns"));
+    }
+
+    #[test]
+    fn csv_with_text_and_label() {
+        let (_d, p) = write("text,label\n\"Gut, danke\",positive\nSchlecht,negativ\n");
+        let ex = read_labelled(&p).unwrap();
+        assert_eq!(ex[1].sentiment, Some(Sentiment::Negative));
+        let (_d, p) = write("text,label\nGut,super\n");
+        assert!(read_labelled(&p).unwrap_err().to_string().contains(":2: unknown label `super`"));
+    }
+}

@@ -1,0 +1,242 @@
+//! Normalize: German social-media text → terms for classifiers. One [`Normalizer`], used
+//! the same way in training and in the pipeline (its [`NormalizerSettings`] are saved with
+//! every model).
+//!
+//! Steps: Unicode NFC → tokens ([`tokenize`]: URLs, @users, #hashtags with their CamelCase
+//! parts, numbers, emoji, emoticons) → lowercase with `ß` → `ss` (so `Straße` = `strasse`)
+//! → elongations collapsed (`suuuper` → `super`, marked as emphasis) → negation scope
+//! (`nicht`, `kein…`, `nie`, `ohne`, `weder`, `nichts` mark the following words until
+//! punctuation) → stop words removed (never a negation or intensifier) → Snowball German
+//! stemming (rust-stemmers).
+
+pub mod stopwords;
+pub mod tokenize;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use tokenize::Kind;
+
+/// Which steps run; saved with models so training and prediction agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NormalizerSettings {
+    pub stem: bool,
+    pub stop_words: bool,
+    pub negation: bool,
+}
+
+impl Default for NormalizerSettings {
+    fn default() -> Self {
+        NormalizerSettings { stem: true, stop_words: true, negation: true }
+    }
+}
+
+/// A normalized term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// Lowercased, stemmed word; `<url>`, `<num>`, `@user`, `#tag`, an emoji or emoticon.
+    pub text: String,
+    /// Inside the scope of a negation (`nicht gut` → `gut` negated).
+    pub negated: bool,
+    /// Written with emphasis: elongated (`suuuper`) or in capitals (`SUPER`).
+    pub emphasized: bool,
+    pub kind: Kind,
+}
+
+impl Term {
+    /// The feature form: negated terms get a `¬` prefix.
+    pub fn feature(&self) -> std::borrow::Cow<'_, str> {
+        if self.negated {
+            format!("¬{}", self.text).into()
+        } else {
+            self.text.as_str().into()
+        }
+    }
+}
+
+/// Words that open a negation scope.
+const NEGATORS: &[&str] = &[
+    "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nimmer", "ohne", "weder",
+    "noch", "nichts", "niemand", "nirgends", "not", "no", "never", "nix", "net", "ned",
+];
+
+pub fn is_negator(word: &str) -> bool {
+    // `noch` negates only after `weder`; it is handled by the scope already open.
+    word != "noch" && NEGATORS.contains(&word)
+}
+
+/// The German normalizer. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Normalizer {
+    settings: NormalizerSettings,
+    stemmer: std::sync::Arc<Stemmer>,
+}
+
+impl std::fmt::Debug for Normalizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Normalizer").field("settings", &self.settings).finish()
+    }
+}
+
+impl Default for Normalizer {
+    fn default() -> Self {
+        Normalizer::new(NormalizerSettings::default())
+    }
+}
+
+impl Normalizer {
+    pub fn new(settings: NormalizerSettings) -> Normalizer {
+        Normalizer { settings, stemmer: std::sync::Arc::new(Stemmer::create(Algorithm::German)) }
+    }
+
+    pub fn settings(&self) -> NormalizerSettings {
+        self.settings
+    }
+
+    /// Normalizes `text` into `out` (cleared first).
+    pub fn normalize_into(&self, text: &str, out: &mut Vec<Term>) {
+        out.clear();
+        let nfc: std::borrow::Cow<'_, str> = if text.is_ascii() { text.into() } else { text.nfc().collect::<String>().into() };
+        let mut negated = false;
+        for tok in tokenize::tokenize(&nfc) {
+            match tok.kind {
+                Kind::Punct => {
+                    negated = false;
+                    if matches!(tok.text, "!" | "?") {
+                        out.push(Term { text: tok.text.to_string(), negated: false, emphasized: false, kind: Kind::Punct });
+                    }
+                }
+                Kind::Url => out.push(Term { text: "<url>".into(), negated: false, emphasized: false, kind: tok.kind }),
+                Kind::Number => out.push(Term { text: "<num>".into(), negated, emphasized: false, kind: tok.kind }),
+                Kind::User => out.push(Term { text: tok.text.to_lowercase(), negated: false, emphasized: false, kind: tok.kind }),
+                Kind::Emoji | Kind::Emoticon => {
+                    out.push(Term { text: tok.text.to_string(), negated, emphasized: false, kind: tok.kind })
+                }
+                Kind::Hashtag => {
+                    let body = &tok.text[1..];
+                    out.push(Term { text: format!("#{}", fold(body).0), negated: false, emphasized: false, kind: tok.kind });
+                    for part in tokenize::camel_parts(body) {
+                        self.push_word(part, negated, out);
+                    }
+                }
+                Kind::Word => {
+                    let (lower, _) = fold(tok.text);
+                    if self.settings.negation && is_negator(&lower) {
+                        negated = true;
+                        out.push(Term { text: lower, negated: false, emphasized: false, kind: Kind::Word });
+                        continue;
+                    }
+                    self.push_word(tok.text, negated, out);
+                }
+            }
+        }
+    }
+
+    /// Normalizes `text` into a new vector.
+    pub fn normalize(&self, text: &str) -> Vec<Term> {
+        let mut out = Vec::new();
+        self.normalize_into(text, &mut out);
+        out
+    }
+
+    fn push_word(&self, word: &str, negated: bool, out: &mut Vec<Term>) {
+        let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
+        let (lower, elongated) = fold(word);
+        if self.settings.stop_words && stopwords::is_stop_word(&lower) {
+            return;
+        }
+        let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
+        if text.is_empty() {
+            return;
+        }
+        out.push(Term { text, negated: negated && self.settings.negation, emphasized: caps || elongated, kind: Kind::Word });
+    }
+}
+
+/// Lowercase, `ß` → `ss`, runs of three or more equal letters collapsed to one. Returns
+/// the folded word and whether it was elongated.
+pub fn fold(word: &str) -> (String, bool) {
+    let mut out = String::with_capacity(word.len());
+    let mut elongated = false;
+    let mut prev: Option<char> = None;
+    let mut run = 0;
+    for c in word.chars().flat_map(char::to_lowercase) {
+        if Some(c) == prev {
+            run += 1;
+        } else {
+            run = 1;
+            prev = Some(c);
+        }
+        if run == 3 {
+            // drop the second copy already written: `suuu` → `su`
+            out.pop();
+            elongated = true;
+            continue;
+        }
+        if run > 3 {
+            continue;
+        }
+        if c == 'ß' {
+            out.push_str("ss");
+        } else {
+            out.push(c);
+        }
+    }
+    (out, elongated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(s: &str) -> Vec<String> {
+        Normalizer::default().normalize(s).iter().map(|t| t.feature().into_owned()).collect()
+    }
+
+    #[test]
+    fn case_and_sharp_s_fold() {
+        assert_eq!(fold("Straße").0, fold("STRASSE").0);
+        assert_eq!(features("Straße"), features("strasse"));
+        assert_eq!(fold("Müller").0, "müller", "umlauts stay");
+    }
+
+    #[test]
+    fn elongations_collapse_and_mark_emphasis() {
+        assert_eq!(fold("suuuuper"), ("super".to_string(), true));
+        assert_eq!(fold("Kaffee"), ("kaffee".to_string(), false), "double letters stay");
+        let t = Normalizer::default().normalize("SUPER");
+        assert!(t[0].emphasized);
+    }
+
+    #[test]
+    fn negation_marks_until_punctuation() {
+        assert_eq!(features("nicht gut, aber schön"), vec!["nicht", "¬gut", "schon"]);
+        assert_eq!(features("kein guter Service!"), vec!["kein", "¬gut", "¬servic", "!"]);
+        assert_eq!(features("ohne Verspätung"), vec!["ohne", "¬verspat"]);
+    }
+
+    #[test]
+    fn stop_words_never_drop_negations_or_intensifiers() {
+        let f = features("Das ist nicht sehr gut und nie pünktlich");
+        assert!(f.contains(&"nicht".to_string()) && f.contains(&"¬sehr".to_string()) && f.contains(&"nie".to_string()), "{f:?}");
+        assert!(!f.iter().any(|t| t == "das" || t == "und" || t == "ist"), "{f:?}");
+    }
+
+    #[test]
+    fn stemming_merges_inflections() {
+        assert_eq!(features("Lieferungen"), features("Lieferung"));
+        assert_eq!(features("Verspätungen"), features("verspätung"));
+    }
+
+    #[test]
+    fn social_tokens_become_terms() {
+        assert_eq!(features("@DB_Bahn #SchienenChaos https://x.de 20 😡 :)"), vec!["@db_bahn", "#schienenchaos", "schien", "chaos", "<url>", "<num>", "😡", ":)"]);
+    }
+
+    #[test]
+    fn composed_and_decomposed_umlauts_are_equal() {
+        assert_eq!(features("Gr\u{00fc}\u{00df}e"), features("Gru\u{0308}\u{00df}e"));
+    }
+}
