@@ -98,7 +98,12 @@ impl Normalizer {
     /// Normalizes `text` into `out` (cleared first).
     pub fn normalize_into(&self, text: &str, out: &mut Vec<Term>) {
         out.clear();
-        let nfc: std::borrow::Cow<'_, str> = if text.is_ascii() { text.into() } else { text.nfc().collect::<String>().into() };
+        let nfc: std::borrow::Cow<'_, str> =
+            if text.is_ascii() || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+                text.into()
+            } else {
+                text.nfc().collect::<String>().into()
+            };
         let mut negated = false;
         for tok in tokenize::tokenize(&nfc) {
             match tok.kind {
@@ -141,13 +146,32 @@ impl Normalizer {
         out
     }
 
+    /// Snowball stem, memoized per thread: most words of a corpus repeat.
+    fn stem(&self, word: String) -> String {
+        thread_local! {
+            static CACHE: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
+        }
+        CACHE.with(|c| {
+            let mut cache = c.borrow_mut();
+            if let Some(s) = cache.get(&word) {
+                return s.clone();
+            }
+            if cache.len() >= 200_000 {
+                cache.clear(); // bounded memory on open vocabularies
+            }
+            let stemmed = self.stemmer.stem(&word).into_owned();
+            cache.insert(word, stemmed.clone());
+            stemmed
+        })
+    }
+
     fn push_word(&self, word: &str, negated: bool, out: &mut Vec<Term>) {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
         let (lower, elongated) = fold(word);
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
             return;
         }
-        let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
+        let text = if self.settings.stem { self.stem(lower) } else { lower };
         if text.is_empty() {
             return;
         }
@@ -158,6 +182,13 @@ impl Normalizer {
 /// Lowercase, `ß` → `ss`, runs of three or more equal letters collapsed to one. Returns
 /// the folded word and whether it was elongated.
 pub fn fold(word: &str) -> (String, bool) {
+    if word.is_ascii() {
+        let b = word.as_bytes();
+        let elongated = b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]);
+        if !elongated {
+            return (word.to_ascii_lowercase(), false);
+        }
+    }
     let mut out = String::with_capacity(word.len());
     let mut elongated = false;
     let mut prev: Option<char> = None;
