@@ -32,6 +32,31 @@ enum Command {
     Synth(SynthArgs),
     /// Score a classifier on labelled data: accuracy, micro/macro-F1, per class, confusion, docs/s.
     Eval(EvalArgs),
+    /// Train a model on labelled data, choosing its penalty by k-fold cross-validation.
+    Train(TrainArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Labelled data: GermEval 2017 TSV or CSV with `text,label`.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    #[arg(long, value_enum)]
+    task: resonanz::classify::Task,
+    /// Algorithm (linfa multinomial logistic regression).
+    #[arg(long, default_value = "logistic", value_parser = ["logistic"])]
+    algo: String,
+    /// Output directory; the model is written to OUT/model.json.
+    #[arg(long)]
+    out: PathBuf,
+    /// Penalties to try (L2 `alpha`); the best by cross-validated micro-F1 is kept.
+    #[arg(long, num_args = 1.., default_values_t = [0.3, 1.0, 3.0])]
+    alpha: Vec<f64>,
+    /// Features kept after chi² selection.
+    #[arg(long, default_value_t = 12_000)]
+    max_features: usize,
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
 }
 
 #[derive(Args)]
@@ -98,11 +123,10 @@ struct EvalArgs {
     /// Labelled data: GermEval 2017 TSV or CSV with `text,label`.
     #[arg(long, required = true, num_args = 1..)]
     data: Vec<PathBuf>,
-    /// Classifier: `lexicon` (built in) or a lexicon file.
+    /// Classifier: `lexicon` (built in), a lexicon file (`.toml`), or a trained model
+    /// (`models/NAME` or its `model.json`), whose task picks the gold column.
     #[arg(long, default_value = "lexicon")]
     model: String,
-    #[arg(long, value_enum, default_value = "sentiment")]
-    task: resonanz::classify::Task,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -141,6 +165,7 @@ fn main() -> ExitCode {
         Command::Inspect(a) => inspect(a),
         Command::Synth(a) => synth(a),
         Command::Eval(a) => eval(a),
+        Command::Train(a) => train(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -287,16 +312,18 @@ fn mention_classifier(m: &ModelArgs) -> Result<resonanz::classify::MentionClassi
 }
 
 fn eval(a: EvalArgs) -> Result<u8, Error> {
-    use resonanz::classify::{data, lexicon::LexiconSentiment, Task};
-    let normalizer = resonanz::normalize::Normalizer::default();
-    let classifier: Box<dyn resonanz::classify::Classifier> = match (a.task, a.model.as_str()) {
-        (Task::Sentiment, "lexicon") => Box::new(LexiconSentiment::builtin(&normalizer)),
-        (Task::Sentiment, path) => Box::new(
+    use resonanz::classify::{data, lexicon::LexiconSentiment};
+    let mut normalizer = resonanz::normalize::Normalizer::default();
+    let classifier: Box<dyn resonanz::classify::Classifier> = match a.model.as_str() {
+        "lexicon" => Box::new(LexiconSentiment::builtin(&normalizer)),
+        path if path.ends_with(".toml") => Box::new(
             LexiconSentiment::from_toml(&read_config_file(std::path::Path::new(path))?, &normalizer)
                 .map_err(|e| Error::Usage(format!("{path}: {e}")))?,
         ),
-        (Task::Relevance, m) => {
-            return Err(Error::Usage(format!("no relevance model `{m}`: trained models are not shipped yet")));
+        path => {
+            let m = load_model(std::path::Path::new(path), None)?;
+            normalizer = resonanz::normalize::Normalizer::new(m.normalizer); // as in training
+            Box::new(m)
         }
     };
     let mut examples = Vec::new();
@@ -321,4 +348,62 @@ fn eval(a: EvalArgs) -> Result<u8, Error> {
         let _ = writeln!(out, "  {:<10} {:?}", label, row);
     }
     Ok(0)
+}
+
+fn train(a: TrainArgs) -> Result<u8, Error> {
+    use resonanz::classify::{data, features::FeatureSettings, linear, Task};
+    use resonanz::normalize::{Normalizer, NormalizerSettings};
+    if a.folds < 2 {
+        return Err(Error::Usage("--folds must be at least 2".into()));
+    }
+    let started = std::time::Instant::now();
+    let normalizer = Normalizer::new(NormalizerSettings::default());
+    let mut examples = Vec::new();
+    for p in &a.data {
+        examples.extend(data::read_labelled(p).map_err(|e| Error::NoInput(e.to_string()))?);
+    }
+    let gold: Vec<usize> = examples
+        .iter()
+        .map(|e| match a.task {
+            Task::Sentiment => e.sentiment.map(|s| s as usize),
+            Task::Relevance => e.relevant.map(|r| r as usize),
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| Error::Usage(format!("the data has no {} labels", a.task.as_str())))?;
+    let docs: Vec<_> = examples.iter().map(|e| normalizer.normalize(&e.text)).collect();
+    let grid: Vec<linear::TrainParams> = a
+        .alpha
+        .iter()
+        .map(|&alpha| linear::TrainParams { alpha, max_features: a.max_features, ..Default::default() })
+        .collect();
+    let (mut model, candidates) = linear::select_and_train(
+        &docs, &gold, a.task, normalizer.settings(), FeatureSettings::default(), &grid, a.folds,
+    )
+    .map_err(|e| Error::Usage(e.to_string()))?;
+    model.training_data = a.data.iter().map(|p| p.display().to_string()).collect();
+    for c in &candidates {
+        eprintln!(
+            "  alpha {:<6} {}-fold CV: accuracy {:.3}, micro-F1 {:.3}, macro-F1 {:.3}",
+            c.params.alpha, c.cv.folds, c.cv.accuracy, c.cv.micro_f1, c.cv.macro_f1
+        );
+    }
+    let path = a.out.join("model.json");
+    std::fs::create_dir_all(&a.out).map_err(|source| Error::Write { path: a.out.clone(), source })?;
+    resonanz::report::atomic::write_file(&path, model.to_json().as_bytes())
+        .map_err(|source| Error::Write { path: path.clone(), source })?;
+    eprintln!(
+        "resonanz: {} model (alpha {}) on {} documents → {} in {:.1} s",
+        a.task.as_str(),
+        model.params.alpha,
+        model.training_documents,
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+/// A trained model from `models/NAME` (or a `model.json` path).
+fn load_model(path: &std::path::Path, task: Option<resonanz::classify::Task>) -> Result<resonanz::classify::linear::LinearModel, Error> {
+    let file = if path.is_dir() { path.join("model.json") } else { path.to_path_buf() };
+    resonanz::classify::linear::LinearModel::load(&file, task).map_err(|e| Error::Usage(e.to_string()))
 }

@@ -6,7 +6,9 @@
 //! is read by [`data`], and [`metrics`] scores predictions against it.
 
 pub mod data;
+pub mod features;
 pub mod lexicon;
+pub mod linear;
 pub mod metrics;
 pub mod topics;
 
