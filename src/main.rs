@@ -34,29 +34,69 @@ enum Command {
     Eval(EvalArgs),
     /// Train a model on labelled data, choosing its penalty by k-fold cross-validation.
     Train(TrainArgs),
+    /// Every classifier for a task on the same data: quality and speed side by side.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Labelled training data (GermEval 2017 TSV or CSV).
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// Held-out labelled data; without it, k-fold cross-validation on --data.
+    #[arg(long, num_args = 1..)]
+    test: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "sentiment")]
+    task: resonanz::classify::Task,
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// Print the table as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Labelled data: GermEval 2017 TSV or CSV with `text,label`.
+    /// Labelled data: GermEval 2017 TSV or CSV with `text` and `label`/`relevance`/`topics`.
     #[arg(long, required = true, num_args = 1..)]
     data: Vec<PathBuf>,
     #[arg(long, value_enum)]
     task: resonanz::classify::Task,
-    /// Algorithm (linfa multinomial logistic regression).
-    #[arg(long, default_value = "logistic", value_parser = ["logistic"])]
-    algo: String,
+    #[arg(long, value_enum, default_value = "sparse-logistic")]
+    algo: resonanz::classify::train::Algorithm,
     /// Output directory; the model is written to OUT/model.json.
     #[arg(long)]
     out: PathBuf,
-    /// Penalties to try (L2 `alpha`); the best by cross-validated micro-F1 is kept.
-    #[arg(long, num_args = 1.., default_values_t = [0.3, 1.0, 3.0])]
-    alpha: Vec<f64>,
-    /// Features kept after chi² selection.
-    #[arg(long, default_value_t = 12_000)]
-    max_features: usize,
+    /// Values of the algorithm's knob to compare (logistic: C, naive Bayes: smoothing);
+    /// default: the algorithm's grid. The best by cross-validated micro-F1 is kept.
+    #[arg(long, num_args = 1..)]
+    grid: Vec<f64>,
+    /// Features kept after chi² ranking (0: all that occur in two documents or more).
+    #[arg(long)]
+    max_features: Option<usize>,
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// Character n-gram lengths inside words, `MIN-MAX` (`0-0`: none).
+    #[arg(long, default_value = "2-5", value_parser = parse_range)]
+    chars: (usize, usize),
+    /// Keep stop words.
+    #[arg(long)]
+    keep_stop_words: bool,
+    /// Do not stem.
+    #[arg(long)]
+    no_stem: bool,
+    /// Do not mark negation scope.
+    #[arg(long)]
+    no_negation: bool,
+}
+
+fn parse_range(s: &str) -> Result<(usize, usize), String> {
+    let (a, b) = s.split_once('-').ok_or("expected MIN-MAX, e.g. 3-5")?;
+    let (a, b) = (a.trim().parse::<usize>().map_err(|e| e.to_string())?, b.trim().parse::<usize>().map_err(|e| e.to_string())?);
+    if a > b || b > 12 {
+        return Err("expected MIN ≤ MAX ≤ 12".into());
+    }
+    Ok((a, b))
 }
 
 #[derive(Args)]
@@ -110,12 +150,18 @@ struct RunArgs {
 
 #[derive(Args)]
 struct ModelArgs {
-    /// Topic taxonomy (TOML; default: the built-in Mittelstand taxonomy, models/topics/).
-    #[arg(long, value_name = "FILE")]
-    taxonomy: Option<PathBuf>,
-    /// Sentiment lexicon (TOML in the built-in format) instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    lexicon: Option<PathBuf>,
+    /// Sentiment: `default` (shipped model), `lexicon`, a lexicon file (.toml), models/NAME,
+    /// or `MODEL+lexicon[:WEIGHT]` (model and lexicon combined; the default, weight 4, holds
+    /// up outside the model's training domain).
+    #[arg(long, value_name = "MODEL", default_value = "default+lexicon")]
+    sentiment_model: String,
+    /// Relevance: `default` (shipped model), `none`, or models/NAME.
+    #[arg(long, value_name = "MODEL", default_value = "default")]
+    relevance_model: String,
+    /// Topics: `mittelstand` (built-in taxonomy), a taxonomy file (.toml), `default` (the
+    /// shipped GermEval aspect model), models/NAME, or `none`.
+    #[arg(long, value_name = "TOPICS", default_value = "mittelstand")]
+    topics: String,
 }
 
 #[derive(Args)]
@@ -123,10 +169,14 @@ struct EvalArgs {
     /// Labelled data: GermEval 2017 TSV or CSV with `text,label`.
     #[arg(long, required = true, num_args = 1..)]
     data: Vec<PathBuf>,
-    /// Classifier: `lexicon` (built in), a lexicon file (`.toml`), or a trained model
-    /// (`models/NAME` or its `model.json`), whose task picks the gold column.
-    #[arg(long, default_value = "lexicon")]
+    /// Classifier: `default` (the shipped model of `--task`), `lexicon` (built in), a lexicon
+    /// file (`.toml`), or a trained model (`models/NAME` or its `model.json`), whose task
+    /// picks the gold column.
+    #[arg(long, default_value = "default")]
     model: String,
+    /// The task to score (default: the model's; `default` models: sentiment).
+    #[arg(long, value_enum)]
+    task: Option<resonanz::classify::Task>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -166,6 +216,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => synth(a),
         Command::Eval(a) => eval(a),
         Command::Train(a) => train(a),
+        Command::Bench(a) => bench(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -289,43 +340,30 @@ fn synth(a: SynthArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn read_config_file(path: &std::path::Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
-}
-
 fn mention_classifier(m: &ModelArgs) -> Result<resonanz::classify::MentionClassifier, Error> {
-    use resonanz::classify::{lexicon::LexiconSentiment, topics::Taxonomy, MentionClassifier};
-    let mut c = MentionClassifier::default_models();
-    if let Some(p) = &m.taxonomy {
-        let t = Taxonomy::from_toml(&read_config_file(p)?, &c.normalizer)
-            .map_err(|e| Error::Usage(format!("{}: {e}", p.display())))?;
-        c.taxonomy = Some(t);
-        c.version = c.version.replace("topics=mittelstand", &format!("topics={}", p.display()));
-    }
-    if let Some(p) = &m.lexicon {
-        let l = LexiconSentiment::from_toml(&read_config_file(p)?, &c.normalizer)
-            .map_err(|e| Error::Usage(format!("{}: {e}", p.display())))?;
-        c.sentiment = Box::new(l);
-        c.version = c.version.replace("sentiment=lexicon-de", &format!("sentiment=lexicon:{}", p.display()));
-    }
-    Ok(c)
+    let none = |s: &str| (s != "none").then_some(s.to_string());
+    resonanz::classify::MentionClassifier::from_specs(
+        &m.sentiment_model,
+        none(&m.relevance_model).as_deref(),
+        none(&m.topics).as_deref(),
+    )
+    .map_err(Error::Usage)
 }
 
 fn eval(a: EvalArgs) -> Result<u8, Error> {
-    use resonanz::classify::{data, lexicon::LexiconSentiment};
-    let mut normalizer = resonanz::normalize::Normalizer::default();
-    let classifier: Box<dyn resonanz::classify::Classifier> = match a.model.as_str() {
-        "lexicon" => Box::new(LexiconSentiment::builtin(&normalizer)),
-        path if path.ends_with(".toml") => Box::new(
-            LexiconSentiment::from_toml(&read_config_file(std::path::Path::new(path))?, &normalizer)
-                .map_err(|e| Error::Usage(format!("{path}: {e}")))?,
-        ),
+    use resonanz::classify::{data, load_classifier, Task};
+    let normalizer = resonanz::normalize::Normalizer::default();
+    let task = a.task.unwrap_or(match a.model.as_str() {
+        "default" | "lexicon" => Task::Sentiment,
+        path if path.ends_with(".toml") => Task::Sentiment,
         path => {
-            let m = load_model(std::path::Path::new(path), None)?;
-            normalizer = resonanz::normalize::Normalizer::new(m.normalizer); // as in training
-            Box::new(m)
+            let p = std::path::Path::new(path);
+            let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
+            load_model_task(&file)?
         }
-    };
+    });
+    let loaded = load_classifier(&a.model, task, &normalizer).map_err(Error::Usage)?;
+    let classifier = loaded.classifier;
     let mut examples = Vec::new();
     for p in &a.data {
         examples.extend(data::read_labelled(p).map_err(|e| Error::NoInput(e.to_string()))?);
@@ -351,40 +389,52 @@ fn eval(a: EvalArgs) -> Result<u8, Error> {
 }
 
 fn train(a: TrainArgs) -> Result<u8, Error> {
-    use resonanz::classify::{data, features::FeatureSettings, linear, Task};
+    use resonanz::classify::{data, features::FeatureSettings, train::{self, Algorithm, Corpus, TrainParams}};
     use resonanz::normalize::{Normalizer, NormalizerSettings};
-    if a.folds < 2 {
-        return Err(Error::Usage("--folds must be at least 2".into()));
-    }
     let started = std::time::Instant::now();
-    let normalizer = Normalizer::new(NormalizerSettings::default());
+    let normalizer = Normalizer::new(NormalizerSettings { stem: !a.no_stem, stop_words: !a.keep_stop_words, negation: !a.no_negation });
+    let features = FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..FeatureSettings::default() };
     let mut examples = Vec::new();
     for p in &a.data {
         examples.extend(data::read_labelled(p).map_err(|e| Error::NoInput(e.to_string()))?);
     }
-    let gold: Vec<usize> = examples
-        .iter()
-        .map(|e| match a.task {
-            Task::Sentiment => e.sentiment.map(|s| s as usize),
-            Task::Relevance => e.relevant.map(|r| r as usize),
-        })
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| Error::Usage(format!("the data has no {} labels", a.task.as_str())))?;
-    let docs: Vec<_> = examples.iter().map(|e| normalizer.normalize(&e.text)).collect();
-    let grid: Vec<linear::TrainParams> = a
-        .alpha
-        .iter()
-        .map(|&alpha| linear::TrainParams { alpha, max_features: a.max_features, ..Default::default() })
-        .collect();
-    let (mut model, candidates) = linear::select_and_train(
-        &docs, &gold, a.task, normalizer.settings(), FeatureSettings::default(), &grid, a.folds,
-    )
-    .map_err(|e| Error::Usage(e.to_string()))?;
+    let targets = data::targets(&examples, a.task, None).map_err(|e| Error::Usage(e.to_string()))?;
+    let docs: Vec<_> = targets.examples.iter().map(|&i| normalizer.normalize(&examples[i].text)).collect();
+    let defaults = a.algo.defaults_for(a.task);
+    let defaults = TrainParams { max_features: a.max_features.unwrap_or(defaults.max_features), ..defaults };
+    let grid: Vec<TrainParams> = if a.grid.is_empty() {
+        a.algo.grid_for(a.task).into_iter().map(|p| TrainParams { max_features: defaults.max_features, ..p }).collect()
+    } else {
+        a.grid
+            .iter()
+            .map(|&v| match a.algo {
+                Algorithm::NaiveBayes => TrainParams { smoothing: v, ..defaults },
+                _ => TrainParams { c: v, ..defaults },
+            })
+            .collect()
+    };
+    let corpus = Corpus {
+        task: a.task,
+        labels: &targets.labels,
+        docs: &docs,
+        gold: &targets.gold,
+        normalizer: normalizer.settings(),
+        features,
+    };
+    let mut model = train::select_and_train(&corpus, &grid, a.folds).map_err(|e| Error::Usage(e.to_string()))?;
     model.training_data = a.data.iter().map(|p| p.display().to_string()).collect();
-    for c in &candidates {
+    for c in &model.selection {
         eprintln!(
-            "  alpha {:<6} {}-fold CV: accuracy {:.3}, micro-F1 {:.3}, macro-F1 {:.3}",
-            c.params.alpha, c.cv.folds, c.cv.accuracy, c.cv.micro_f1, c.cv.macro_f1
+            "  {} C {} smoothing {}{}: {}-fold CV accuracy {:.3}, micro-F1 {:.3}, macro-F1 {:.3}, {:.1} s per fit",
+            c.params.algorithm.as_str(),
+            c.params.c,
+            c.params.smoothing,
+            c.cv.threshold.map(|t| format!(" threshold {t}")).unwrap_or_default(),
+            c.cv.folds,
+            c.cv.accuracy,
+            c.cv.micro_f1,
+            c.cv.macro_f1,
+            c.cv.fit_s
         );
     }
     let path = a.out.join("model.json");
@@ -392,9 +442,11 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
     resonanz::report::atomic::write_file(&path, model.to_json().as_bytes())
         .map_err(|source| Error::Write { path: path.clone(), source })?;
     eprintln!(
-        "resonanz: {} model (alpha {}) on {} documents → {} in {:.1} s",
+        "resonanz: {} {} model, {} labels, {} features, {} documents → {} in {:.1} s",
         a.task.as_str(),
-        model.params.alpha,
+        model.algorithm,
+        model.labels.len(),
+        model.feature_ids.len(),
         model.training_documents,
         path.display(),
         started.elapsed().as_secs_f64()
@@ -402,8 +454,35 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// A trained model from `models/NAME` (or a `model.json` path).
-fn load_model(path: &std::path::Path, task: Option<resonanz::classify::Task>) -> Result<resonanz::classify::linear::LinearModel, Error> {
-    let file = if path.is_dir() { path.join("model.json") } else { path.to_path_buf() };
-    resonanz::classify::linear::LinearModel::load(&file, task).map_err(|e| Error::Usage(e.to_string()))
+/// The task a saved model was trained for.
+fn load_model_task(path: &std::path::Path) -> Result<resonanz::classify::Task, Error> {
+    resonanz::classify::linear::LinearModel::load(path, None).map(|m| m.task).map_err(|e| Error::Usage(e.to_string()))
+}
+
+fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::classify::data::Example>, Error> {
+    let mut examples = Vec::new();
+    for p in paths {
+        examples.extend(resonanz::classify::data::read_labelled(p).map_err(|e| Error::NoInput(e.to_string()))?);
+    }
+    Ok(examples)
+}
+
+fn bench(a: BenchArgs) -> Result<u8, Error> {
+    let train = read_examples(&a.data)?;
+    let test = if a.test.is_empty() { None } else { Some(read_examples(&a.test)?) };
+    let rows = resonanz::classify::bench::bench(a.task, &train, test.as_deref(), a.folds).map_err(Error::Usage)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+        return Ok(0);
+    }
+    println!("{} on {} ({})", a.task.as_str(), a.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + "), rows.first().map_or("", |r| r.evaluation.as_str()));
+    println!("| classifier | settings | evaluation | n | accuracy | micro-F1 | macro-F1 | fit s | docs/s (1 thread) |");
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.2} | {:.0} |",
+            r.classifier, r.settings, r.evaluation, r.n, r.accuracy, r.micro_f1, r.macro_f1, r.fit_s, r.docs_per_s
+        );
+    }
+    Ok(0)
 }

@@ -157,5 +157,5 @@ pub struct Mention {
     /// Topics from the taxonomy (filled by classify).
     pub topics: Vec<String>,
     /// Which classifiers filled the fields above.
-    pub model_version: Option<String>,
+    pub model_version: Option<std::sync::Arc<str>>,
 }

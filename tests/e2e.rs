@@ -3,6 +3,8 @@
 
 mod util;
 
+mod classify;
+
 mod ingest;
 mod properties;
 mod run;

@@ -1,9 +1,11 @@
 //! Labelled data for training and evaluation: GermEval 2017 TSV
 //! (`id<TAB>text<TAB>relevance<TAB>sentiment<TAB>aspects`, no header) or a CSV with a
-//! header containing `text` and `label` (or `sentiment` / `relevance`).
+//! header containing `text` and `label` (or `sentiment` / `relevance`, and `topics` with
+//! categories separated by `|`).
 
 use std::path::{Path, PathBuf};
 
+use super::Task;
 use crate::mention::Sentiment;
 
 /// One labelled document.
@@ -106,8 +108,9 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
         .ok_or_else(|| DataError::File { path: path.to_path_buf(), reason: "no `text` column in the header".into() })?;
     let sent_col = col(&["label", "sentiment"]);
     let rel_col = col(&["relevance", "relevant"]);
-    if sent_col.is_none() && rel_col.is_none() {
-        return Err(DataError::File { path: path.to_path_buf(), reason: "no `label`, `sentiment` or `relevance` column".into() });
+    let topic_col = col(&["topics", "topic", "aspects"]);
+    if sent_col.is_none() && rel_col.is_none() && topic_col.is_none() {
+        return Err(DataError::File { path: path.to_path_buf(), reason: "no `label`, `sentiment`, `relevance` or `topics` column".into() });
     }
     let mut out = Vec::new();
     for rec in rdr.records() {
@@ -129,12 +132,88 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
             Some(c) => Some(parse_bool(rec.get(c).unwrap_or("")).ok_or_else(|| err(format!("relevance `{}` is not true/false", rec.get(c).unwrap_or(""))))?),
             None => None,
         };
-        out.push(Example { text: body.to_string(), sentiment, relevant, aspects: Vec::new(), line });
+        let mut aspects: Vec<String> = Vec::new();
+        for t in topic_col.and_then(|c| rec.get(c)).unwrap_or("").split('|').map(str::trim).filter(|t| !t.is_empty()) {
+            if !aspects.iter().any(|a| a == t) {
+                aspects.push(t.to_string());
+            }
+        }
+        out.push(Example { text: body.to_string(), sentiment, relevant, aspects, line });
     }
     if out.is_empty() {
         return Err(DataError::File { path: path.to_path_buf(), reason: "no examples".into() });
     }
     Ok(out)
+}
+
+/// The gold labels of one task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Targets {
+    pub labels: Vec<String>,
+    /// Indexes of the examples that take part (topics: only relevant documents).
+    pub examples: Vec<usize>,
+    /// Label indexes per taking-part example; exactly one for single-label tasks.
+    pub gold: Vec<Vec<usize>>,
+}
+
+/// Topic categories rarer than this in the training data are not learned.
+pub const MIN_TOPIC_SUPPORT: usize = 3;
+
+/// Gold labels for `task`. With `labels` (a model's) categories are mapped onto them and
+/// unknown ones appended, so they count as missed; without, the labels come from the task
+/// or, for topics, from the data (categories with at least [`MIN_TOPIC_SUPPORT`] documents).
+pub fn targets(examples: &[Example], task: Task, labels: Option<&[String]>) -> Result<Targets, String> {
+    let missing = |e: &Example| format!("line {} has no {} label", e.line, task.as_str());
+    if !task.is_multilabel() {
+        let labels = labels.map(<[String]>::to_vec).unwrap_or_else(|| task.labels());
+        let mut gold = Vec::with_capacity(examples.len());
+        for e in examples {
+            let name = match task {
+                Task::Sentiment => e.sentiment.map(|s| s.as_str().to_string()),
+                _ => e.relevant.map(|r| r.to_string()),
+            };
+            let name = name.ok_or_else(|| missing(e))?;
+            let i = labels.iter().position(|l| *l == name).ok_or_else(|| format!("line {}: label `{name}` is not one of the model's", e.line))?;
+            gold.push(vec![i]);
+        }
+        return Ok(Targets { labels, examples: (0..examples.len()).collect(), gold });
+    }
+    let taking_part: Vec<usize> = (0..examples.len()).filter(|&i| examples[i].relevant != Some(false)).collect();
+    if !taking_part.iter().any(|&i| !examples[i].aspects.is_empty()) {
+        return Err("the data has no topic (aspect category) labels".into());
+    }
+    let labels_given = labels.is_some();
+    let mut labels: Vec<String> = match labels {
+        Some(l) => l.to_vec(),
+        None => {
+            let mut count: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+            for &i in &taking_part {
+                for a in &examples[i].aspects {
+                    *count.entry(a).or_default() += 1;
+                }
+            }
+            count.into_iter().filter(|&(_, n)| n >= MIN_TOPIC_SUPPORT).map(|(a, _)| a.to_string()).collect()
+        }
+    };
+    let for_model = labels_given;
+    let mut gold = Vec::with_capacity(taking_part.len());
+    for &i in &taking_part {
+        let mut set = Vec::new();
+        for a in &examples[i].aspects {
+            match labels.iter().position(|l| l == a) {
+                Some(j) => set.push(j),
+                // A category the model does not know: a gold pair it cannot get right.
+                None if for_model => {
+                    labels.push(a.clone());
+                    set.push(labels.len() - 1);
+                }
+                // Too rare to learn.
+                None => {}
+            }
+        }
+        gold.push(set);
+    }
+    Ok(Targets { labels, examples: taking_part, gold })
 }
 
 #[cfg(test)]

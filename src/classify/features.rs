@@ -23,7 +23,7 @@ pub struct FeatureSettings {
 
 impl Default for FeatureSettings {
     fn default() -> Self {
-        FeatureSettings { word_bigrams: true, char_min: 3, char_max: 5, buckets: 1 << 20 }
+        FeatureSettings { word_bigrams: true, char_min: 2, char_max: 5, buckets: 1 << 20 }
     }
 }
 

@@ -67,6 +67,57 @@ pub fn evaluate(labels: &[String], gold: &[usize], predicted: &[usize]) -> Repor
     }
 }
 
+/// Scores label sets: single-label tasks as [`evaluate`] (first label of each set);
+/// multi-label ones by (document, label) pairs: micro-F1 over all pairs, macro-F1 over the
+/// labels that occur in gold or predictions, accuracy = exact set matches, no confusion matrix.
+pub fn evaluate_sets(labels: &[String], multilabel: bool, gold: &[Vec<usize>], predicted: &[Vec<usize>]) -> Report {
+    let first = |sets: &[Vec<usize>]| sets.iter().map(|s| s.first().copied().unwrap_or(usize::MAX)).collect::<Vec<_>>();
+    if !multilabel {
+        return evaluate(labels, &first(gold), &first(predicted));
+    }
+    let k = labels.len();
+    let (mut tp, mut fp, mut fn_) = (vec![0u64; k], vec![0u64; k], vec![0u64; k]);
+    let mut exact = 0u64;
+    for (g, p) in gold.iter().zip(predicted) {
+        let mut g: Vec<usize> = g.iter().copied().filter(|&i| i < k).collect();
+        let mut p: Vec<usize> = p.iter().copied().filter(|&i| i < k).collect();
+        g.sort_unstable();
+        g.dedup();
+        p.sort_unstable();
+        p.dedup();
+        exact += (g == p) as u64;
+        for &i in &p {
+            if g.contains(&i) { tp[i] += 1 } else { fp[i] += 1 }
+        }
+        for &i in &g {
+            if !p.contains(&i) {
+                fn_[i] += 1;
+            }
+        }
+    }
+    let n = gold.len().min(predicted.len()) as u64;
+    let (stp, sfp, sfn): (u64, u64, u64) = (tp.iter().sum(), fp.iter().sum(), fn_.iter().sum());
+    let mut per_class = BTreeMap::new();
+    let (mut macro_sum, mut macro_n) = (0.0, 0);
+    for (i, label) in labels.iter().enumerate() {
+        let (p, r) = (ratio(tp[i], tp[i] + fp[i]), ratio(tp[i], tp[i] + fn_[i]));
+        if tp[i] + fp[i] + fn_[i] > 0 {
+            macro_sum += f1(p, r);
+            macro_n += 1;
+        }
+        per_class.insert(label.clone(), ClassScores { precision: p, recall: r, f1: f1(p, r), support: tp[i] + fn_[i] });
+    }
+    Report {
+        n,
+        accuracy: ratio(exact, n),
+        micro_f1: f1(ratio(stp, stp + sfp), ratio(stp, stp + sfn)),
+        macro_f1: if macro_n == 0 { 0.0 } else { macro_sum / macro_n as f64 },
+        per_class,
+        confusion: Vec::new(),
+        labels: labels.to_vec(),
+    }
+}
+
 /// Micro-F1 over (document, category) pairs for multi-label predictions.
 pub fn multilabel_micro_f1(gold: &[Vec<String>], predicted: &[Vec<String>]) -> f64 {
     let (mut tp, mut n_pred, mut n_gold) = (0u64, 0u64, 0u64);
@@ -105,5 +156,12 @@ mod tests {
         let p = vec![vec!["A".to_string()], vec!["A".to_string(), "C".to_string()]];
         // tp 2, predicted 3, gold 3 → P = R = 2/3
         assert!((multilabel_micro_f1(&g, &p) - 2.0 / 3.0).abs() < 1e-12);
+        let labels: Vec<String> = ["A", "B", "C"].iter().map(|s| s.to_string()).collect();
+        let r = evaluate_sets(&labels, true, &[vec![0, 1], vec![0], vec![2]], &[vec![0], vec![0, 2], vec![2]]);
+        // tp 3 (A, A, C), fp 1 (C), fn 1 (B) → P = R = 3/4; one exact match of three.
+        assert!((r.micro_f1 - 0.75).abs() < 1e-12);
+        assert!((r.accuracy - 1.0 / 3.0).abs() < 1e-12);
+        // A: P 1, R 1; B: 0; C: P 1/2, R 1 → F1 2/3.
+        assert!((r.macro_f1 - (1.0 + 0.0 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
     }
 }

@@ -1,0 +1,74 @@
+//! Sentiment ensemble: a trained model's log-probabilities plus the lexicon's polarity.
+//! The trained model knows its training domain's wording; the lexicon knows polar words,
+//! emoji and negation in any domain. Combined logits: `ln p(c) + w · s · d(c)` with the
+//! lexicon score `s ∈ [-1, 1]` and `d = (-1, 0, +1)` for negative/neutral/positive.
+
+use super::lexicon::LexiconSentiment;
+use super::{Classifier, Prediction, Task};
+use crate::normalize::Term;
+
+pub struct Ensemble {
+    pub model: Box<dyn Classifier>,
+    pub lexicon: LexiconSentiment,
+    /// Weight of the lexicon score in logit units.
+    pub weight: f32,
+    name: String,
+}
+
+impl Ensemble {
+    pub fn new(model: Box<dyn Classifier>, lexicon: LexiconSentiment, weight: f32) -> Result<Ensemble, String> {
+        if model.task() != Task::Sentiment || model.labels().len() != 3 {
+            return Err("the lexicon ensemble combines sentiment models (negative/neutral/positive)".into());
+        }
+        let name = format!("{}+lexicon", model.name());
+        Ok(Ensemble { model, lexicon, weight, name })
+    }
+}
+
+/// Combines class probabilities `p` (negative, neutral, positive) with a lexicon score.
+pub fn combine(p: &[f32], lexicon_score: f32, weight: f32) -> Vec<f32> {
+    let shift = [-1.0f32, 0.0, 1.0];
+    let mut z: Vec<f32> = p.iter().zip(shift).map(|(p, d)| p.max(1e-9).ln() + weight * lexicon_score * d).collect();
+    let max = z.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = z.iter_mut().map(|v| {
+        *v = (*v - max).exp();
+        *v
+    }).sum();
+    z.iter_mut().for_each(|v| *v /= sum);
+    z
+}
+
+impl Classifier for Ensemble {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn task(&self) -> Task {
+        Task::Sentiment
+    }
+
+    fn labels(&self) -> &[String] {
+        self.model.labels()
+    }
+
+    fn predict(&self, terms: &[Term]) -> Prediction {
+        let scores = combine(&self.model.predict(terms).scores, self.lexicon.score(terms), self.weight);
+        let label = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(1, |(i, _)| i);
+        Prediction { label, score: scores[2] - scores[0], scores }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weight_zero_keeps_the_model_and_a_strong_lexicon_flips_it() {
+        let p = [0.2, 0.7, 0.1];
+        let same = combine(&p, 0.9, 0.0);
+        assert!(same.iter().zip(p).all(|(a, b)| (a - b).abs() < 1e-6));
+        let pos = combine(&p, 0.9, 4.0);
+        assert!(pos[2] > pos[1] && pos[1] > pos[0], "{pos:?}");
+        assert!((pos.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+}

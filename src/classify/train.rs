@@ -1,0 +1,583 @@
+//! Training and model selection. Every algorithm learns from the same design: hashed
+//! features of the normalized documents ([`super::features`]), filtered by document
+//! frequency and ranked by chi², weighted TF-IDF, rows L2-normalized. Each produces a
+//! [`LinearModel`], so prediction is the same sparse code whatever trained it.
+//!
+//! - `sparse-logistic`: multinomial (topics: one-vs-rest) logistic regression with an L2
+//!   penalty, fitted by L-BFGS ([`super::lbfgs`]) directly on the sparse rows, so it can use
+//!   every feature;
+//! - `logistic`: linfa-logistic's multinomial logistic regression on a dense matrix of the
+//!   chi² top-k features;
+//! - `naive-bayes`: multinomial naive Bayes on the chi² top-k features.
+
+use std::time::Instant;
+
+use linfa::prelude::*;
+use linfa_logistic::MultiLogisticRegression;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::features::{featurize, FeatureSettings};
+use super::linear::{LinearModel, ModelError};
+use super::{lbfgs, metrics, Task};
+use crate::normalize::{NormalizerSettings, Term};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    SparseLogistic,
+    Logistic,
+    NaiveBayes,
+}
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 3] = [Algorithm::SparseLogistic, Algorithm::Logistic, Algorithm::NaiveBayes];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::SparseLogistic => "sparse-logistic",
+            Algorithm::Logistic => "logistic",
+            Algorithm::NaiveBayes => "naive-bayes",
+        }
+    }
+
+    /// The linfa models here are single-label; topics need the one-vs-rest sparse model.
+    pub fn supports(self, task: Task) -> bool {
+        self == Algorithm::SparseLogistic || !task.is_multilabel()
+    }
+
+    /// Settings for a task: topics (many labels) keep the 10,000 best features, which
+    /// keeps training under a minute and the model small at the same CV score.
+    pub fn defaults_for(self, task: Task) -> TrainParams {
+        let d = self.defaults();
+        // C as `train` selected it by 5-fold CV on GermEval 2017 dev + trial.
+        match (self, task) {
+            (Algorithm::SparseLogistic, Task::Sentiment) => TrainParams { c: 3.0, ..d },
+            (Algorithm::SparseLogistic, Task::Relevance) => TrainParams { c: 30.0, ..d },
+            (Algorithm::SparseLogistic, Task::Topic) => TrainParams { max_features: 10_000, ..d },
+            _ => d,
+        }
+    }
+
+    /// The grid for a task (see [`Algorithm::grid`]).
+    pub fn grid_for(self, task: Task) -> Vec<TrainParams> {
+        let d = self.defaults_for(task);
+        match (self, task) {
+            (Algorithm::SparseLogistic, Task::Topic) => [10.0, 30.0, 100.0].iter().map(|&c| TrainParams { c, ..d }).collect(),
+            _ => self.grid().into_iter().map(|p| TrainParams { max_features: d.max_features, ..p }).collect(),
+        }
+    }
+
+    /// Settings that `train` starts its search from and `bench` uses.
+    pub fn defaults(self) -> TrainParams {
+        let base = TrainParams { algorithm: self, c: 10.0, smoothing: 0.1, max_features: 0, min_df: 2, max_iterations: 300 };
+        match self {
+            Algorithm::SparseLogistic => base,
+            Algorithm::Logistic => TrainParams { c: 3.0, max_features: 8_000, max_iterations: 150, ..base },
+            Algorithm::NaiveBayes => TrainParams { max_features: 8_000, ..base },
+        }
+    }
+
+    /// The values of the algorithm's main knob that `train` compares by cross-validation.
+    pub fn grid(self) -> Vec<TrainParams> {
+        let d = self.defaults();
+        match self {
+            Algorithm::SparseLogistic => [1.0, 3.0, 10.0, 30.0].iter().map(|&c| TrainParams { c, ..d }).collect(),
+            Algorithm::Logistic => [1.0, 3.0, 10.0].iter().map(|&c| TrainParams { c, ..d }).collect(),
+            Algorithm::NaiveBayes => [0.03, 0.1, 0.3, 1.0].iter().map(|&smoothing| TrainParams { smoothing, ..d }).collect(),
+        }
+    }
+}
+
+/// Settings of one training run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainParams {
+    pub algorithm: Algorithm,
+    /// Inverse L2 penalty of the logistic models (larger = weaker), as scikit-learn's `C`:
+    /// the objective is `C · Σ loss + ½‖w‖²`.
+    pub c: f64,
+    /// Additive (Lidstone) smoothing of naive Bayes.
+    pub smoothing: f64,
+    /// Features kept after chi² ranking; 0 keeps every feature that passes `min_df`.
+    pub max_features: usize,
+    /// A feature must occur in at least this many training documents.
+    pub min_df: u32,
+    pub max_iterations: u64,
+}
+
+/// Cross-validated quality and speed of one setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CvScores {
+    pub folds: usize,
+    /// Over the pooled out-of-fold predictions (every document predicted once).
+    pub accuracy: f64,
+    pub micro_f1: f64,
+    pub macro_f1: f64,
+    /// Mean seconds to fit one fold's model (one thread).
+    pub fit_s: f64,
+    /// Topics: the probability threshold that scored best.
+    pub threshold: Option<f32>,
+}
+
+/// One row of a model-selection table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Candidate {
+    pub params: TrainParams,
+    pub cv: CvScores,
+}
+
+/// Labelled, normalized documents of one task.
+pub struct Corpus<'a> {
+    pub task: Task,
+    pub labels: &'a [String],
+    pub docs: &'a [Vec<Term>],
+    /// Gold label indexes per document (exactly one for single-label tasks).
+    pub gold: &'a [Vec<usize>],
+    pub normalizer: NormalizerSettings,
+    pub features: FeatureSettings,
+}
+
+/// Fits a model on the documents at `rows` (all when `None`).
+pub fn fit(corpus: &Corpus, vectors: &[Vec<(u32, f32)>], rows: Option<&[usize]>, params: TrainParams) -> Result<LinearModel, ModelError> {
+    if !params.algorithm.supports(corpus.task) {
+        return Err(ModelError::Training(format!("{} cannot learn the {} task", params.algorithm.as_str(), corpus.task.as_str())));
+    }
+    let all: Vec<usize>;
+    let rows = match rows {
+        Some(r) => r,
+        None => {
+            all = (0..vectors.len()).collect();
+            &all
+        }
+    };
+    let c = corpus.labels.len();
+    if rows.is_empty() || c == 0 {
+        return Err(ModelError::Training("no training documents".into()));
+    }
+    if !corpus.task.is_multilabel() {
+        for (i, l) in corpus.labels.iter().enumerate() {
+            if !rows.iter().any(|&r| corpus.gold[r].contains(&i)) {
+                return Err(ModelError::Training(format!("no training document has the label `{l}`")));
+            }
+        }
+    }
+    let (feature_ids, idf) = select_features(vectors, corpus.gold, rows, c, params);
+    let design = Design::new(vectors, rows, &feature_ids, &idf);
+    let gold: Vec<&[usize]> = rows.iter().map(|&r| corpus.gold[r].as_slice()).collect();
+    let (weights, intercept) = match params.algorithm {
+        Algorithm::SparseLogistic => fit_sparse_logistic(&design, &gold, c, corpus.task.is_multilabel(), params),
+        Algorithm::Logistic => fit_linfa_logistic(&design, &gold, c, params)?,
+        Algorithm::NaiveBayes => fit_naive_bayes(&design, &gold, c, params)?,
+    };
+    Ok(LinearModel::new(
+        corpus.task,
+        params.algorithm.as_str(),
+        corpus.labels.to_vec(),
+        corpus.normalizer,
+        corpus.features,
+        params,
+        rows.len(),
+        feature_ids,
+        idf,
+        weights,
+        intercept,
+    ))
+}
+
+/// Hashed features of every document.
+pub fn featurize_all(docs: &[Vec<Term>], features: &FeatureSettings) -> Vec<Vec<(u32, f32)>> {
+    docs.par_iter()
+        .map(|terms| {
+            let mut v = Vec::new();
+            featurize(terms, features, &mut v);
+            v
+        })
+        .collect()
+}
+
+/// Features that occur in at least `min_df` training documents, the `max_features` best by
+/// chi² (summed over one-vs-rest label tables), sorted by id, with their smoothed IDF.
+fn select_features(vectors: &[Vec<(u32, f32)>], gold: &[Vec<usize>], rows: &[usize], c: usize, params: TrainParams) -> (Vec<u32>, Vec<f32>) {
+    let n = rows.len() as f64;
+    let mut df: std::collections::HashMap<u32, (u32, Vec<u32>)> = std::collections::HashMap::new();
+    let mut label_n = vec![0u32; c];
+    for &r in rows {
+        for &g in &gold[r] {
+            label_n[g] += 1;
+        }
+        for &(id, _) in &vectors[r] {
+            let e = df.entry(id).or_insert_with(|| (0, vec![0; c]));
+            e.0 += 1;
+            for &g in &gold[r] {
+                e.1[g] += 1;
+            }
+        }
+    }
+    let mut kept: Vec<(u32, f64)> = df
+        .iter()
+        .filter(|(_, (d, _))| *d >= params.min_df)
+        .map(|(&id, (d, per))| {
+            let d = *d as f64;
+            let chi: f64 = (0..c)
+                .map(|k| {
+                    // 2×2 table: feature present/absent × label yes/no.
+                    let (a, b) = (per[k] as f64, d - per[k] as f64);
+                    let (cc, dd) = (label_n[k] as f64 - a, n - d - (label_n[k] as f64 - a));
+                    let den = (a + b) * (cc + dd) * (a + cc) * (b + dd);
+                    if den > 0.0 { n * (a * dd - b * cc).powi(2) / den } else { 0.0 }
+                })
+                .sum();
+            (id, chi)
+        })
+        .collect();
+    if params.max_features > 0 && kept.len() > params.max_features {
+        kept.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        kept.truncate(params.max_features);
+    }
+    let mut ids: Vec<u32> = kept.into_iter().map(|(id, _)| id).collect();
+    ids.sort_unstable();
+    let idf = ids.iter().map(|id| ((1.0 + n) / (1.0 + df[id].0 as f64)).ln() as f32 + 1.0).collect();
+    (ids, idf)
+}
+
+/// Training rows in compressed sparse row form: L2-normalized TF-IDF over selected columns.
+struct Design {
+    start: Vec<usize>,
+    cols: Vec<u32>,
+    vals: Vec<f64>,
+    width: usize,
+}
+
+impl Design {
+    fn new(vectors: &[Vec<(u32, f32)>], rows: &[usize], feature_ids: &[u32], idf: &[f32]) -> Design {
+        let mut d = Design { start: vec![0], cols: Vec::new(), vals: Vec::new(), width: feature_ids.len() };
+        for &r in rows {
+            let from = d.cols.len();
+            for &(id, tf) in &vectors[r] {
+                if let Ok(col) = feature_ids.binary_search(&id) {
+                    d.cols.push(col as u32);
+                    d.vals.push((tf * idf[col]) as f64);
+                }
+            }
+            let norm = d.vals[from..].iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                d.vals[from..].iter_mut().for_each(|v| *v /= norm);
+            }
+            d.start.push(d.cols.len());
+        }
+        d
+    }
+
+    fn rows(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let r = self.start[i]..self.start[i + 1];
+        self.cols[r.clone()].iter().map(|&c| c as usize).zip(self.vals[r].iter().copied())
+    }
+
+    fn dense(&self) -> Array2<f64> {
+        let mut x = Array2::<f64>::zeros((self.rows(), self.width));
+        for i in 0..self.rows() {
+            for (col, v) in self.row(i) {
+                x[[i, col]] = v;
+            }
+        }
+        x
+    }
+}
+
+/// `C · Σ loss + ½‖W‖²` minimized by L-BFGS; softmax loss for single-label tasks, a sum of
+/// per-label logistic losses for multi-label ones. Intercepts are not penalized.
+fn fit_sparse_logistic(x: &Design, gold: &[&[usize]], c: usize, multilabel: bool, params: TrainParams) -> (Vec<f32>, Vec<f32>) {
+    let k = x.width;
+    let mut w = vec![0.0f64; k * c + c];
+    let objective = |w: &[f64], g: &mut [f64]| -> f64 {
+        let (weights, bias) = w.split_at(k * c);
+        g.fill(0.0);
+        let mut loss = 0.0;
+        let mut z = vec![0.0; c];
+        for (i, y) in gold.iter().enumerate() {
+            z.copy_from_slice(bias);
+            for (col, v) in x.row(i) {
+                for (zj, wj) in z.iter_mut().zip(&weights[col * c..col * c + c]) {
+                    *zj += v * wj;
+                }
+            }
+            if multilabel {
+                for (j, zj) in z.iter_mut().enumerate() {
+                    let t = if y.contains(&j) { 1.0 } else { 0.0 };
+                    // log(1 + e^z) - t·z, computed stably.
+                    loss += zj.max(0.0) + (-zj.abs()).exp().ln_1p() - t * *zj;
+                    *zj = 1.0 / (1.0 + (-*zj).exp()) - t;
+                }
+            } else {
+                let max = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
+                let lse = max + sum.ln();
+                loss += lse - z[y[0]];
+                for (j, zj) in z.iter_mut().enumerate() {
+                    *zj = (*zj - lse).exp() - if j == y[0] { 1.0 } else { 0.0 };
+                }
+            }
+            let (gw, gb) = g.split_at_mut(k * c);
+            for (col, v) in x.row(i) {
+                for (gj, dz) in gw[col * c..col * c + c].iter_mut().zip(&z) {
+                    *gj += params.c * v * dz;
+                }
+            }
+            for (gj, dz) in gb.iter_mut().zip(&z) {
+                *gj += params.c * dz;
+            }
+        }
+        let mut reg = 0.0;
+        for (gj, wj) in g[..k * c].iter_mut().zip(weights) {
+            *gj += wj;
+            reg += wj * wj;
+        }
+        params.c * loss + 0.5 * reg
+    };
+    lbfgs::minimize(&mut w, objective, params.max_iterations as usize, 1e-6);
+    let intercept = w[k * c..].iter().map(|&v| v as f32).collect();
+    w.truncate(k * c);
+    (w.into_iter().map(|v| v as f32).collect(), intercept)
+}
+
+fn single_labels(gold: &[&[usize]]) -> Array1<usize> {
+    gold.iter().map(|g| g[0]).collect()
+}
+
+/// linfa-logistic on the dense design; `alpha = 1 / C` (its loss is summed over documents).
+fn fit_linfa_logistic(x: &Design, gold: &[&[usize]], c: usize, params: TrainParams) -> Result<(Vec<f32>, Vec<f32>), ModelError> {
+    let k = x.width;
+    let dataset = Dataset::new(x.dense(), single_labels(gold));
+    let fitted = MultiLogisticRegression::default()
+        .alpha(1.0 / params.c)
+        .max_iterations(params.max_iterations)
+        .fit(&dataset)
+        .map_err(|e| ModelError::Training(e.to_string()))?;
+    let p = fitted.params();
+    let mut weights = vec![0f32; k * c];
+    let mut intercept = vec![-1e4f32; c];
+    // Columns follow linfa's sorted classes.
+    for (j, &class) in fitted.classes().iter().enumerate() {
+        intercept[class] = fitted.intercept()[j] as f32;
+        for f in 0..k {
+            weights[f * c + class] = p[[f, j]] as f32;
+        }
+    }
+    Ok((weights, intercept))
+}
+
+/// Multinomial naive Bayes with Lidstone smoothing, the estimator of linfa-bayes'
+/// `MultinomialNb` (whose 0.8.1 release prints the whole model to stderr on every fit, a
+/// left-over `dbg!`, so it is computed here): `log P(class) + Σ x_f · log P(f | class)`,
+/// linear in the features.
+fn fit_naive_bayes(x: &Design, gold: &[&[usize]], c: usize, params: TrainParams) -> Result<(Vec<f32>, Vec<f32>), ModelError> {
+    let k = x.width;
+    let mut counts = vec![0.0f64; k * c];
+    let mut docs = vec![0usize; c];
+    for (i, g) in gold.iter().enumerate() {
+        docs[g[0]] += 1;
+        for (col, v) in x.row(i) {
+            counts[col * c + g[0]] += v;
+        }
+    }
+    let alpha = params.smoothing.max(1e-10);
+    let mut weights = vec![0f32; k * c];
+    let mut intercept = vec![-1e4f32; c];
+    for class in 0..c {
+        if docs[class] == 0 {
+            continue;
+        }
+        intercept[class] = (docs[class] as f64 / gold.len() as f64).ln() as f32;
+        let total: f64 = (0..k).map(|f| counts[f * c + class]).sum::<f64>() + alpha * k as f64;
+        for f in 0..k {
+            weights[f * c + class] = ((counts[f * c + class] + alpha) / total).ln() as f32;
+        }
+    }
+    Ok((weights, intercept))
+}
+
+/// k-fold cross-validation with a seeded shuffle; the folds are fitted in parallel.
+pub fn cross_validate(corpus: &Corpus, vectors: &[Vec<(u32, f32)>], params: TrainParams, folds: usize) -> Result<CvScores, ModelError> {
+    let (scores, fit_s) = out_of_fold_scores(corpus, vectors, params, folds)?;
+    Ok(score_out_of_fold(corpus, &scores, folds, fit_s))
+}
+
+/// Every document's class scores from the fold model that did not see it, and the mean
+/// seconds per fold fit.
+pub fn out_of_fold_scores(corpus: &Corpus, vectors: &[Vec<(u32, f32)>], params: TrainParams, folds: usize) -> Result<(Vec<Vec<f32>>, f64), ModelError> {
+    let n = corpus.docs.len();
+    if folds < 2 || n < folds {
+        return Err(ModelError::Training(format!("{folds}-fold cross-validation needs at least {folds} documents")));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = crate::synth::Rng::new(17);
+    for i in (1..n).rev() {
+        order.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    let results: Vec<Result<(Vec<(usize, Vec<f32>)>, f64), ModelError>> = (0..folds)
+        .into_par_iter()
+        .map(|f| {
+            let train: Vec<usize> = order.iter().enumerate().filter(|(i, _)| i % folds != f).map(|(_, &d)| d).collect();
+            let started = Instant::now();
+            let model = fit(corpus, vectors, Some(&train), params)?;
+            let secs = started.elapsed().as_secs_f64();
+            let scores = order
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % folds == f)
+                .map(|(_, &d)| (d, model.scores(&corpus.docs[d])))
+                .collect();
+            Ok((scores, secs))
+        })
+        .collect();
+    let mut scores = vec![Vec::new(); n];
+    let mut fit_s = 0.0;
+    for r in results {
+        let (p, secs) = r?;
+        fit_s += secs / folds as f64;
+        for (d, s) in p {
+            scores[d] = s;
+        }
+    }
+    Ok((scores, fit_s))
+}
+
+/// Scores out-of-fold predictions; for topics also picks the probability threshold.
+pub fn score_out_of_fold(corpus: &Corpus, scores: &[Vec<f32>], folds: usize, fit_s: f64) -> CvScores {
+    let multilabel = corpus.task.is_multilabel();
+    // Topics: the threshold is chosen on the same out-of-fold scores.
+    let thresholds: &[f32] = if multilabel { &[0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5] } else { &[0.5] };
+    let mut best: Option<(metrics::Report, f32)> = None;
+    for &t in thresholds {
+        let predicted: Vec<Vec<usize>> = scores.iter().map(|s| LinearModel::label_set(s, multilabel, t)).collect();
+        let report = metrics::evaluate_sets(corpus.labels, multilabel, corpus.gold, &predicted);
+        if best.as_ref().is_none_or(|(b, _)| report.micro_f1 > b.micro_f1) {
+            best = Some((report, t));
+        }
+    }
+    let (report, threshold) = best.expect("at least one threshold");
+    CvScores {
+        folds,
+        accuracy: report.accuracy,
+        micro_f1: report.micro_f1,
+        macro_f1: report.macro_f1,
+        fit_s,
+        threshold: multilabel.then_some(threshold),
+    }
+}
+
+/// Compares the settings by k-fold cross-validation (best micro-F1, ties to the earlier
+/// one) and trains the final model on all documents with the best; returns the model with
+/// its selection table.
+pub fn select_and_train(corpus: &Corpus, grid: &[TrainParams], folds: usize) -> Result<LinearModel, ModelError> {
+    let vectors = featurize_all(corpus.docs, &corpus.features);
+    let mut candidates = Vec::new();
+    for &params in grid {
+        let cv = cross_validate(corpus, &vectors, params, folds)?;
+        candidates.push(Candidate { params, cv });
+    }
+    let best = candidates
+        .iter()
+        .fold(None::<&Candidate>, |best, c| match best {
+            Some(b) if b.cv.micro_f1 >= c.cv.micro_f1 => Some(b),
+            _ => Some(c),
+        })
+        .ok_or_else(|| ModelError::Training("empty parameter grid".into()))?
+        .clone();
+    let mut model = fit(corpus, &vectors, None, best.params)?;
+    if let Some(t) = best.cv.threshold {
+        model.threshold = t;
+    }
+    model.cv = Some(best.cv);
+    model.selection = candidates;
+    Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Classifier;
+    use crate::normalize::Normalizer;
+    use std::path::Path;
+
+    fn toy() -> (Vec<Vec<Term>>, Vec<Vec<usize>>) {
+        let n = Normalizer::default();
+        let texts = [
+            ("super Service, danke", 2), ("toll und schnell", 2), ("sehr gut gemacht", 2), ("klasse Team", 2),
+            ("schlecht und langsam", 0), ("nie wieder, furchtbar", 0), ("Verspätung schon wieder", 0), ("kaputt und teuer", 0),
+            ("Zug fährt um zehn", 1), ("Gleis drei heute", 1), ("Fahrplan ab Montag", 1), ("Bahnhof in Ulm", 1),
+        ];
+        let docs = texts.iter().cycle().take(36).map(|(t, _)| n.normalize(t)).collect();
+        let gold = texts.iter().cycle().take(36).map(|(_, g)| vec![*g]).collect();
+        (docs, gold)
+    }
+
+    fn corpus<'a>(labels: &'a [String], docs: &'a [Vec<Term>], gold: &'a [Vec<usize>], task: Task) -> Corpus<'a> {
+        Corpus { task, labels, docs, gold, normalizer: NormalizerSettings::default(), features: FeatureSettings::default() }
+    }
+
+    #[test]
+    fn every_algorithm_learns_a_toy_problem_and_round_trips_through_json() {
+        let (docs, gold) = toy();
+        let labels = Task::Sentiment.labels();
+        let c = corpus(&labels, &docs, &gold, Task::Sentiment);
+        let vectors = featurize_all(&docs, &c.features);
+        let n = Normalizer::default();
+        for algorithm in Algorithm::ALL {
+            let params = TrainParams { min_df: 1, max_features: 500, max_iterations: 100, ..algorithm.defaults() };
+            let m = fit(&c, &vectors, None, params).unwrap();
+            assert_eq!(m.predict(&n.normalize("super, danke")).label, 2, "{algorithm:?}");
+            assert_eq!(m.predict(&n.normalize("furchtbar langsam")).label, 0, "{algorithm:?}");
+            let back = LinearModel::from_json(&m.to_json(), Path::new("m.json"), Some(Task::Sentiment)).unwrap();
+            let t = n.normalize("toll gemacht");
+            assert_eq!(back.scores(&t), m.scores(&t), "identical predictions after save and load");
+        }
+    }
+
+    #[test]
+    fn sparse_logistic_matches_the_optimum_of_a_one_feature_problem() {
+        // One binary feature x ∈ {0, 1} and labels with P(y=1|x=1) = 3/4, P(y=1|x=0) = 1/4:
+        // with a negligible penalty the sigmoid must recover those probabilities.
+        let rows = [vec![(7u32, 1.0f32)], vec![(7, 1.0)], vec![(7, 1.0)], vec![(7, 1.0)], vec![], vec![], vec![], vec![]];
+        let gold = [1usize, 1, 1, 0, 0, 0, 0, 1];
+        let design = Design::new(&rows, &(0..8).collect::<Vec<_>>(), &[7], &[1.0]);
+        let gold_sets: Vec<Vec<usize>> = gold.iter().map(|&g| vec![g]).collect();
+        let gold_refs: Vec<&[usize]> = gold_sets.iter().map(|g| g.as_slice()).collect();
+        let params = TrainParams { c: 1e6, ..Algorithm::SparseLogistic.defaults() };
+        let (w, b) = fit_sparse_logistic(&design, &gold_refs, 2, false, params);
+        let p = |x: f32| {
+            let z1 = b[1] + x * w[1];
+            let z0 = b[0] + x * w[0];
+            1.0 / (1.0 + (z0 - z1).exp())
+        };
+        assert!((p(1.0) - 0.75).abs() < 1e-3, "{}", p(1.0));
+        assert!((p(0.0) - 0.25).abs() < 1e-3, "{}", p(0.0));
+    }
+
+    #[test]
+    fn topics_are_multi_label() {
+        let n = Normalizer::default();
+        let texts = [
+            ("Zug wieder verspätet", vec![0]), ("Verspätung und kein WLAN", vec![0, 1]), ("WLAN im ICE kaputt", vec![1]),
+            ("Internet im Zug geht nicht", vec![1]), ("zwanzig Minuten Verspätung", vec![0]), ("Anschluss verpasst wegen Verspätung", vec![0]),
+        ];
+        let docs: Vec<Vec<Term>> = texts.iter().cycle().take(30).map(|(t, _)| n.normalize(t)).collect();
+        let gold: Vec<Vec<usize>> = texts.iter().cycle().take(30).map(|(_, g)| g.clone()).collect();
+        let labels = vec!["Pünktlichkeit".to_string(), "WLAN".to_string()];
+        let c = corpus(&labels, &docs, &gold, Task::Topic);
+        let vectors = featurize_all(&docs, &c.features);
+        let m = fit(&c, &vectors, None, TrainParams { min_df: 1, c: 100.0, ..Algorithm::SparseLogistic.defaults() }).unwrap();
+        assert_eq!(m.predict_set(&n.normalize("Verspätung und kein WLAN")), vec![0, 1]);
+        assert_eq!(m.predict_set(&n.normalize("WLAN im ICE kaputt")), vec![1]);
+        assert_eq!(m.predict_set(&n.normalize("Anschluss verpasst")), vec![0]);
+        assert!(fit(&c, &vectors, None, Algorithm::NaiveBayes.defaults()).is_err(), "naive Bayes is single-label");
+    }
+}

@@ -1,0 +1,119 @@
+//! Classifiers end to end: train → save → eval → run with the saved model; clear errors for
+//! bad training data and broken or mismatched models; the shipped defaults on mentions
+//! outside their training domain.
+
+use std::fs;
+use std::path::Path;
+
+use chrono::TimeZone;
+use resonanz::classify::MentionClassifier;
+use resonanz::synth::Generator;
+
+use crate::util::{fixture, resonanz, stderr, stdout};
+
+/// Generated, labelled mentions as `text,label,topics` CSV (our own templates).
+fn write_labelled(path: &Path, n: u64, seed: u64) {
+    let start = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let end = chrono::Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    let mut g = Generator::new(seed, start, end, n);
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(["text", "label", "topics"]).unwrap();
+    for _ in 0..n {
+        let m = g.next_mention();
+        w.write_record([m.text.as_str(), m.tone.as_str(), m.topic]).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+#[test]
+fn train_save_eval_and_run_with_the_saved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("labelled.csv");
+    write_labelled(&data, 400, 3);
+    let test = dir.path().join("test.csv");
+    write_labelled(&test, 200, 4);
+    let o = resonanz(&["train", "--data", "labelled.csv", "--task", "sentiment", "--out", "models/mine", "--grid", "1", "10", "--folds", "3"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3-fold CV accuracy"), "{}", stderr(&o));
+    let model: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("models/mine/model.json")).unwrap()).unwrap();
+    assert_eq!(model["task"], "sentiment");
+    assert_eq!(model["format_version"], 1);
+    assert_eq!(model["selection"].as_array().unwrap().len(), 2, "both settings are recorded");
+    assert!(model["cv"]["micro_f1"].as_f64().unwrap() > 0.5);
+
+    let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/mine", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in ["task", "model", "n", "accuracy", "micro_f1", "macro_f1", "per_class", "confusion", "docs_per_s"] {
+        assert!(r.get(key).is_some(), "eval --json has `{key}`: {r}");
+    }
+    assert_eq!(r["n"], 200);
+    assert!(r["accuracy"].as_f64().unwrap() > 0.7, "held-out generated mentions: {r}");
+    let confusion: u64 = r["confusion"].as_array().unwrap().iter().flat_map(|row| row.as_array().unwrap()).map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(confusion, 200);
+
+    // Topics from the same file (multi-label model, `|`-separated categories).
+    let o = resonanz(&["train", "--data", "labelled.csv", "--task", "topic", "--out", "models/topics", "--grid", "10", "--folds", "3"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/topics", "--json"], dir.path());
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r["task"], "topic");
+    assert!(r["micro_f1"].as_f64().unwrap() > 0.6, "{r}");
+
+    // The pipeline with the trained models swapped in.
+    let o = resonanz(
+        &["run", fixture("generic.csv").to_str().unwrap(), "--out", "out", "--sentiment-model", "models/mine", "--topics", "models/topics", "--relevance-model", "none"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    use polars::prelude::SerReader;
+    let df = polars::prelude::ParquetReader::new(fs::File::open(dir.path().join("out/mentions.parquet")).unwrap()).finish().unwrap();
+    let version = df.column("model_version").unwrap().str().unwrap().get(0).unwrap().to_string();
+    assert_eq!(version, "sentiment=models/mine:sparse-logistic;topics=models/topics:sparse-logistic");
+    assert_eq!(df.column("relevant").unwrap().null_count(), df.height(), "no relevance model, no relevance");
+}
+
+#[test]
+fn bad_training_data_and_bad_models_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bad.csv"), "text,label\nsuper Service,positive\nganz okay,vielleicht\n").unwrap();
+    let o = resonanz(&["train", "--data", "bad.csv", "--task", "sentiment", "--out", "m"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.csv:3: unknown label `vielleicht`"), "{}", stderr(&o));
+    fs::write(dir.path().join("empty_text.tsv"), "id1\tToller Zug\ttrue\tpositive\t\nid2\t \ttrue\tneutral\t\n").unwrap();
+    let o = resonanz(&["train", "--data", "empty_text.tsv", "--task", "sentiment", "--out", "m"], dir.path());
+    assert!(stderr(&o).contains("empty_text.tsv:2: empty text"), "{}", stderr(&o));
+
+    fs::create_dir_all(dir.path().join("models/broken")).unwrap();
+    fs::write(dir.path().join("models/broken/model.json"), "{\"format_version\": 1, \"task\": \"sentiment\", \"weights\": [").unwrap();
+    write_labelled(&dir.path().join("l.csv"), 20, 1);
+    let o = resonanz(&["eval", "--data", "l.csv", "--model", "models/broken"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("models/broken/model.json: not a resonanz model"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+    let shipped_topic = resonanz::classify::shipped_model(resonanz::classify::Task::Topic);
+    fs::create_dir_all(dir.path().join("models/t")).unwrap();
+    fs::write(dir.path().join("models/t/model.json"), shipped_topic).unwrap();
+    let o = resonanz(&["run", fixture("generic.csv").to_str().unwrap(), "--sentiment-model", "models/t"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("a topic model, but a sentiment model is needed"), "{}", stderr(&o));
+    assert!(!dir.path().join("out").exists(), "nothing written on a model error");
+}
+
+#[test]
+fn shipped_default_recognises_all_three_tones_outside_its_training_domain() {
+    let c = MentionClassifier::default_models().unwrap();
+    let start = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let end = chrono::Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    let mut g = Generator::new(11, start, end, 900);
+    let mut confusion = [[0u32; 3]; 3];
+    for _ in 0..900 {
+        let m = g.next_mention();
+        let p = c.sentiment.predict(&c.normalizer.normalize(&m.text)).label;
+        confusion[m.tone as usize][p] += 1;
+    }
+    for (i, row) in confusion.iter().enumerate() {
+        let recall = row[i] as f64 / row.iter().sum::<u32>().max(1) as f64;
+        assert!(recall > 0.4, "class {i} recall {recall:.2}: {confusion:?}");
+    }
+}
