@@ -159,3 +159,34 @@ pub struct Mention {
     /// Which classifiers filled the fields above.
     pub model_version: Option<std::sync::Arc<str>>,
 }
+
+impl Mention {
+    /// A mention with only a text and a time (channel `other`, nothing else known): for
+    /// classifying free text and for tests and benches.
+    pub fn from_text(text: String, published_at: DateTime<Utc>) -> Mention {
+        Mention {
+            mention_id: String::new(),
+            source_file: "".into(),
+            source_line: 0,
+            source_tool: "".into(),
+            published_at,
+            channel: Channel::Other,
+            author: None,
+            url: None,
+            title: None,
+            text,
+            language: None,
+            country: None,
+            reach: None,
+            engagement: None,
+            tool_sentiment: ToolSentiment::Unknown,
+            query: None,
+            vendor_id: None,
+            sentiment: None,
+            sentiment_score: None,
+            relevant: None,
+            topics: Vec::new(),
+            model_version: None,
+        }
+    }
+}

@@ -29,51 +29,121 @@ impl Default for FeatureSettings {
 
 /// Sparse term-frequency vector: (feature id, 1 + ln(count)), sorted by id, ids unique.
 pub fn featurize(terms: &[Term], s: &FeatureSettings, out: &mut Vec<(u32, f32)>) {
+    let mut raw = Vec::new();
+    featurize_raw(terms, s, &mut raw);
+    raw.sort_unstable();
+    out.clear();
+    for id in raw {
+        match out.last_mut() {
+            Some((last, count)) if *last == id => *count += 1.0,
+            _ => out.push((id, 1.0)),
+        }
+    }
+    for (_, v) in out.iter_mut() {
+        *v = 1.0 + v.ln();
+    }
+}
+
+/// Every feature occurrence of a document as a hashed id, in text order, repeats included
+/// (what [`featurize`] counts). A word's own hashes are cached per thread: most words of a
+/// corpus repeat, and hashing its character n-grams is most of the work.
+pub fn featurize_raw(terms: &[Term], s: &FeatureSettings, out: &mut Vec<u32>) {
     out.clear();
     let bucket = |h: u64| (h % s.buckets as u64) as u32;
     let mut prev: Option<u64> = None;
-    for t in terms {
-        let neg: &[u8] = if t.negated { b"!" } else { b"" };
-        let w = fnv1a(&[b"w", neg, t.text.as_bytes()]);
-        out.push((bucket(w), 1.0));
-        if s.word_bigrams {
-            if let Some(p) = prev {
-                out.push((bucket(fnv1a(&[b"b", &p.to_le_bytes(), &w.to_le_bytes()])), 1.0));
-            }
-            prev = Some(w);
+    TERM_HASHES.with_borrow_mut(|cache| {
+        let key = (s.char_min, s.char_max);
+        if cache.settings != key || cache.map.len() >= 200_000 {
+            cache.map.clear(); // other settings, or bounded memory on open vocabularies
+            cache.settings = key;
         }
-        if t.kind == Kind::Word && s.char_max > 0 {
-            let chars: Vec<char> = std::iter::once('<').chain(t.text.chars()).chain(std::iter::once('>')).collect();
-            for n in s.char_min.max(1)..=s.char_max {
-                if chars.len() < n {
-                    break;
+        for t in terms {
+            let with_chars = t.kind == Kind::Word && s.char_max > 0;
+            let hashes = match cache.map.get(t.text.as_str()) {
+                Some(h) => h,
+                None => {
+                    let h = term_hashes(&t.text, with_chars, s);
+                    cache.map.entry(t.text.clone()).or_insert(h)
                 }
-                for win in chars.windows(n) {
-                    let mut buf = [0u8; 32];
-                    let mut len = 0;
-                    for c in win {
-                        len += c.encode_utf8(&mut buf[len..]).len();
-                        if len > 28 {
-                            break;
-                        }
+            };
+            // hashes[0]: the word, hashes[1]: the negated word, then character n-grams.
+            let w = if t.negated { hashes[1] } else { hashes[0] };
+            out.push(bucket(w));
+            if s.word_bigrams {
+                if let Some(p) = prev {
+                    out.push(bucket(bigram_hash(p, w)));
+                }
+                prev = Some(w);
+            }
+            if with_chars {
+                out.extend(hashes[2..].iter().map(|&h| bucket(h)));
+            }
+        }
+    });
+}
+
+/// A word's hashes: itself, itself negated, and its character n-grams (`<` and `>` mark
+/// the word's edges; only for words, when the settings ask for them).
+pub fn term_hashes_for(t: &Term, s: &FeatureSettings) -> Box<[u64]> {
+    term_hashes(&t.text, t.kind == Kind::Word && s.char_max > 0, s)
+}
+
+/// The hash of a word bigram from its two word hashes.
+pub fn bigram_hash(prev: u64, word: u64) -> u64 {
+    fnv1a(&[b"b", &prev.to_le_bytes(), &word.to_le_bytes()])
+}
+
+fn term_hashes(text: &str, with_chars: bool, s: &FeatureSettings) -> Box<[u64]> {
+    let mut h = vec![fnv1a(&[b"w", b"", text.as_bytes()]), fnv1a(&[b"w", b"!", text.as_bytes()])];
+    if with_chars {
+        let chars: Vec<char> = std::iter::once('<').chain(text.chars()).chain(std::iter::once('>')).collect();
+        for n in s.char_min.max(1)..=s.char_max {
+            if chars.len() < n {
+                break;
+            }
+            for win in chars.windows(n) {
+                let mut buf = [0u8; 32];
+                let mut len = 0;
+                for c in win {
+                    len += c.encode_utf8(&mut buf[len..]).len();
+                    if len > 28 {
+                        break;
                     }
-                    out.push((bucket(fnv1a(&[b"c", &buf[..len]])), 1.0));
                 }
+                h.push(fnv1a(&[b"c", &buf[..len]]));
             }
         }
     }
-    out.sort_unstable_by_key(|&(id, _)| id);
-    let mut merged: Vec<(u32, f32)> = Vec::with_capacity(out.len());
-    for &(id, v) in out.iter() {
-        match merged.last_mut() {
-            Some((last, count)) if *last == id => *count += v,
-            _ => merged.push((id, v)),
+    h.into_boxed_slice()
+}
+
+#[derive(Default)]
+struct TermHashCache {
+    settings: (usize, usize),
+    map: std::collections::HashMap<String, Box<[u64]>, std::hash::BuildHasherDefault<FnvHasher>>,
+}
+
+thread_local! {
+    static TERM_HASHES: std::cell::RefCell<TermHashCache> = std::cell::RefCell::new(TermHashCache::default());
+}
+
+/// FNV-1a as a `Hasher` for short string keys (std's SipHash is several times slower here).
+#[derive(Default)]
+pub struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
+        self.0 = h;
     }
-    for (_, v) in merged.iter_mut() {
-        *v = 1.0 + v.ln();
-    }
-    *out = merged;
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::features::{featurize, FeatureSettings};
+use super::features::FeatureSettings;
 use super::train::{Candidate, CvScores, TrainParams};
 use super::{Classifier, Prediction, Task};
 use crate::normalize::{NormalizerSettings, Term};
@@ -44,6 +44,9 @@ pub struct LinearModel {
     /// Hashed feature id → 1 + column (0: not selected); built on load.
     #[serde(skip)]
     index: Vec<u32>,
+    /// Identifies the model's per-thread term caches; unique per built index.
+    #[serde(skip)]
+    id: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,12 +96,14 @@ impl LinearModel {
             weights,
             intercept,
             index: Vec::new(),
+            id: 0,
         };
         m.build_index();
         m
     }
 
     fn build_index(&mut self) {
+        self.id = NEXT_MODEL_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.index = vec![0; self.features.buckets as usize];
         for (col, &id) in self.feature_ids.iter().enumerate() {
             if let Some(slot) = self.index.get_mut(id as usize) {
@@ -144,32 +149,75 @@ impl LinearModel {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Raw scores (logits) for a document's sparse features: the intercept plus the weights
-    /// of the selected features' L2-normalized TF-IDF values.
-    pub fn logits(&self, feats: &[(u32, f32)]) -> Vec<f32> {
-        let c = self.labels.len();
-        let mut acc = vec![0f32; c];
-        let mut norm = 0f32;
-        for &(id, tf) in feats {
-            let col = self.index.get(id as usize).copied().unwrap_or(0);
-            if col > 0 {
-                let col = col as usize - 1;
-                let x = tf * self.idf[col];
+    /// Class probabilities for a document's terms.
+    ///
+    /// Per thread and model, each word's selected columns are cached (its hashed features
+    /// looked up once), so a document costs a cache lookup per word, an index lookup per
+    /// bigram, and the weights of its distinct features.
+    pub fn scores(&self, terms: &[Term]) -> Vec<f32> {
+        SCRATCH.with_borrow_mut(|scratch| {
+            let Scratch { tf, touched, models } = scratch;
+            if tf.len() < self.feature_ids.len() {
+                tf.resize(self.feature_ids.len(), 0.0);
+            }
+            let cache = match models.iter().position(|(id, _)| *id == self.id) {
+                Some(i) => &mut models[i].1,
+                None => {
+                    if models.len() >= 8 {
+                        models.remove(0);
+                    }
+                    models.push((self.id, Default::default()));
+                    &mut models.last_mut().expect("just pushed").1
+                }
+            };
+            if cache.len() >= 200_000 {
+                cache.clear(); // bounded memory on open vocabularies
+            }
+            touched.clear();
+            let count = |col: u32, tf: &mut Vec<f32>, touched: &mut Vec<u32>| {
+                if col > 0 {
+                    let c = col as usize - 1;
+                    if tf[c] == 0.0 {
+                        touched.push(c as u32);
+                    }
+                    tf[c] += 1.0;
+                }
+            };
+            let mut prev: Option<u64> = None;
+            for t in terms {
+                let entry = match cache.get(t.text.as_str()) {
+                    Some(e) => e,
+                    None => {
+                        let e = self.term_entry(t);
+                        cache.entry(t.text.clone()).or_insert(e)
+                    }
+                };
+                let (w, col) = if t.negated { (entry.negated, entry.negated_col) } else { (entry.word, entry.word_col) };
+                count(col, tf, touched);
+                if self.features.word_bigrams {
+                    if let Some(p) = prev {
+                        count(self.col(super::features::bigram_hash(p, w)), tf, touched);
+                    }
+                    prev = Some(w);
+                }
+                for &col in entry.char_cols.iter() {
+                    count(col, tf, touched);
+                }
+            }
+            let c = self.labels.len();
+            let mut acc = vec![0f32; c];
+            let mut norm = 0f32;
+            for &col in touched.iter() {
+                let col = col as usize;
+                let x = (1.0 + tf[col].ln()) * self.idf[col];
+                tf[col] = 0.0;
                 norm += x * x;
                 for (a, w) in acc.iter_mut().zip(&self.weights[col * c..col * c + c]) {
                     *a += x * w;
                 }
             }
-        }
-        let inv = 1.0 / norm.sqrt().max(1e-12);
-        acc.iter().zip(&self.intercept).map(|(a, b)| b + a * inv).collect()
-    }
-
-    /// Class probabilities for a document's terms.
-    pub fn scores(&self, terms: &[Term]) -> Vec<f32> {
-        FEATURES.with_borrow_mut(|feats| {
-            featurize(terms, &self.features, feats);
-            let mut s = self.logits(feats);
+            let inv = 1.0 / norm.sqrt().max(1e-12);
+            let mut s: Vec<f32> = acc.iter().zip(&self.intercept).map(|(a, b)| b + a * inv).collect();
             if self.task.is_multilabel() {
                 s.iter_mut().for_each(|z| *z = sigmoid(*z));
             } else {
@@ -178,6 +226,49 @@ impl LinearModel {
             s
         })
     }
+
+    /// 1 + the column of a hashed feature, 0 when it is not selected.
+    fn col(&self, hash: u64) -> u32 {
+        let id = (hash % self.features.buckets as u64) as usize;
+        self.index.get(id).copied().unwrap_or(0)
+    }
+
+    fn term_entry(&self, t: &Term) -> TermEntry {
+        let h = super::features::term_hashes_for(t, &self.features);
+        TermEntry {
+            word: h[0],
+            negated: h[1],
+            word_col: self.col(h[0]),
+            negated_col: self.col(h[1]),
+            char_cols: h[2..].iter().map(|&x| self.col(x)).filter(|&c| c > 0).collect(),
+        }
+    }
+}
+
+/// A word's hashes and selected columns (1-based) for one model.
+struct TermEntry {
+    word: u64,
+    negated: u64,
+    word_col: u32,
+    negated_col: u32,
+    char_cols: Box<[u32]>,
+}
+
+type TermCache = std::collections::HashMap<String, TermEntry, std::hash::BuildHasherDefault<super::features::FnvHasher>>;
+
+/// Per-thread buffers for prediction.
+#[derive(Default)]
+struct Scratch {
+    tf: Vec<f32>,
+    touched: Vec<u32>,
+    /// Term caches of the models this thread used last, by model id.
+    models: Vec<(u64, TermCache)>,
+}
+
+static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 impl LinearModel {
@@ -191,10 +282,6 @@ impl LinearModel {
         let set: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] >= threshold).collect();
         if set.is_empty() { vec![best] } else { set }
     }
-}
-
-thread_local! {
-    static FEATURES: std::cell::RefCell<Vec<(u32, f32)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn sigmoid(z: f32) -> f32 {
