@@ -120,30 +120,11 @@ fn term_hashes(text: &str, with_chars: bool, s: &FeatureSettings) -> Box<[u64]> 
 #[derive(Default)]
 struct TermHashCache {
     settings: (usize, usize),
-    map: std::collections::HashMap<String, Box<[u64]>, std::hash::BuildHasherDefault<FnvHasher>>,
+    map: std::collections::HashMap<String, Box<[u64]>, crate::ingest::dedup::FnvBuildHasher>,
 }
 
 thread_local! {
     static TERM_HASHES: std::cell::RefCell<TermHashCache> = std::cell::RefCell::new(TermHashCache::default());
-}
-
-/// FNV-1a as a `Hasher` for short string keys (std's SipHash is several times slower here).
-#[derive(Default)]
-pub struct FnvHasher(u64);
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
 }
 
 #[cfg(test)]

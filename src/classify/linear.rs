@@ -254,7 +254,7 @@ struct TermEntry {
     char_cols: Box<[u32]>,
 }
 
-type TermCache = std::collections::HashMap<String, TermEntry, std::hash::BuildHasherDefault<super::features::FnvHasher>>;
+type TermCache = std::collections::HashMap<String, TermEntry, crate::ingest::dedup::FnvBuildHasher>;
 
 /// Per-thread buffers for prediction.
 #[derive(Default)]

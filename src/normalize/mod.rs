@@ -146,37 +146,48 @@ impl Normalizer {
         out
     }
 
-    /// Snowball stem, memoized per thread: most words of a corpus repeat.
-    fn stem(&self, word: String) -> String {
-        thread_local! {
-            static CACHE: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
-        }
-        CACHE.with(|c| {
-            let mut cache = c.borrow_mut();
-            if let Some(s) = cache.get(&word) {
-                return s.clone();
+    /// A word as it will appear: folded, filtered, stemmed. Memoized per thread by the raw
+    /// word (most words of a corpus repeat), so a repeated word costs one lookup and one copy.
+    fn push_word(&self, word: &str, negated: bool, out: &mut Vec<Term>) {
+        WORDS.with_borrow_mut(|cache| {
+            if cache.settings != Some(self.settings) || cache.map.len() >= 200_000 {
+                cache.map.clear(); // other settings, or bounded memory on open vocabularies
+                cache.settings = Some(self.settings);
             }
-            if cache.len() >= 200_000 {
-                cache.clear(); // bounded memory on open vocabularies
+            let entry = match cache.map.get(word) {
+                Some(e) => e,
+                None => {
+                    let e = self.word_entry(word);
+                    cache.map.entry(word.to_string()).or_insert(e)
+                }
+            };
+            if let Some((text, emphasized)) = entry {
+                out.push(Term { text: text.clone(), negated: negated && self.settings.negation, emphasized: *emphasized, kind: Kind::Word });
             }
-            let stemmed = self.stemmer.stem(&word).into_owned();
-            cache.insert(word, stemmed.clone());
-            stemmed
         })
     }
 
-    fn push_word(&self, word: &str, negated: bool, out: &mut Vec<Term>) {
+    /// The term text of a raw word and whether it was emphasized, or `None` when the word
+    /// is dropped (a stop word, or nothing left).
+    fn word_entry(&self, word: &str) -> Option<(String, bool)> {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
         let (lower, elongated) = fold(word);
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
-            return;
+            return None;
         }
-        let text = if self.settings.stem { self.stem(lower) } else { lower };
-        if text.is_empty() {
-            return;
-        }
-        out.push(Term { text, negated: negated && self.settings.negation, emphasized: caps || elongated, kind: Kind::Word });
+        let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
+        (!text.is_empty()).then_some((text, caps || elongated))
     }
+}
+
+#[derive(Default)]
+struct WordCache {
+    settings: Option<NormalizerSettings>,
+    map: std::collections::HashMap<String, Option<(String, bool)>, crate::ingest::dedup::FnvBuildHasher>,
+}
+
+thread_local! {
+    static WORDS: std::cell::RefCell<WordCache> = std::cell::RefCell::new(WordCache::default());
 }
 
 /// Lowercase, `ß` → `ss`, runs of three or more equal letters collapsed to one. Returns
