@@ -5,7 +5,9 @@
 //! - `parse`:  CSV records only (the parser's ceiling),
 //! - `ingest`: sniff + decode + parse + canonical mentions + de-duplication, built into
 //!   polars columns batch by batch (what `run` does before writing),
-//! - `run`:    the whole `resonanz run` job writing mentions.parquet, rejects, summary.
+//! - `run`:    the whole `resonanz run` job: ingest, classify with the shipped defaults
+//!   (sentiment model + lexicon, relevance model, taxonomy), write mentions.parquet,
+//!   aggregate the tables, write rejects and summary.
 //! Prints one JSON line per phase: rows, MB, seconds, MB/s, rows/s, peak RSS.
 //! Rows: RESONANZ_BENCH_ROWS (default 1000000).
 
@@ -94,8 +96,11 @@ fn phase(name: &str, path: &Path) {
                 inputs: vec![path.to_path_buf()],
                 out: out.path().to_path_buf(),
                 ingest: IngestOptions::default(),
-                classifier: None,
+                classifier: Some(std::sync::Arc::new(resonanz::classify::MentionClassifier::default_models().expect("shipped models"))),
                 quiet: true,
+                granularity: resonanz::aggregate::Granularity::Month,
+                report_timezone: chrono_tz::Europe::Berlin,
+                excel_csv: false,
             })
             .expect("run");
             assert_eq!(s.rows_in, s.mentions + s.duplicates + s.rejected);

@@ -5,11 +5,17 @@
 //! 1. [`ingest`] — read exports as they are (encodings, delimiters, preambles, vendor
 //!    layouts, German dates and numbers) into canonical [`Mention`]s; every record ends as a
 //!    mention, a duplicate or a reject with file, line, column and reason.
-//! 2. [`report`] — write the outputs atomically (`mentions.parquet`, `rejects.csv`,
+//! 2. [`normalize`] — German text to terms (NFC, folding, negation scope, stems).
+//! 3. [`classify`] — sentiment, relevance and topics, in parallel; trained models, the
+//!    lexicon and the analyst's taxonomy behind one trait.
+//! 4. [`aggregate`] — the report tables in polars (by period, channel, topic; vendor
+//!    agreement).
+//! 5. [`report`] — write the outputs atomically (`mentions.parquet`, tables, `rejects.csv`,
 //!    `summary.json`, ...).
 //!
 //! [`pipeline`] runs the stages for the `run` command; the binary is a thin CLI over it.
 
+pub mod aggregate;
 pub mod classify;
 pub mod error;
 pub mod ingest;

@@ -142,6 +142,15 @@ struct RunArgs {
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Periods of the tables.
+    #[arg(long, value_enum, default_value = "month")]
+    granularity: resonanz::aggregate::Granularity,
+    /// Time zone the periods are cut in.
+    #[arg(long, value_name = "IANA_TZ", default_value = "Europe/Berlin")]
+    report_timezone: String,
+    /// Write the tables' CSV for German Excel: `;`, decimal comma, UTF-8 BOM.
+    #[arg(long)]
+    excel_csv: bool,
     #[command(flatten)]
     ingest: IngestArgs,
     #[command(flatten)]
@@ -235,7 +244,20 @@ fn run(a: RunArgs) -> Result<u8, Error> {
     }
     let inputs = if a.paths.is_empty() { vec![PathBuf::from("data")] } else { a.paths };
     let classifier = Some(std::sync::Arc::new(mention_classifier(&a.models)?));
-    let opts = RunOptions { inputs, out: a.out, ingest: ingest_options(&a.ingest)?, classifier, quiet: a.quiet };
+    let report_timezone = a
+        .report_timezone
+        .parse()
+        .map_err(|_| Error::Usage(format!("--report-timezone: unknown time zone `{}`", a.report_timezone)))?;
+    let opts = RunOptions {
+        inputs,
+        out: a.out,
+        ingest: ingest_options(&a.ingest)?,
+        classifier,
+        quiet: a.quiet,
+        granularity: a.granularity,
+        report_timezone,
+        excel_csv: a.excel_csv,
+    };
     let s = pipeline::run(&opts)?;
     if a.json {
         let _ = std::io::stdout().write_all(&resonanz::report::to_json_bytes(&s));

@@ -24,6 +24,11 @@ pub struct RunOptions {
     /// Classifiers applied to every mention; `None` writes ingested mentions only.
     pub classifier: Option<std::sync::Arc<crate::classify::MentionClassifier>>,
     pub quiet: bool,
+    /// How the tables group time, and in which time zone.
+    pub granularity: crate::aggregate::Granularity,
+    pub report_timezone: chrono_tz::Tz,
+    /// Tables as German Excel CSV (`;`, decimal comma, UTF-8 BOM) instead of plain CSV.
+    pub excel_csv: bool,
 }
 
 /// What a run did; written as `summary.json`. Field names are a contract for schedulers.
@@ -170,6 +175,11 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         table.and_then(|mut w| w.flush()).map_err(werr(path))?;
     }
 
+    let mut outputs: Vec<String> = ["mentions.parquet", "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
+    let staged = staging.staged_path("mentions.parquet").unwrap_or(&pq_path).to_path_buf();
+    outputs.extend(write_tables(&mut staging, &staged, opts)?);
+    outputs.push("summary.json".into());
+
     let sum = |f: fn(&FileReport) -> u64| files.iter().map(f).sum::<u64>();
     let mut summary = Summary {
         resonanz_version: env!("CARGO_PKG_VERSION"),
@@ -182,10 +192,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         skipped_lines: sum(|f| f.skipped_lines),
         warnings: sum(|f| f.warnings),
         files,
-        outputs: ["mentions.parquet", "rejects.csv", "duplicates.csv", "warnings.csv", "summary.json"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        outputs,
     };
     summary.duration_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     let (mut f, summary_path) = staging.create("summary.json").map_err(werr(out))?;
@@ -193,6 +200,37 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     drop(f);
     staging.commit().map_err(werr(out))?;
     Ok(summary)
+}
+
+/// Reads the staged mentions back (only the columns the tables need), aggregates them and
+/// stages each table as Parquet and CSV, plus `metrics.md`. Returns the file names.
+fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions) -> Result<Vec<String>> {
+    use polars::prelude::{ParquetReader, ParquetWriter, SerReader};
+    let perr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source: polars::error::PolarsError| Error::Parquet { path, source }
+    };
+    let file = std::fs::File::open(mentions_path).map_err(|source| Error::Write { path: mentions_path.to_path_buf(), source })?;
+    let mentions = ParquetReader::new(file)
+        .with_columns(Some(crate::aggregate::INPUT_COLUMNS.iter().map(|s| s.to_string()).collect()))
+        .finish()
+        .map_err(perr(mentions_path))?;
+    let mut tables = crate::aggregate::aggregate(&mentions, opts.report_timezone, opts.granularity).map_err(perr(mentions_path))?;
+    drop(mentions);
+    let mut names = Vec::new();
+    for (name, df) in tables.named() {
+        let (f, path) = staging.create(&format!("{name}.parquet")).map_err(|source| Error::Write { path: opts.out.clone(), source })?;
+        ParquetWriter::new(f).finish(df).map_err(perr(&path))?;
+        let csv = crate::aggregate::to_csv(df, opts.excel_csv).map_err(|source| Error::Write { path: path.clone(), source })?;
+        let (mut f, path) = staging.create(&format!("{name}.csv")).map_err(|source| Error::Write { path: opts.out.clone(), source })?;
+        f.write_all(&csv).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
+        names.push(format!("{name}.parquet"));
+        names.push(format!("{name}.csv"));
+    }
+    let (mut f, path) = staging.create("metrics.md").map_err(|source| Error::Write { path: opts.out.clone(), source })?;
+    f.write_all(crate::aggregate::METRICS_MD.as_bytes()).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
+    names.push("metrics.md".into());
+    Ok(names)
 }
 
 fn opt_num(n: Option<usize>) -> String {

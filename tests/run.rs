@@ -49,13 +49,21 @@ fn unreadable_input_fails_with_code_2_and_keeps_previous_outputs() {
     let o = resonanz(&["run", fixture("generic.csv").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let before = fs::read(out.join("mentions.parquet")).unwrap();
+    let before_tables = fs::read(out.join("by_period.csv")).unwrap();
+    let listing = |d: &std::path::Path| {
+        let mut v: Vec<String> = fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    };
+    let files_before = listing(&out);
     let o = resonanz(&["run", fixture("empty.csv").to_str().unwrap(), fixture("binary.csv").to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("empty.csv: file is empty") && err.contains("binary.csv"), "{err}");
     assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
     assert_eq!(fs::read(out.join("mentions.parquet")).unwrap(), before, "previous outputs untouched");
-    assert_eq!(fs::read_dir(&out).unwrap().count(), 5, "no temporary files left");
+    assert_eq!(fs::read(out.join("by_period.csv")).unwrap(), before_tables, "previous tables untouched");
+    assert_eq!(listing(&out), files_before, "no temporary files left");
 }
 
 #[test]

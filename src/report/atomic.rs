@@ -29,6 +29,12 @@ impl Staging {
         Ok((BufWriter::with_capacity(1 << 16, file), target))
     }
 
+    /// Where output `name` is being written before the commit (to read it back).
+    pub fn staged_path(&self, name: &str) -> Option<&Path> {
+        let target = self.dir.join(name);
+        self.files.iter().find(|(_, t)| *t == target).map(|(tmp, _)| tmp.as_path())
+    }
+
     /// Flushes every file to disk, then renames them all into place.
     pub fn commit(mut self) -> io::Result<Vec<PathBuf>> {
         for (tmp, _) in &self.files {

@@ -1,0 +1,268 @@
+//! Aggregate: the tables an analyst reports, computed in polars from the canonical mentions.
+//!
+//! - `by_period`: one row per period (calendar month or ISO week in the report's time zone),
+//!   every period between the first and the last mention, empty ones as zeros;
+//! - `by_channel`: period × channel, every channel seen, in every period;
+//! - `by_topic`: period × topic (mentions without a topic under `(none)`);
+//! - `classifier_agreement`: per export tool, the vendor's sentiment against ours.
+//!
+//! Every measure's formula is in [`METRICS_MD`], which `run` writes beside the tables.
+//! Tables are sorted by their keys, so the same mentions give the same bytes.
+
+use chrono::{DateTime, Datelike, Duration, TimeZone as _, Utc};
+use chrono_tz::Tz;
+use polars::prelude::*;
+
+/// How mentions are grouped in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// Calendar months, `2026-08`.
+    Month,
+    /// ISO weeks, `2026-W33`.
+    Week,
+}
+
+impl Granularity {
+    fn format(self) -> &'static str {
+        match self {
+            Granularity::Month => "%Y-%m",
+            Granularity::Week => "%G-W%V",
+        }
+    }
+}
+
+/// The formulas behind every column, written as `metrics.md` beside the tables.
+pub const METRICS_MD: &str = include_str!("metrics.md");
+
+/// The aggregated tables.
+pub struct Tables {
+    pub by_period: DataFrame,
+    pub by_channel: DataFrame,
+    pub by_topic: DataFrame,
+    pub classifier_agreement: DataFrame,
+}
+
+impl Tables {
+    /// Name and table, in the order they are written.
+    pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 4] {
+        [
+            ("by_period", &mut self.by_period),
+            ("by_channel", &mut self.by_channel),
+            ("by_topic", &mut self.by_topic),
+            ("classifier_agreement", &mut self.classifier_agreement),
+        ]
+    }
+}
+
+/// The columns of `mentions.parquet` the aggregates read.
+pub const INPUT_COLUMNS: [&str; 9] =
+    ["published_at", "channel", "sentiment", "relevant", "reach", "engagement", "topics", "source_tool", "tool_sentiment"];
+
+fn count_where(e: Expr) -> Expr {
+    e.cast(DataType::UInt32).sum().fill_null(lit(0u32))
+}
+
+/// Counts and sums per group: they merge by addition across partitions.
+fn counts() -> Vec<Expr> {
+    vec![
+        len().cast(DataType::UInt32).alias("mentions"),
+        count_where(col("relevant").eq(lit(true))).alias("relevant"),
+        count_where(col("sentiment").eq(lit("positive"))).alias("positive"),
+        count_where(col("sentiment").eq(lit("neutral"))).alias("neutral"),
+        count_where(col("sentiment").eq(lit("negative"))).alias("negative"),
+        col("reach").sum().fill_null(lit(0i64)).alias("reach_gross"),
+        col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
+    ]
+}
+
+/// Shares and net sentiment from the counts; 0 for a group without mentions.
+fn ratios() -> Vec<Expr> {
+    let share = |c: &str| {
+        when(col("mentions").gt(lit(0u32)))
+            .then(col(c).cast(DataType::Float64) / col("mentions").cast(DataType::Float64))
+            .otherwise(lit(0.0))
+            .alias(format!("{c}_share"))
+    };
+    vec![
+        share("positive"),
+        share("neutral"),
+        share("negative"),
+        when(col("mentions").gt(lit(0u32)))
+            .then((col("positive").cast(DataType::Float64) - col("negative").cast(DataType::Float64)) / col("mentions").cast(DataType::Float64))
+            .otherwise(lit(0.0))
+            .alias("net_sentiment"),
+    ]
+}
+
+/// Change against the previous period (per `partition` when given); empty for the first.
+fn deltas(partition: Option<&str>) -> PolarsResult<Vec<Expr>> {
+    let prev = |e: Expr| match partition {
+        Some(p) => e.shift(lit(1)).over([col(p)]),
+        None => Ok(e.shift(lit(1))),
+    };
+    Ok(vec![
+        (col("mentions").cast(DataType::Int64) - prev(col("mentions").cast(DataType::Int64))?).alias("mentions_delta"),
+        (col("net_sentiment") - prev(col("net_sentiment"))?).alias("net_sentiment_delta"),
+    ])
+}
+
+/// Every period key from the first to the last instant, in `tz`.
+pub fn period_keys(first: DateTime<Utc>, last: DateTime<Utc>, tz: Tz, g: Granularity) -> Vec<String> {
+    let (a, b) = (first.with_timezone(&tz).date_naive(), last.with_timezone(&tz).date_naive());
+    let mut keys = Vec::new();
+    match g {
+        Granularity::Month => {
+            let (mut y, mut m) = (a.year(), a.month());
+            while (y, m) <= (b.year(), b.month()) {
+                keys.push(format!("{y:04}-{m:02}"));
+                (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            }
+        }
+        Granularity::Week => {
+            let mut d = a - Duration::days(a.weekday().num_days_from_monday() as i64);
+            while d <= b {
+                keys.push(d.format(g.format()).to_string());
+                d += Duration::days(7);
+            }
+        }
+    }
+    keys
+}
+
+/// Computes the tables from mentions with at least [`INPUT_COLUMNS`].
+pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity) -> PolarsResult<Tables> {
+    let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
+        .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
+    let lf = mentions.clone().lazy().with_column(
+        col("published_at").dt().convert_time_zone(zone).dt().strftime(g.format()).alias("period"),
+    );
+    let times = mentions.column("published_at")?.cast(&DataType::Int64)?;
+    let times = times.i64()?;
+    let periods: Vec<String> = match (times.min(), times.max()) {
+        (Some(a), Some(b)) => period_keys(
+            Utc.timestamp_millis_opt(a).single().unwrap_or_default(),
+            Utc.timestamp_millis_opt(b).single().unwrap_or_default(),
+            tz,
+            g,
+        ),
+        _ => Vec::new(),
+    };
+    let all_periods = df!("period" => periods.clone())?.lazy();
+    let zero_fill = |names: &[&str]| names.iter().map(|n| col(*n).fill_null(lit(0))).collect::<Vec<_>>();
+    let count_names = ["mentions", "relevant", "positive", "neutral", "negative", "reach_gross", "engagement"];
+
+    let by_period = all_periods
+        .clone()
+        .left_join(lf.clone().group_by([col("period")]).agg(counts()), col("period"), col("period"))
+        .with_columns(zero_fill(&count_names))
+        .sort(["period"], SortMultipleOptions::default())
+        .with_columns(ratios())
+        .with_columns(deltas(None)?)
+        .collect()?;
+
+    let mut channels: Vec<String> = mentions
+        .column("channel")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    channels.sort();
+    let grid_p: Vec<String> = periods.iter().flat_map(|p| std::iter::repeat_n(p.clone(), channels.len())).collect();
+    let grid_c: Vec<String> = periods.iter().flat_map(|_| channels.iter().cloned()).collect();
+    let grid = df!("period" => grid_p, "channel" => grid_c)?.lazy();
+    let by_channel = grid
+        .join(
+            lf.clone().group_by([col("period"), col("channel")]).agg(counts()),
+            [col("period"), col("channel")],
+            [col("period"), col("channel")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns(zero_fill(&count_names))
+        .sort(["channel", "period"], SortMultipleOptions::default())
+        .with_columns(ratios())
+        .with_columns(deltas(Some("channel"))?)
+        .sort(["period", "channel"], SortMultipleOptions::default())
+        .collect()?;
+
+    let by_topic = lf
+        .clone()
+        .explode(cols(["topics"]), ExplodeOptions { empty_as_null: true, keep_nulls: true })
+        .with_column(col("topics").fill_null(lit("(none)")).alias("topic"))
+        .group_by([col("period"), col("topic")])
+        .agg(counts())
+        .with_columns(ratios())
+        .sort(["period", "topic"], SortMultipleOptions::default())
+        .collect()?;
+
+    let agree = col("tool_sentiment").eq(col("sentiment")).cast(DataType::UInt32) * col("mentions");
+    let rated = col("tool_sentiment").neq(lit("unknown")).and(col("sentiment").is_not_null()).cast(DataType::UInt32) * col("mentions");
+    let classifier_agreement = lf
+        .group_by([col("source_tool"), col("tool_sentiment"), col("sentiment")])
+        .agg([len().cast(DataType::UInt32).alias("mentions")])
+        .with_columns([
+            agree.sum().over([col("source_tool")])?.alias("agreeing"),
+            rated.sum().over([col("source_tool")])?.alias("rated_by_both"),
+        ])
+        .with_column(
+            when(col("rated_by_both").gt(lit(0u32)))
+                .then(col("agreeing").cast(DataType::Float64) / col("rated_by_both").cast(DataType::Float64))
+                .otherwise(lit(NULL))
+                .alias("agreement_rate"),
+        )
+        .sort(["source_tool", "tool_sentiment", "sentiment"], SortMultipleOptions::default().with_nulls_last(true))
+        .collect()?;
+
+    Ok(Tables { by_period, by_channel, by_topic, classifier_agreement })
+}
+
+/// CSV for one table: comma, `.` decimals, UTF-8; or with `excel` the German Excel variant:
+/// `;`, decimal comma, UTF-8 BOM. Text cells are escaped against formula injection.
+pub fn to_csv(df: &DataFrame, excel: bool) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if excel {
+        buf.extend_from_slice("\u{feff}".as_bytes());
+    }
+    let mut w = csv::WriterBuilder::new().delimiter(if excel { b';' } else { b',' }).from_writer(buf);
+    let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+    w.write_record(&names)?;
+    let columns = df.columns();
+    for i in 0..df.height() {
+        let row: Vec<String> = columns.iter().map(|c| cell(c.get(i).unwrap_or(AnyValue::Null), excel)).collect();
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| e.into_error())
+}
+
+fn cell(v: AnyValue, excel: bool) -> String {
+    let decimal = |s: String| if excel { s.replace('.', ",") } else { s };
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::Float64(f) => decimal(format!("{}", (f * 1e6).round() / 1e6)),
+        AnyValue::Float32(f) => decimal(format!("{}", (f as f64 * 1e6).round() / 1e6)),
+        AnyValue::String(s) => crate::report::safe_cell(s).into_owned(),
+        AnyValue::StringOwned(s) => crate::report::safe_cell(&s).into_owned(),
+        AnyValue::Boolean(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn period_keys_cover_the_range_in_the_time_zone() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        // 31 Jan 23:30 UTC is already February in Berlin.
+        let a = Utc.with_ymd_and_hms(2026, 1, 31, 23, 30, 0).unwrap();
+        let b = Utc.with_ymd_and_hms(2026, 4, 2, 0, 0, 0).unwrap();
+        assert_eq!(period_keys(a, b, tz, Granularity::Month), ["2026-02", "2026-03", "2026-04"]);
+        let c = Utc.with_ymd_and_hms(2026, 12, 28, 12, 0, 0).unwrap();
+        let d = Utc.with_ymd_and_hms(2027, 1, 11, 12, 0, 0).unwrap();
+        assert_eq!(period_keys(c, d, tz, Granularity::Week), ["2026-W53", "2027-W01", "2027-W02"]);
+    }
+}

@@ -1,0 +1,131 @@
+//! Aggregates: numbers checked against hand-computed expectations on a small set of
+//! mentions; the tables a run writes (Excel CSV bytes, formula escaping, fresh inputs).
+
+use std::fs;
+
+use chrono::{TimeZone, Utc};
+use polars::prelude::*;
+use resonanz::aggregate::{aggregate, to_csv, Granularity};
+use resonanz::{Channel, Mention, Sentiment, ToolSentiment};
+
+use crate::util::{fixture, resonanz, stderr};
+
+#[allow(clippy::too_many_arguments)]
+fn mention(t: (i32, u32, u32, u32), channel: Channel, s: Sentiment, reach: Option<i64>, engagement: Option<i64>, topics: &[&str], tool: ToolSentiment) -> Mention {
+    let mut m = Mention::from_text("x".into(), Utc.with_ymd_and_hms(t.0, t.1, t.2, t.3, 30, 0).unwrap());
+    m.channel = channel;
+    m.sentiment = Some(s);
+    m.reach = reach;
+    m.engagement = engagement;
+    m.topics = topics.iter().map(|s| s.to_string()).collect();
+    m.tool_sentiment = tool;
+    m.source_tool = "t".into();
+    m
+}
+
+fn sample() -> DataFrame {
+    use Sentiment::*;
+    let ms = vec![
+        // 31 Jan 23:30 UTC is February in Berlin.
+        mention((2026, 1, 31, 23), Channel::Twitter, Positive, Some(100), Some(5), &["Preis"], ToolSentiment::Positive),
+        mention((2026, 2, 10, 9), Channel::Twitter, Negative, Some(50), Some(1), &["Preis", "Service"], ToolSentiment::Positive),
+        mention((2026, 2, 11, 9), Channel::News, Neutral, None, None, &[], ToolSentiment::Unknown),
+        mention((2026, 4, 1, 10), Channel::News, Positive, Some(10), Some(0), &[], ToolSentiment::Positive),
+    ];
+    resonanz::report::mentions_frame(&ms).unwrap()
+}
+
+fn u32s(df: &DataFrame, c: &str) -> Vec<u32> {
+    df.column(c).unwrap().u32().unwrap().into_no_null_iter().collect()
+}
+
+fn f64s(df: &DataFrame, c: &str) -> Vec<Option<f64>> {
+    df.column(c).unwrap().f64().unwrap().iter().map(|v| v.map(|x| (x * 1e6).round() / 1e6)).collect()
+}
+
+fn strs(df: &DataFrame, c: &str) -> Vec<String> {
+    df.column(c).unwrap().str().unwrap().iter().flatten().map(str::to_string).collect()
+}
+
+#[test]
+fn tables_match_hand_computed_numbers() {
+    let t = aggregate(&sample(), chrono_tz::Europe::Berlin, Granularity::Month).unwrap();
+    let p = &t.by_period;
+    assert_eq!(strs(p, "period"), ["2026-02", "2026-03", "2026-04"], "the empty March is a row");
+    assert_eq!(u32s(p, "mentions"), [3, 0, 1]);
+    assert_eq!(u32s(p, "positive"), [1, 0, 1]);
+    assert_eq!(u32s(p, "negative"), [1, 0, 0]);
+    assert_eq!(p.column("reach_gross").unwrap().i64().unwrap().into_no_null_iter().collect::<Vec<_>>(), [150, 0, 10]);
+    assert_eq!(p.column("engagement").unwrap().i64().unwrap().into_no_null_iter().collect::<Vec<_>>(), [6, 0, 0]);
+    assert_eq!(f64s(p, "net_sentiment"), [Some(0.0), Some(0.0), Some(1.0)]);
+    assert_eq!(f64s(p, "positive_share"), [Some(0.333333), Some(0.0), Some(1.0)]);
+    let deltas: Vec<Option<i64>> = p.column("mentions_delta").unwrap().i64().unwrap().iter().collect();
+    assert_eq!(deltas, [None, Some(-3), Some(1)]);
+    assert_eq!(f64s(p, "net_sentiment_delta"), [None, Some(0.0), Some(1.0)]);
+
+    let c = &t.by_channel;
+    assert_eq!(c.height(), 6, "3 periods × 2 channels");
+    assert_eq!(strs(c, "channel"), ["news", "twitter", "news", "twitter", "news", "twitter"]);
+    assert_eq!(u32s(c, "mentions"), [1, 2, 0, 0, 1, 0]);
+    let cd: Vec<Option<i64>> = c.column("mentions_delta").unwrap().i64().unwrap().iter().collect();
+    assert_eq!(cd, [None, None, Some(-1), Some(-2), Some(1), Some(0)], "deltas per channel");
+
+    let topics = &t.by_topic;
+    assert_eq!(strs(topics, "topic"), ["(none)", "Preis", "Service", "(none)"]);
+    assert_eq!(u32s(topics, "mentions"), [1, 2, 1, 1]);
+    assert_eq!(f64s(topics, "negative_share"), [Some(0.0), Some(0.5), Some(1.0), Some(0.0)]);
+
+    let a = &t.classifier_agreement;
+    assert_eq!(u32s(a, "mentions"), [1, 2, 1], "(positive, negative), (positive, positive), (unknown, neutral), sorted");
+    assert_eq!(strs(a, "sentiment"), ["negative", "positive", "neutral"]);
+    assert_eq!(f64s(a, "agreement_rate"), [Some(0.666667); 3]);
+
+    let excel = to_csv(p, true).unwrap();
+    assert!(excel.starts_with("\u{feff}period;mentions;".as_bytes()));
+    let text = String::from_utf8(excel).unwrap();
+    assert!(text.contains("\n2026-02;3;0;1;1;1;150;6;0,333333;0,333333;0,333333;0;;\n"), "{text}");
+}
+
+#[test]
+fn a_run_writes_the_tables_from_its_own_inputs_with_escaped_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("t.toml"), "[[topic]]\nname = \"=SUM(A1)\"\nkeywords = [\"Text\"]\n").unwrap();
+    // A previous run into the same directory, on other inputs.
+    let o = resonanz(&["run", fixture("torture.csv").to_str().unwrap(), "--out", "out", "-q"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = resonanz(&["run", fixture("generic.csv").to_str().unwrap(), "--out", "out", "--topics", "t.toml", "--excel-csv", "-q"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let by_period = fs::read_to_string(dir.path().join("out/by_period.csv")).unwrap();
+    assert!(by_period.starts_with("\u{feff}period;mentions;"), "{by_period}");
+    assert!(by_period.contains("\n2024-05;2;"), "the new inputs, not the previous run's: {by_period}");
+    let by_topic = fs::read_to_string(dir.path().join("out/by_topic.csv")).unwrap();
+    assert!(by_topic.contains(";'=SUM(A1);"), "formula escaped: {by_topic}");
+    let metrics = fs::read_to_string(dir.path().join("out/metrics.md")).unwrap();
+    assert!(metrics.contains("net_sentiment"));
+    let summary: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("out/summary.json")).unwrap()).unwrap();
+    let outputs: Vec<&str> = summary["outputs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    for f in ["by_period.parquet", "by_channel.csv", "by_topic.parquet", "classifier_agreement.csv", "metrics.md"] {
+        assert!(outputs.contains(&f), "{outputs:?}");
+        assert!(dir.path().join("out").join(f).exists());
+    }
+}
+
+#[test]
+fn same_inputs_give_byte_identical_outputs_with_one_or_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = crate::util::repo("data");
+    for threads in ["1", "2"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_resonanz"))
+            .args(["run", data.to_str().unwrap(), "--out", threads, "-q"])
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for f in ["mentions.parquet", "by_period.csv", "by_period.parquet", "by_channel.csv", "by_topic.csv", "classifier_agreement.csv", "rejects.csv", "duplicates.csv"] {
+        let a = fs::read(dir.path().join("1").join(f)).unwrap();
+        let b = fs::read(dir.path().join("2").join(f)).unwrap();
+        assert!(a == b, "{f} differs between 1 and 2 threads");
+    }
+}
