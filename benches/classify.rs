@@ -9,7 +9,7 @@ use std::hint::black_box;
 use chrono::TimeZone;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use resonanz::classify::features::featurize;
-use resonanz::classify::{Classifier, MentionClassifier};
+use resonanz::classify::MentionClassifier;
 use resonanz::normalize::{Normalizer, Term};
 
 #[global_allocator]
