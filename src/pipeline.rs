@@ -217,8 +217,16 @@ fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions) 
         .map_err(perr(mentions_path))?;
     let mut tables = crate::aggregate::aggregate(&mentions, opts.report_timezone, opts.granularity).map_err(perr(mentions_path))?;
     drop(mentions);
+    let scan = polars::prelude::LazyFrame::scan_parquet(
+        polars::prelude::PlRefPath::new(mentions_path.to_string_lossy().as_ref()),
+        Default::default(),
+    )
+    .map_err(perr(mentions_path))?;
+    let mut complaints = crate::aggregate::top_complaints(scan, opts.report_timezone, opts.granularity).map_err(perr(mentions_path))?;
     let mut names = Vec::new();
-    for (name, df) in tables.named() {
+    let mut all: Vec<(&str, &mut polars::prelude::DataFrame)> = tables.named().into_iter().collect();
+    all.push(("top_complaints", &mut complaints));
+    for (name, df) in all {
         let (f, path) = staging.create(&format!("{name}.parquet")).map_err(|source| Error::Write { path: opts.out.clone(), source })?;
         ParquetWriter::new(f).finish(df).map_err(perr(&path))?;
         let csv = crate::aggregate::to_csv(df, opts.excel_csv).map_err(|source| Error::Write { path: path.clone(), source })?;

@@ -80,6 +80,11 @@ fn tables_match_hand_computed_numbers() {
     assert_eq!(strs(a, "sentiment"), ["negative", "positive", "neutral"]);
     assert_eq!(f64s(a, "agreement_rate"), [Some(0.666667); 3]);
 
+    let complaints = resonanz::aggregate::top_complaints(sample().lazy(), chrono_tz::Europe::Berlin, Granularity::Month).unwrap();
+    assert_eq!(strs(&complaints, "topic"), ["Preis", "Service"], "ties by name");
+    assert_eq!(u32s(&complaints, "rank"), [1, 2]);
+    assert_eq!(strs(&complaints, "published_at"), ["2026-02-10 10:30", "2026-02-10 10:30"], "local time");
+
     let excel = to_csv(p, true).unwrap();
     assert!(excel.starts_with("\u{feff}period;mentions;".as_bytes()));
     let text = String::from_utf8(excel).unwrap();
@@ -104,7 +109,7 @@ fn a_run_writes_the_tables_from_its_own_inputs_with_escaped_cells() {
     assert!(metrics.contains("net_sentiment"));
     let summary: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("out/summary.json")).unwrap()).unwrap();
     let outputs: Vec<&str> = summary["outputs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    for f in ["by_period.parquet", "by_channel.csv", "by_topic.parquet", "classifier_agreement.csv", "metrics.md"] {
+    for f in ["by_period.parquet", "by_channel.csv", "by_topic.parquet", "classifier_agreement.csv", "top_complaints.csv", "metrics.md"] {
         assert!(outputs.contains(&f), "{outputs:?}");
         assert!(dir.path().join("out").join(f).exists());
     }

@@ -4,7 +4,9 @@
 //!   every period between the first and the last mention, empty ones as zeros;
 //! - `by_channel`: period × channel, every channel seen, in every period;
 //! - `by_topic`: period × topic (mentions without a topic under `(none)`);
-//! - `classifier_agreement`: per export tool, the vendor's sentiment against ours.
+//! - `classifier_agreement`: per export tool, the vendor's sentiment against ours;
+//! - `top_complaints`: per period the topics with the most negative mentions, with the three
+//!   widest-reaching negative mentions of each as examples (text, link).
 //!
 //! Every measure's formula is in [`METRICS_MD`], which `run` writes beside the tables.
 //! Tables are sorted by their keys, so the same mentions give the same bytes.
@@ -217,6 +219,86 @@ pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity) -> PolarsResult<T
         .collect()?;
 
     Ok(Tables { by_period, by_channel, by_topic, classifier_agreement })
+}
+
+/// Topics per period in `top_complaints`.
+pub const COMPLAINT_TOPICS: usize = 5;
+/// Example mentions per complaint topic.
+pub const COMPLAINT_EXAMPLES: usize = 3;
+
+/// The most frequent negative topics per period, each with its count and up to three
+/// example mentions (highest reach first, then mention id), from a (lazy) mentions table.
+/// One row per example: `period, rank, topic, negative_mentions, example, published_at,
+/// channel, url, text` (text cut to 280 characters).
+pub fn top_complaints(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResult<DataFrame> {
+    let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
+        .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
+    let local = col("published_at").dt().convert_time_zone(zone);
+    let negative = mentions
+        .filter(col("sentiment").eq(lit("negative")))
+        .select([
+            local.clone().dt().strftime(g.format()).alias("period"),
+            local.dt().strftime("%Y-%m-%d %H:%M").alias("published_at"),
+            col("mention_id"),
+            col("channel"),
+            col("url"),
+            col("text"),
+            col("reach"),
+            col("topics"),
+        ])
+        .explode(cols(["topics"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
+        .filter(col("topics").is_not_null())
+        .sort_by_exprs(
+            [col("period"), col("topics"), col("reach"), col("mention_id")],
+            SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]).with_nulls_last(true),
+        )
+        .collect()?;
+    let get = |c: &str| negative.column(c).and_then(|c| c.str().cloned());
+    let (period, topic, published, channel, url, text) = (get("period")?, get("topics")?, get("published_at")?, get("channel")?, get("url")?, get("text")?);
+    // (period, topic) → row indexes of its negative mentions, in example order.
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<usize>> = std::collections::BTreeMap::new();
+    for i in 0..negative.height() {
+        if let (Some(p), Some(t)) = (period.get(i), topic.get(i)) {
+            groups.entry((p.to_string(), t.to_string())).or_default().push(i);
+        }
+    }
+    let mut by_period: std::collections::BTreeMap<String, Vec<(String, Vec<usize>)>> = std::collections::BTreeMap::new();
+    for ((p, t), rows) in groups {
+        by_period.entry(p).or_default().push((t, rows));
+    }
+    let (mut published_at, mut channel_out, mut url_out, mut text_out): (Vec<Option<String>>, Vec<Option<String>>, Vec<Option<String>>, Vec<Option<String>>) = Default::default();
+    let (mut out_period, mut out_rank, mut out_topic, mut out_n, mut out_example) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (p, mut topics) in by_period {
+        // Most negative mentions first; ties by topic name.
+        topics.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        for (rank, (t, rows)) in topics.into_iter().take(COMPLAINT_TOPICS).enumerate() {
+            for (k, &i) in rows.iter().take(COMPLAINT_EXAMPLES).enumerate() {
+                out_period.push(p.clone());
+                out_rank.push(rank as u32 + 1);
+                out_topic.push(t.clone());
+                out_n.push(rows.len() as u32);
+                out_example.push(k as u32 + 1);
+                published_at.push(published.get(i).map(str::to_string));
+                channel_out.push(channel.get(i).map(str::to_string));
+                url_out.push(url.get(i).map(str::to_string));
+                text_out.push(text.get(i).map(|s| match s.char_indices().nth(280) {
+                    Some((cut, _)) => format!("{}…", &s[..cut]),
+                    None => s.to_string(),
+                }));
+            }
+        }
+    }
+    df!(
+        "period" => out_period,
+        "rank" => out_rank,
+        "topic" => out_topic,
+        "negative_mentions" => out_n,
+        "example" => out_example,
+        "published_at" => published_at,
+        "channel" => channel_out,
+        "url" => url_out,
+        "text" => text_out,
+    )
 }
 
 /// CSV for one table: comma, `.` decimals, UTF-8; or with `excel` the German Excel variant:
