@@ -101,6 +101,7 @@ fn phase(name: &str, path: &Path) {
                 granularity: resonanz::aggregate::Granularity::Month,
                 report_timezone: chrono_tz::Europe::Berlin,
                 excel_csv: false,
+                lang: resonanz::report::html::Lang::De,
             })
             .expect("run");
             assert_eq!(s.rows_in, s.mentions + s.duplicates + s.rejected);

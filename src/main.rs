@@ -151,6 +151,9 @@ struct RunArgs {
     /// Write the tables' CSV for German Excel: `;`, decimal comma, UTF-8 BOM.
     #[arg(long)]
     excel_csv: bool,
+    /// Language of report.html.
+    #[arg(long, value_enum, default_value = "de")]
+    lang: resonanz::report::html::Lang,
     #[command(flatten)]
     ingest: IngestArgs,
     #[command(flatten)]
@@ -257,6 +260,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         granularity: a.granularity,
         report_timezone,
         excel_csv: a.excel_csv,
+        lang: a.lang,
     };
     let s = pipeline::run(&opts)?;
     if a.json {

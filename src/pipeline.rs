@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub report_timezone: chrono_tz::Tz,
     /// Tables as German Excel CSV (`;`, decimal comma, UTF-8 BOM) instead of plain CSV.
     pub excel_csv: bool,
+    /// Language of `report.html`.
+    pub lang: crate::report::html::Lang,
 }
 
 /// What a run did; written as `summary.json`. Field names are a contract for schedulers.
@@ -114,6 +116,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
 
     let pb = crate::progress::rows_spinner(opts.quiet);
     let mut failure: Option<Error> = None;
+    // Reject reasons for the report, by their general part (before a `:`).
+    let mut reasons: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
     let files = ingest::ingest_files(
         &inputs,
         &opts.ingest,
@@ -126,7 +130,9 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
                 Event::Mention(m) => mentions
                     .push(*m)
                     .map_err(|source| Error::Parquet { path: pq_path.clone(), source }),
-                Event::Reject(r) => rejects
+                Event::Reject(r) => {
+                    *reasons.entry(r.reason.split(':').next().unwrap_or("").trim().to_string()).or_default() += 1;
+                    rejects
                     .row([
                         r.file.as_str(),
                         &r.line.to_string(),
@@ -135,7 +141,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
                         &r.reason,
                         &r.excerpt,
                     ])
-                    .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() }),
+                    .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() })
+                }
                 Event::Duplicate(d) => dups
                     .row([
                         d.file.as_str(),
@@ -177,7 +184,15 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
 
     let mut outputs: Vec<String> = ["mentions.parquet", "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
     let staged = staging.staged_path("mentions.parquet").unwrap_or(&pq_path).to_path_buf();
-    outputs.extend(write_tables(&mut staging, &staged, opts)?);
+    let mut reasons: Vec<(String, u64)> = reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let report_ctx = report::html::Context {
+        files: &files,
+        reasons,
+        model_version: opts.classifier.as_ref().map_or("–".to_string(), |c| c.version.clone()),
+        lang: opts.lang,
+    };
+    outputs.extend(write_tables(&mut staging, &staged, opts, &report_ctx)?);
     outputs.push("summary.json".into());
 
     let sum = |f: fn(&FileReport) -> u64| files.iter().map(f).sum::<u64>();
@@ -204,7 +219,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
 
 /// Reads the staged mentions back (only the columns the tables need), aggregates them and
 /// stages each table as Parquet and CSV, plus `metrics.md`. Returns the file names.
-fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions) -> Result<Vec<String>> {
+fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions, ctx: &report::html::Context) -> Result<Vec<String>> {
     use polars::prelude::{ParquetReader, ParquetWriter, SerReader};
     let perr = |path: &Path| {
         let path = path.to_path_buf();
@@ -223,6 +238,8 @@ fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions) 
     )
     .map_err(perr(mentions_path))?;
     let mut complaints = crate::aggregate::top_complaints(scan, opts.report_timezone, opts.granularity).map_err(perr(mentions_path))?;
+    let html = report::html::render(&tables, &complaints, ctx)
+        .map_err(|e| Error::Write { path: opts.out.join("report.html"), source: std::io::Error::other(e.to_string()) })?;
     let mut names = Vec::new();
     let mut all: Vec<(&str, &mut polars::prelude::DataFrame)> = tables.named().into_iter().collect();
     all.push(("top_complaints", &mut complaints));
@@ -238,6 +255,9 @@ fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions) 
     let (mut f, path) = staging.create("metrics.md").map_err(|source| Error::Write { path: opts.out.clone(), source })?;
     f.write_all(crate::aggregate::METRICS_MD.as_bytes()).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
     names.push("metrics.md".into());
+    let (mut f, path) = staging.create("report.html").map_err(|source| Error::Write { path: opts.out.clone(), source })?;
+    f.write_all(html.as_bytes()).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
+    names.push("report.html".into());
     Ok(names)
 }
 

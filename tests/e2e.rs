@@ -8,4 +8,5 @@ mod classify;
 
 mod ingest;
 mod properties;
+mod report;
 mod run;

@@ -2,6 +2,7 @@
 //! `duplicates.csv`, `warnings.csv` and `summary.json` — all written atomically.
 
 pub mod atomic;
+pub mod html;
 mod mentions;
 
 use std::io::Write;

@@ -1,0 +1,304 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no script, no network) for
+//! the latest period of the tables: headline numbers with deltas, sentiment trend, volume
+//! by channel, topics × sentiment, top complaints with examples, vendor agreement and data
+//! quality. German labels by default, English with `--lang en`. Template: `report.html.j2`
+//! (minijinja, HTML auto-escaping); charts are built here as SVG strings from numbers and
+//! escaped labels.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::aggregate::Tables;
+use crate::ingest::FileReport;
+
+const TEMPLATE: &str = include_str!("report.html.j2");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    De,
+    En,
+}
+
+/// Everything the page shows besides the tables.
+pub struct Context<'a> {
+    pub files: &'a [FileReport],
+    /// Reject reasons with their counts, most frequent first.
+    pub reasons: Vec<(String, u64)>,
+    pub model_version: String,
+    pub lang: Lang,
+}
+
+fn labels(lang: Lang) -> serde_json::Value {
+    let pairs: &[(&str, &str, &str)] = &[
+        ("title", "Resonanz-Bericht", "Resonance report"),
+        ("generated_from", "Aus", "From"),
+        ("files", "Exportdateien", "export files"),
+        ("models", "Modelle", "Models"),
+        ("mentions", "Erwähnungen", "mentions"),
+        ("net_sentiment", "Netto-Stimmung", "Net sentiment"),
+        ("positive", "positiv", "positive"),
+        ("neutral", "neutral", "neutral"),
+        ("negative", "negativ", "negative"),
+        ("positive_share", "Anteil positiv", "Positive share"),
+        ("negative_share", "Anteil negativ", "Negative share"),
+        ("reach", "Reichweite (brutto)", "Reach (gross)"),
+        ("engagement", "Engagement", "Engagement"),
+        ("vs_previous", "ggü. Vorperiode", "vs previous period"),
+        ("no_previous", "keine Vorperiode", "no previous period"),
+        ("net_note", "Netto-Stimmung = (positiv − negativ) ÷ alle Erwähnungen, neutral im Nenner. Reichweite ist brutto: Publikum überschneidet sich. Formeln: metrics.md.", "Net sentiment = (positive − negative) ÷ all mentions, neutral in the denominator. Reach is gross: audiences overlap. Formulas: metrics.md."),
+        ("trend", "Stimmungsverlauf", "Sentiment trend"),
+        ("period", "Periode", "Period"),
+        ("by_channel", "Volumen nach Kanal", "Volume by channel"),
+        ("by_topic", "Themen und Stimmung", "Topics and sentiment"),
+        ("topic", "Thema", "Topic"),
+        ("complaints", "Top-Beschwerden", "Top complaints"),
+        ("negative_mentions", "negative Erwähnungen", "negative mentions"),
+        ("no_complaints", "Keine negativen Erwähnungen mit Thema in dieser Periode.", "No negative mentions with a topic in this period."),
+        ("link", "Link", "link"),
+        ("agreement", "Unsere Stimmung und die des Tools", "Our sentiment and the tool's"),
+        ("tool", "Tool", "Tool"),
+        ("rated_by_both", "von beiden bewertet", "rated by both"),
+        ("agreeing", "übereinstimmend", "agreeing"),
+        ("agreement_rate", "Übereinstimmung", "Agreement"),
+        ("agreement_note", "Alle Perioden. Wo die Übereinstimmung niedrig ist, lohnt ein Blick auf Beispiele: Tool-Stimmung ist oft grob.", "All periods. Where agreement is low, look at examples: vendor sentiment is often coarse."),
+        ("quality", "Datenqualität", "Data quality"),
+        ("rows_in", "Zeilen gelesen", "rows in"),
+        ("duplicates", "Duplikate", "duplicates"),
+        ("rejected", "abgelehnt", "rejected"),
+        ("file", "Datei", "File"),
+        ("layout", "Layout", "Layout"),
+        ("encoding", "Kodierung", "Encoding"),
+        ("header_line", "Kopfzeile", "Header line"),
+        ("top_reasons", "Häufigste Ablehnungsgründe (Details: rejects.csv)", "Most frequent reject reasons (details: rejects.csv)"),
+        ("formulas", "Alle Kennzahlen und Formeln: metrics.md; Tabellen als Parquet und CSV im selben Ordner.", "All measures and formulas: metrics.md; tables as Parquet and CSV in the same folder."),
+    ];
+    let m: serde_json::Map<String, serde_json::Value> =
+        pairs.iter().map(|(k, de, en)| (k.to_string(), serde_json::Value::from(if lang == Lang::De { *de } else { *en }))).collect();
+    serde_json::Value::Object(m)
+}
+
+fn int(n: i64, lang: Lang) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sep = if lang == Lang::De { '.' } else { ',' };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("−{out}") } else { out }
+}
+
+fn dec(x: f64, places: usize, lang: Lang) -> String {
+    let s = format!("{:.*}", places, x.abs());
+    let s = if lang == Lang::De { s.replace('.', ",") } else { s };
+    if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("−{s}") } else { s }
+}
+
+fn pct(x: f64, lang: Lang) -> String {
+    format!("{} %", dec(x * 100.0, 1, lang))
+}
+
+fn signed(s: String, negative: bool) -> String {
+    if negative || s.starts_with('−') { s } else { format!("+{s}") }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+struct Col<'a>(&'a DataFrame);
+
+impl Col<'_> {
+    fn u(&self, c: &str) -> Vec<i64> {
+        self.0.column(c).ok().and_then(|s| s.cast(&DataType::Int64).ok()).map(|s| s.i64().map(|a| a.iter().map(|v| v.unwrap_or(0)).collect()).unwrap_or_default()).unwrap_or_default()
+    }
+    fn f(&self, c: &str) -> Vec<Option<f64>> {
+        self.0.column(c).ok().and_then(|s| s.cast(&DataType::Float64).ok()).map(|s| s.f64().map(|a| a.iter().collect()).unwrap_or_default()).unwrap_or_default()
+    }
+    fn s(&self, c: &str) -> Vec<String> {
+        self.0.column(c).ok().and_then(|s| s.str().ok().map(|a| a.iter().map(|v| v.unwrap_or("").to_string()).collect())).unwrap_or_default()
+    }
+}
+
+#[derive(Serialize)]
+struct Card {
+    id: &'static str,
+    label: String,
+    value: String,
+    delta: String,
+}
+
+/// Renders the page for the last period of `tables` (`complaints`: `top_complaints`).
+pub fn render(tables: &Tables, complaints: &DataFrame, ctx: &Context) -> Result<String, minijinja::Error> {
+    let lang = ctx.lang;
+    let t = labels(lang);
+    let label = |k: &str| t[k].as_str().unwrap_or(k).to_string();
+    let p = Col(&tables.by_period);
+    let periods = p.s("period");
+    let last = periods.len().saturating_sub(1);
+    let period = periods.get(last).cloned().unwrap_or_default();
+    let (mentions, pos, neu, neg) = (p.u("mentions"), p.u("positive"), p.u("neutral"), p.u("negative"));
+    let (reach, engagement, net) = (p.u("reach_gross"), p.u("engagement"), p.f("net_sentiment"));
+    let (pos_share, neg_share) = (p.f("positive_share"), p.f("negative_share"));
+    let at = |v: &Vec<i64>, i: usize| v.get(i).copied().unwrap_or(0);
+    let atf = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten().unwrap_or(0.0);
+    let has_prev = last > 0 && !periods.is_empty();
+    let delta_int = |v: &Vec<i64>| {
+        if has_prev {
+            let d = at(v, last) - at(v, last - 1);
+            format!("{} {}", signed(int(d, lang), d < 0), label("vs_previous"))
+        } else {
+            label("no_previous")
+        }
+    };
+    let delta_f = |v: &Vec<Option<f64>>, scale: f64, unit: &str| {
+        if has_prev {
+            let d = (atf(v, last) - atf(v, last - 1)) * scale;
+            format!("{}{unit} {}", signed(dec(d, if scale > 1.0 { 1 } else { 2 }, lang), d < 0.0), label("vs_previous"))
+        } else {
+            label("no_previous")
+        }
+    };
+    let cards = vec![
+        Card { id: "mentions", label: label("mentions"), value: int(at(&mentions, last), lang), delta: delta_int(&mentions) },
+        Card { id: "net", label: label("net_sentiment"), value: signed(dec(atf(&net, last), 2, lang), atf(&net, last) < 0.0), delta: delta_f(&net, 1.0, "") },
+        Card { id: "positive", label: label("positive_share"), value: pct(atf(&pos_share, last), lang), delta: delta_f(&pos_share, 100.0, " pp") },
+        Card { id: "negative", label: label("negative_share"), value: pct(atf(&neg_share, last), lang), delta: delta_f(&neg_share, 100.0, " pp") },
+        Card { id: "reach", label: label("reach"), value: int(at(&reach, last), lang), delta: delta_int(&reach) },
+        Card { id: "engagement", label: label("engagement"), value: int(at(&engagement, last), lang), delta: delta_int(&engagement) },
+    ];
+    let period_rows: Vec<serde_json::Value> = (0..periods.len())
+        .map(|i| {
+            serde_json::json!({
+                "period": periods[i], "mentions": int(at(&mentions, i), lang), "positive": int(at(&pos, i), lang),
+                "neutral": int(at(&neu, i), lang), "negative": int(at(&neg, i), lang),
+                "net": signed(dec(atf(&net, i), 2, lang), atf(&net, i) < 0.0),
+                "reach": int(at(&reach, i), lang), "engagement": int(at(&engagement, i), lang),
+            })
+        })
+        .collect();
+    let trend = trend_svg(&periods, &pos, &neu, &neg);
+
+    let c = Col(&tables.by_channel);
+    let (cp, cc, cm) = (c.s("period"), c.s("channel"), c.u("mentions"));
+    let mut channels: Vec<(String, i64)> = (0..cp.len()).filter(|&i| cp[i] == period).map(|i| (cc[i].clone(), cm[i])).collect();
+    channels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let channel_svg = bars_svg(&channels, lang);
+
+    let tp = Col(&tables.by_topic);
+    let (tpp, tpt, tpm, tpos, tneu, tneg, tns) = (tp.s("period"), tp.s("topic"), tp.u("mentions"), tp.u("positive"), tp.u("neutral"), tp.u("negative"), tp.f("negative_share"));
+    let mut topic_idx: Vec<usize> = (0..tpp.len()).filter(|&i| tpp[i] == period).collect();
+    topic_idx.sort_by(|&a, &b| tpm[b].cmp(&tpm[a]).then(tpt[a].cmp(&tpt[b])));
+    let topics: Vec<serde_json::Value> = topic_idx
+        .iter()
+        .map(|&i| serde_json::json!({"topic": tpt[i], "mentions": int(tpm[i], lang), "positive": int(tpos[i], lang), "neutral": int(tneu[i], lang), "negative": int(tneg[i], lang), "negative_share": pct(atf(&tns, i), lang)}))
+        .collect();
+
+    let k = Col(complaints);
+    let (kp, kr, kt, kn, kd, kc, ku, kx) = (k.s("period"), k.u("rank"), k.s("topic"), k.u("negative_mentions"), k.s("published_at"), k.s("channel"), k.s("url"), k.s("text"));
+    let mut complaint_rows: Vec<serde_json::Value> = Vec::new();
+    for i in (0..kp.len()).filter(|&i| kp[i] == period) {
+        let example = serde_json::json!({"text": kx[i], "channel": kc[i], "published_at": kd[i], "url": ku[i]});
+        match complaint_rows.last_mut() {
+            Some(last) if last["rank"] == kr[i] => last["examples"].as_array_mut().map(|a| a.push(example)).unwrap_or(()),
+            _ => complaint_rows.push(serde_json::json!({"rank": kr[i], "topic": kt[i], "count": int(kn[i], lang), "examples": [example]})),
+        }
+    }
+
+    let a = Col(&tables.classifier_agreement);
+    let (at_, aa, ar, arate) = (a.s("source_tool"), a.u("agreeing"), a.u("rated_by_both"), a.f("agreement_rate"));
+    let mut agreement: Vec<serde_json::Value> = Vec::new();
+    for i in 0..at_.len() {
+        if agreement.last().is_some_and(|l| l["tool"] == at_[i]) {
+            continue;
+        }
+        let rate = arate.get(i).copied().flatten().map_or("–".to_string(), |r| pct(r, lang));
+        agreement.push(serde_json::json!({"tool": at_[i], "rated": int(ar[i], lang), "agreeing": int(aa[i], lang), "rate": rate}));
+    }
+
+    let sum = |f: fn(&FileReport) -> u64| ctx.files.iter().map(f).sum::<u64>() as i64;
+    let quality = serde_json::json!({
+        "rows_in": int(sum(|f| f.rows_in), lang), "mentions": int(sum(|f| f.mentions), lang),
+        "duplicates": int(sum(|f| f.duplicates), lang), "rejected": int(sum(|f| f.rejected), lang),
+        "files": ctx.files.iter().map(|f| serde_json::json!({
+            "path": f.path, "tool": f.error.as_deref().map_or(f.tool.clone(), |e| format!("– ({e})")),
+            "encoding": f.encoding.map_or("–", |e| e.as_str()), "header_line": f.header_line,
+            "rows_in": int(f.rows_in as i64, lang), "mentions": int(f.mentions as i64, lang),
+            "duplicates": int(f.duplicates as i64, lang), "rejected": int(f.rejected as i64, lang),
+        })).collect::<Vec<_>>(),
+        "reasons": ctx.reasons.iter().take(5).map(|(r, n)| serde_json::json!({"reason": r, "count": int(*n as i64, lang)})).collect::<Vec<_>>(),
+    });
+
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.add_template("report.html", TEMPLATE)?;
+    env.get_template("report.html")?.render(minijinja::context! {
+        lang => if lang == Lang::De { "de" } else { "en" },
+        t => t,
+        period => period,
+        model_version => ctx.model_version,
+        cards => cards,
+        periods => period_rows,
+        trend_svg => minijinja::Value::from_safe_string(trend),
+        channel_svg => minijinja::Value::from_safe_string(channel_svg),
+        topics => topics,
+        complaints => complaint_rows,
+        agreement => agreement,
+        quality => quality,
+    })
+}
+
+/// Stacked bars per period: positive (bottom), neutral, negative.
+fn trend_svg(periods: &[String], pos: &[i64], neu: &[i64], neg: &[i64]) -> String {
+    let (w, h, base) = (960.0f64, 220.0f64, 190.0f64);
+    let n = periods.len().max(1) as f64;
+    let max = (0..periods.len()).map(|i| pos[i] + neu[i] + neg[i]).max().unwrap_or(0).max(1) as f64;
+    let slot = w / n;
+    let bw = (slot * 0.6).min(60.0);
+    let mut s = format!(r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="trend">"##);
+    for (i, p) in periods.iter().enumerate() {
+        let x = slot * i as f64 + (slot - bw) / 2.0;
+        let mut y = base;
+        for (v, color) in [(pos[i], "#2e7d32"), (neu[i], "#9aa5b1"), (neg[i], "#c62828")] {
+            let bh = v as f64 / max * 170.0;
+            y -= bh;
+            s += &format!(r##"<rect x="{x:.1}" y="{y:.1}" width="{bw:.1}" height="{bh:.1}" fill="{color}"><title>{v}</title></rect>"##);
+        }
+        let total = pos[i] + neu[i] + neg[i];
+        s += &format!(r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#334e68">{total}</text>"##, x + bw / 2.0, y - 4.0);
+        s += &format!(r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#627d98">{}</text>"##, x + bw / 2.0, base + 16.0, esc(p));
+    }
+    s + "</svg>"
+}
+
+/// Horizontal bars with labels and counts.
+fn bars_svg(rows: &[(String, i64)], lang: Lang) -> String {
+    let h = 22.0 * rows.len() as f64 + 4.0;
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+    let mut s = format!(r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 960 {h}" width="100%" role="img" aria-label="channels">"##);
+    for (i, (name, v)) in rows.iter().enumerate() {
+        let y = 22.0 * i as f64 + 2.0;
+        let bw = *v as f64 / max * 700.0;
+        s += &format!(r##"<text x="130" y="{:.1}" font-size="12" text-anchor="end" fill="#334e68">{}</text>"##, y + 14.0, esc(name));
+        s += &format!(r##"<rect x="140" y="{y:.1}" width="{bw:.1}" height="16" fill="#486581"></rect>"##);
+        s += &format!(r##"<text x="{:.1}" y="{:.1}" font-size="12" fill="#334e68">{}</text>"##, 146.0 + bw, y + 13.0, int(*v, lang));
+    }
+    s + "</svg>"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_and_english_number_formats() {
+        assert_eq!(int(1234567, Lang::De), "1.234.567");
+        assert_eq!(int(-1234, Lang::En), "−1,234");
+        assert_eq!(dec(-0.105, 2, Lang::De), "−0,10");
+        assert_eq!(dec(-0.001, 2, Lang::De), "0,00");
+        assert_eq!(pct(0.2053, Lang::De), "20,5 %");
+    }
+}
