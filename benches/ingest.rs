@@ -102,6 +102,7 @@ fn phase(name: &str, path: &Path) {
                 report_timezone: chrono_tz::Europe::Berlin,
                 excel_csv: false,
                 lang: resonanz::report::html::Lang::De,
+                period: None,
             })
             .expect("run");
             assert_eq!(s.rows_in, s.mentions + s.duplicates + s.rejected);

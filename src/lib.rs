@@ -17,6 +17,7 @@
 
 pub mod aggregate;
 pub mod classify;
+pub mod config;
 pub mod error;
 pub mod ingest;
 pub mod mention;

@@ -128,11 +128,18 @@ struct IngestArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// Export files or directories.
+    /// Export files or directories (default: the config's `inputs`, else data/).
     paths: Vec<PathBuf>,
-    /// Output directory.
-    #[arg(long, default_value = "out")]
-    out: PathBuf,
+    /// Settings of a scheduled run (report.toml); options given here win over it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The report's period (`YYYY-MM`, or `YYYY-Www` with --granularity week; with --config
+    /// the default is the last full month): outputs go to OUT/<period>/.
+    #[arg(long)]
+    period: Option<String>,
+    /// Output directory [default: out].
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Exit with code 3 when more than this share of rows (0..1) is rejected.
     #[arg(long, value_name = "RATE")]
     max_reject_rate: Option<f64>,
@@ -142,18 +149,18 @@ struct RunArgs {
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
     json: bool,
-    /// Periods of the tables.
-    #[arg(long, value_enum, default_value = "month")]
-    granularity: resonanz::aggregate::Granularity,
-    /// Time zone the periods are cut in.
-    #[arg(long, value_name = "IANA_TZ", default_value = "Europe/Berlin")]
-    report_timezone: String,
+    /// Periods of the tables [default: month].
+    #[arg(long, value_enum)]
+    granularity: Option<resonanz::aggregate::Granularity>,
+    /// Time zone the periods are cut in [default: Europe/Berlin].
+    #[arg(long, value_name = "IANA_TZ")]
+    report_timezone: Option<String>,
     /// Write the tables' CSV for German Excel: `;`, decimal comma, UTF-8 BOM.
     #[arg(long)]
     excel_csv: bool,
-    /// Language of report.html.
-    #[arg(long, value_enum, default_value = "de")]
-    lang: resonanz::report::html::Lang,
+    /// Language of report.html [default: de].
+    #[arg(long, value_enum)]
+    lang: Option<resonanz::report::html::Lang>,
     #[command(flatten)]
     ingest: IngestArgs,
     #[command(flatten)]
@@ -163,17 +170,17 @@ struct RunArgs {
 #[derive(Args)]
 struct ModelArgs {
     /// Sentiment: `default` (shipped model), `lexicon`, a lexicon file (.toml), models/NAME,
-    /// or `MODEL+lexicon[:WEIGHT]` (model and lexicon combined; the default, weight 4, holds
-    /// up outside the model's training domain).
-    #[arg(long, value_name = "MODEL", default_value = "default+lexicon")]
-    sentiment_model: String,
-    /// Relevance: `default` (shipped model), `none`, or models/NAME.
-    #[arg(long, value_name = "MODEL", default_value = "default")]
-    relevance_model: String,
-    /// Topics: `mittelstand` (built-in taxonomy), a taxonomy file (.toml), `default` (the
-    /// shipped GermEval aspect model), models/NAME, or `none`.
-    #[arg(long, value_name = "TOPICS", default_value = "mittelstand")]
-    topics: String,
+    /// or `MODEL+lexicon[:WEIGHT]` (model and lexicon combined; the default
+    /// `default+lexicon`, weight 4, holds up outside the model's training domain).
+    #[arg(long, value_name = "MODEL")]
+    sentiment_model: Option<String>,
+    /// Relevance: `default` (shipped model, the default), `none`, or models/NAME.
+    #[arg(long, value_name = "MODEL")]
+    relevance_model: Option<String>,
+    /// Topics: `mittelstand` (built-in taxonomy, the default), a taxonomy file (.toml),
+    /// `default` (the shipped GermEval aspect model), models/NAME, or `none`.
+    #[arg(long, value_name = "TOPICS")]
+    topics: Option<String>,
 }
 
 #[derive(Args)]
@@ -240,27 +247,55 @@ fn main() -> ExitCode {
 }
 
 fn run(a: RunArgs) -> Result<u8, Error> {
-    if let Some(r) = a.max_reject_rate {
+    use resonanz::config::{self, ReportConfig};
+    let c = match &a.config {
+        Some(p) => ReportConfig::load(p).map_err(Error::Usage)?,
+        None => ReportConfig::default(),
+    };
+    let max_reject_rate = a.max_reject_rate.or(c.max_reject_rate);
+    if let Some(r) = max_reject_rate {
         if !(0.0..=1.0).contains(&r) {
-            return Err(Error::Usage(format!("--max-reject-rate must be between 0 and 1, not {r}")));
+            return Err(Error::Usage(format!("max_reject_rate must be between 0 and 1, not {r}")));
         }
     }
-    let inputs = if a.paths.is_empty() { vec![PathBuf::from("data")] } else { a.paths };
-    let classifier = Some(std::sync::Arc::new(mention_classifier(&a.models)?));
-    let report_timezone = a
-        .report_timezone
-        .parse()
-        .map_err(|_| Error::Usage(format!("--report-timezone: unknown time zone `{}`", a.report_timezone)))?;
+    let inputs = match (a.paths.is_empty(), &c.inputs) {
+        (false, _) => a.paths.clone(),
+        (true, Some(patterns)) => config::expand_globs(patterns).map_err(Error::NoInput)?,
+        (true, None) => vec![PathBuf::from("data")],
+    };
+    let tz_name = a.report_timezone.clone().or(c.timezone.clone()).unwrap_or_else(|| "Europe/Berlin".into());
+    let report_timezone: chrono_tz::Tz =
+        tz_name.parse().map_err(|_| Error::Usage(format!("report time zone: unknown time zone `{tz_name}`")))?;
+    let granularity = a.granularity.or(c.granularity).unwrap_or(resonanz::aggregate::Granularity::Month);
+    let period = match a.period.clone().or(c.period.clone()) {
+        Some(p) if p == "last-full-month" => Some(config::last_full_month(chrono::Utc::now(), report_timezone)),
+        Some(p) => Some(p),
+        None if a.config.is_some() => Some(config::last_full_month(chrono::Utc::now(), report_timezone)),
+        None => None,
+    };
+    if let Some(p) = &period {
+        config::check_period(p, granularity).map_err(Error::Usage)?;
+    }
+    let classifier = Some(std::sync::Arc::new(mention_classifier(
+        a.models.sentiment_model.as_deref().or(c.sentiment_model.as_deref()).unwrap_or("default+lexicon"),
+        a.models.relevance_model.as_deref().or(c.relevance_model.as_deref()).unwrap_or("default"),
+        a.models.topics.as_deref().or(c.topics.as_deref()).unwrap_or("mittelstand"),
+    )?));
+    let ingest = IngestArgs {
+        layouts: a.ingest.layouts.clone().or(c.layouts.clone()),
+        timezone: a.ingest.timezone.clone().or(c.input_timezone.clone()),
+    };
     let opts = RunOptions {
         inputs,
-        out: a.out,
-        ingest: ingest_options(&a.ingest)?,
+        out: a.out.clone().or(c.out.clone()).unwrap_or_else(|| PathBuf::from("out")),
+        ingest: ingest_options(&ingest)?,
         classifier,
         quiet: a.quiet,
-        granularity: a.granularity,
+        granularity,
         report_timezone,
-        excel_csv: a.excel_csv,
-        lang: a.lang,
+        excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
+        lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
+        period,
     };
     let s = pipeline::run(&opts)?;
     if a.json {
@@ -291,13 +326,13 @@ fn run(a: RunArgs) -> Result<u8, Error> {
             s.duplicates,
             s.rejected,
             s.warnings,
-            opts.out.display()
+            opts.period.as_ref().map_or(opts.out.clone(), |p| opts.out.join(p)).display()
         );
     }
     let rate = if s.rows_in == 0 { 0.0 } else { s.rejected as f64 / s.rows_in as f64 };
-    match a.max_reject_rate {
+    match max_reject_rate {
         Some(max) if rate > max => {
-            eprintln!("resonanz: {:.1}% of rows rejected, above --max-reject-rate {:.1}%", rate * 100.0, max * 100.0);
+            eprintln!("resonanz: {:.1}% of rows rejected, above the maximum reject rate {:.1}%", rate * 100.0, max * 100.0);
             Ok(3)
         }
         _ => Ok(0),
@@ -366,14 +401,9 @@ fn synth(a: SynthArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn mention_classifier(m: &ModelArgs) -> Result<resonanz::classify::MentionClassifier, Error> {
+fn mention_classifier(sentiment: &str, relevance: &str, topics: &str) -> Result<resonanz::classify::MentionClassifier, Error> {
     let none = |s: &str| (s != "none").then_some(s.to_string());
-    resonanz::classify::MentionClassifier::from_specs(
-        &m.sentiment_model,
-        none(&m.relevance_model).as_deref(),
-        none(&m.topics).as_deref(),
-    )
-    .map_err(Error::Usage)
+    resonanz::classify::MentionClassifier::from_specs(sentiment, none(relevance).as_deref(), none(topics).as_deref()).map_err(Error::Usage)
 }
 
 fn eval(a: EvalArgs) -> Result<u8, Error> {

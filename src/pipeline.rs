@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub excel_csv: bool,
     /// Language of `report.html`.
     pub lang: crate::report::html::Lang,
+    /// The report's period: outputs go to `out/<period>/` and the tables end with it.
+    /// Without it, outputs go to `out/` and the report shows the last period with mentions.
+    pub period: Option<String>,
 }
 
 /// What a run did; written as `summary.json`. Field names are a contract for schedulers.
@@ -95,7 +98,11 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     if inputs.is_empty() {
         return Err(Error::NoInput("no export files (.csv, .tsv, .txt, .xlsx, .xls, .ods) in the given paths".into()));
     }
-    let out = &opts.out;
+    let out_dir = match &opts.period {
+        Some(p) => opts.out.join(p),
+        None => opts.out.clone(),
+    };
+    let out = &out_dir;
     let werr = |path: &Path| {
         let path = path.to_path_buf();
         move |source: std::io::Error| Error::Write { path, source }
@@ -192,7 +199,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         model_version: opts.classifier.as_ref().map_or("–".to_string(), |c| c.version.clone()),
         lang: opts.lang,
     };
-    outputs.extend(write_tables(&mut staging, &staged, opts, &report_ctx)?);
+    outputs.extend(write_tables(&mut staging, &staged, opts, out, &report_ctx)?);
     outputs.push("summary.json".into());
 
     let sum = |f: fn(&FileReport) -> u64| files.iter().map(f).sum::<u64>();
@@ -219,7 +226,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
 
 /// Reads the staged mentions back (only the columns the tables need), aggregates them and
 /// stages each table as Parquet and CSV, plus `metrics.md`. Returns the file names.
-fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions, ctx: &report::html::Context) -> Result<Vec<String>> {
+fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions, out: &Path, ctx: &report::html::Context) -> Result<Vec<String>> {
     use polars::prelude::{ParquetReader, ParquetWriter, SerReader};
     let perr = |path: &Path| {
         let path = path.to_path_buf();
@@ -230,7 +237,8 @@ fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions, 
         .with_columns(Some(crate::aggregate::INPUT_COLUMNS.iter().map(|s| s.to_string()).collect()))
         .finish()
         .map_err(perr(mentions_path))?;
-    let mut tables = crate::aggregate::aggregate(&mentions, opts.report_timezone, opts.granularity).map_err(perr(mentions_path))?;
+    let mut tables = crate::aggregate::aggregate(&mentions, opts.report_timezone, opts.granularity, opts.period.as_deref())
+        .map_err(perr(mentions_path))?;
     drop(mentions);
     let scan = polars::prelude::LazyFrame::scan_parquet(
         polars::prelude::PlRefPath::new(mentions_path.to_string_lossy().as_ref()),
@@ -238,24 +246,28 @@ fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions, 
     )
     .map_err(perr(mentions_path))?;
     let mut complaints = crate::aggregate::top_complaints(scan, opts.report_timezone, opts.granularity).map_err(perr(mentions_path))?;
+    if let Some(p) = &opts.period {
+        use polars::prelude::{col, lit, IntoLazy};
+        complaints = complaints.lazy().filter(col("period").lt_eq(lit(p.clone()))).collect().map_err(perr(mentions_path))?;
+    }
     let html = report::html::render(&tables, &complaints, ctx)
-        .map_err(|e| Error::Write { path: opts.out.join("report.html"), source: std::io::Error::other(e.to_string()) })?;
+        .map_err(|e| Error::Write { path: out.join("report.html"), source: std::io::Error::other(e.to_string()) })?;
     let mut names = Vec::new();
     let mut all: Vec<(&str, &mut polars::prelude::DataFrame)> = tables.named().into_iter().collect();
     all.push(("top_complaints", &mut complaints));
     for (name, df) in all {
-        let (f, path) = staging.create(&format!("{name}.parquet")).map_err(|source| Error::Write { path: opts.out.clone(), source })?;
+        let (f, path) = staging.create(&format!("{name}.parquet")).map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
         ParquetWriter::new(f).finish(df).map_err(perr(&path))?;
         let csv = crate::aggregate::to_csv(df, opts.excel_csv).map_err(|source| Error::Write { path: path.clone(), source })?;
-        let (mut f, path) = staging.create(&format!("{name}.csv")).map_err(|source| Error::Write { path: opts.out.clone(), source })?;
+        let (mut f, path) = staging.create(&format!("{name}.csv")).map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
         f.write_all(&csv).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
         names.push(format!("{name}.parquet"));
         names.push(format!("{name}.csv"));
     }
-    let (mut f, path) = staging.create("metrics.md").map_err(|source| Error::Write { path: opts.out.clone(), source })?;
+    let (mut f, path) = staging.create("metrics.md").map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
     f.write_all(crate::aggregate::METRICS_MD.as_bytes()).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
     names.push("metrics.md".into());
-    let (mut f, path) = staging.create("report.html").map_err(|source| Error::Write { path: opts.out.clone(), source })?;
+    let (mut f, path) = staging.create("report.html").map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
     f.write_all(html.as_bytes()).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
     names.push("report.html".into());
     Ok(names)

@@ -49,7 +49,7 @@ fn strs(df: &DataFrame, c: &str) -> Vec<String> {
 
 #[test]
 fn tables_match_hand_computed_numbers() {
-    let t = aggregate(&sample(), chrono_tz::Europe::Berlin, Granularity::Month).unwrap();
+    let t = aggregate(&sample(), chrono_tz::Europe::Berlin, Granularity::Month, None).unwrap();
     let p = &t.by_period;
     assert_eq!(strs(p, "period"), ["2026-02", "2026-03", "2026-04"], "the empty March is a row");
     assert_eq!(u32s(p, "mentions"), [3, 0, 1]);
@@ -80,6 +80,10 @@ fn tables_match_hand_computed_numbers() {
     assert_eq!(strs(a, "sentiment"), ["negative", "positive", "neutral"]);
     assert_eq!(f64s(a, "agreement_rate"), [Some(0.666667); 3]);
 
+    let until = aggregate(&sample(), chrono_tz::Europe::Berlin, Granularity::Month, Some("2026-03")).unwrap();
+    assert_eq!(strs(&until.by_period, "period"), ["2026-02", "2026-03"], "ends with the report period");
+    let later = aggregate(&sample(), chrono_tz::Europe::Berlin, Granularity::Month, Some("2026-06")).unwrap();
+    assert_eq!(u32s(&later.by_period, "mentions"), [3, 0, 1, 0, 0], "empty months up to the report period");
     let complaints = resonanz::aggregate::top_complaints(sample().lazy(), chrono_tz::Europe::Berlin, Granularity::Month).unwrap();
     assert_eq!(strs(&complaints, "topic"), ["Preis", "Service"], "ties by name");
     assert_eq!(u32s(&complaints, "rank"), [1, 2]);

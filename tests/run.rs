@@ -128,3 +128,42 @@ fn shipped_demo_runs_and_is_reproducible_from_the_generator() {
     let tools: Vec<&str> = s["files"].as_array().unwrap().iter().map(|f| f["tool"].as_str().unwrap()).collect();
     assert_eq!(tools, vec!["brandwatch", "excel_de", "meltwater"]);
 }
+
+#[test]
+fn scheduled_run_with_a_config_writes_the_period_folder_and_rejects_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = repo("data");
+    let config = format!(
+        "inputs = [\"{}/*.csv\"]\nout = \"reports\"\nperiod = \"2026-09\"\nlang = \"en\"\nexcel_csv = true\nmax_reject_rate = 0.5\n",
+        data.display()
+    );
+    fs::write(dir.path().join("report.toml"), &config).unwrap();
+    let o = resonanz(&["run", "--config", "report.toml", "--quiet", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "quiet: nothing on stderr: {}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(s["rows_in"], 472);
+    let month = dir.path().join("reports/2026-09");
+    let html = fs::read_to_string(month.join("report.html")).unwrap();
+    assert!(html.contains("Resonance report 2026-09"), "the configured period and language");
+    let by_period = fs::read_to_string(month.join("by_period.csv")).unwrap();
+    let periods: Vec<&str> = by_period.lines().skip(1).map(|l| l.split(';').next().unwrap()).collect();
+    assert_eq!(periods, ["2026-08", "2026-09"], "tables end with the report period: {by_period}");
+    // The command line wins over the file; a typo in the file is an error with its line.
+    let o = resonanz(&["run", "--config", "report.toml", "--period", "2026-10", "-q"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("reports/2026-10/report.html").exists());
+    fs::write(dir.path().join("report.toml"), config.replace("max_reject_rate", "max_rejects")).unwrap();
+    let o = resonanz(&["run", "--config", "report.toml"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("max_rejects") && stderr(&o).contains("line 6"), "{}", stderr(&o));
+    fs::write(dir.path().join("report.toml"), "inputs = [\"nothing/*.csv\"]\n").unwrap();
+    let o = resonanz(&["run", "--config", "report.toml"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("matches no file"), "{}", stderr(&o));
+}
+
+#[test]
+fn shipped_example_config_is_valid() {
+    resonanz::config::ReportConfig::load(&repo("examples/report.toml")).unwrap();
+}

@@ -132,8 +132,30 @@ pub fn period_keys(first: DateTime<Utc>, last: DateTime<Utc>, tz: Tz, g: Granula
     keys
 }
 
-/// Computes the tables from mentions with at least [`INPUT_COLUMNS`].
-pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity) -> PolarsResult<Tables> {
+/// The first instant of a period key (`YYYY-MM` or `YYYY-Www`) in `tz`.
+fn period_start(key: &str, tz: Tz, g: Granularity) -> Option<DateTime<Utc>> {
+    let day = match g {
+        Granularity::Month => chrono::NaiveDate::from_ymd_opt(key.get(..4)?.parse().ok()?, key.get(5..7)?.parse().ok()?, 1)?,
+        Granularity::Week => chrono::NaiveDate::from_isoywd_opt(key.get(..4)?.parse().ok()?, key.get(6..8)?.parse().ok()?, chrono::Weekday::Mon)?,
+    };
+    tz.from_local_datetime(&day.and_hms_opt(12, 0, 0)?).earliest().map(|d| d.with_timezone(&Utc))
+}
+
+/// Computes the tables from mentions with at least [`INPUT_COLUMNS`]. With `until`, the
+/// tables end with that period (empty periods up to it included, later ones left out).
+pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
+    let tables = aggregate_all(mentions, tz, g, until)?;
+    let Some(until) = until else { return Ok(tables) };
+    let keep = |df: DataFrame| df.lazy().filter(col("period").lt_eq(lit(until.to_string()))).collect();
+    Ok(Tables {
+        by_period: keep(tables.by_period)?,
+        by_channel: keep(tables.by_channel)?,
+        by_topic: keep(tables.by_topic)?,
+        classifier_agreement: tables.classifier_agreement,
+    })
+}
+
+fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
     let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
         .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
     let lf = mentions.clone().lazy().with_column(
@@ -141,13 +163,15 @@ pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity) -> PolarsResult<T
     );
     let times = mentions.column("published_at")?.cast(&DataType::Int64)?;
     let times = times.i64()?;
-    let periods: Vec<String> = match (times.min(), times.max()) {
-        (Some(a), Some(b)) => period_keys(
-            Utc.timestamp_millis_opt(a).single().unwrap_or_default(),
-            Utc.timestamp_millis_opt(b).single().unwrap_or_default(),
-            tz,
-            g,
-        ),
+    let until_start = until.and_then(|u| period_start(u, tz, g));
+    let from_ms = |ms: i64| Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
+    let periods: Vec<String> = match (times.min(), times.max(), until_start) {
+        (Some(a), Some(b), u) => {
+            let (first, last) = (from_ms(a), from_ms(b));
+            let first = u.map_or(first, |u| first.min(u));
+            period_keys(first, u.map_or(last, |u| last.max(u)), tz, g)
+        }
+        (_, _, Some(u)) => period_keys(u, u, tz, g),
         _ => Vec::new(),
     };
     let all_periods = df!("period" => periods.clone())?.lazy();

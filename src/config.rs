@@ -1,0 +1,133 @@
+//! `report.toml`: the settings of a scheduled run, so that cron or systemd only has to say
+//! `resonanz run --config report.toml`. Every key is optional; options given on the command
+//! line win over the file. Unknown keys are errors naming the key and its line.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Utc};
+use serde::Deserialize;
+
+use crate::aggregate::Granularity;
+use crate::report::html::Lang;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Export files, directories or glob patterns (`exports/2026-*/*.csv`), relative to the
+    /// config file.
+    pub inputs: Option<Vec<String>>,
+    /// Output directory (relative to the config file); the run writes into `OUT/<period>/`.
+    pub out: Option<PathBuf>,
+    /// `YYYY-MM` (or `YYYY-Www` with `granularity = "week"`), or `last-full-month` (default).
+    pub period: Option<String>,
+    pub granularity: Option<Granularity>,
+    /// Time zone the periods are cut in (default Europe/Berlin).
+    pub timezone: Option<String>,
+    /// Time zone for export dates written without an offset (default: per layout).
+    pub input_timezone: Option<String>,
+    /// Extra export layouts (TOML).
+    pub layouts: Option<PathBuf>,
+    pub sentiment_model: Option<String>,
+    pub relevance_model: Option<String>,
+    /// `mittelstand`, a taxonomy file, a topic model or `none`.
+    pub topics: Option<String>,
+    pub lang: Option<Lang>,
+    pub excel_csv: Option<bool>,
+    pub max_reject_rate: Option<f64>,
+}
+
+impl ReportConfig {
+    /// Reads and checks a config file; paths in it become relative to its directory.
+    pub fn load(path: &Path) -> Result<ReportConfig, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut c: ReportConfig = toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let rel = |p: &str| if Path::new(p).is_absolute() { p.to_string() } else { base.join(p).to_string_lossy().into_owned() };
+        c.inputs = c.inputs.map(|v| v.iter().map(|p| rel(p)).collect());
+        c.out = c.out.map(|p| PathBuf::from(rel(&p.to_string_lossy())));
+        c.layouts = c.layouts.map(|p| PathBuf::from(rel(&p.to_string_lossy())));
+        for m in [&mut c.sentiment_model, &mut c.relevance_model, &mut c.topics] {
+            if let Some(v) = m {
+                if v.contains('/') || v.ends_with(".toml") {
+                    let (model, suffix) = match v.split_once("+lexicon") {
+                        Some((m, s)) => (m.to_string(), format!("+lexicon{s}")),
+                        None => (v.clone(), String::new()),
+                    };
+                    *v = format!("{}{suffix}", rel(&model));
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Expands files, directories and glob patterns (`*`, `?`, `[…]`, `**`); a pattern that
+/// matches nothing is an error, so a scheduled job does not silently read nothing.
+pub fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in patterns {
+        if !p.contains(['*', '?', '[']) {
+            out.push(PathBuf::from(p));
+            continue;
+        }
+        let paths = glob::glob(p).map_err(|e| format!("input pattern `{p}`: {e}"))?;
+        let mut matched: Vec<PathBuf> = paths.filter_map(|r| r.ok()).collect();
+        if matched.is_empty() {
+            return Err(format!("input pattern `{p}` matches no file"));
+        }
+        matched.sort();
+        out.extend(matched);
+    }
+    Ok(out)
+}
+
+/// The last complete calendar month before `now` in `tz`, as `YYYY-MM`.
+pub fn last_full_month(now: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    let local = now.with_timezone(&tz);
+    let (y, m) = if local.month() == 1 { (local.year() - 1, 12) } else { (local.year(), local.month() - 1) };
+    format!("{y:04}-{m:02}")
+}
+
+/// Checks a period's spelling for the granularity.
+pub fn check_period(p: &str, g: Granularity) -> Result<(), String> {
+    let ok = match g {
+        Granularity::Month => {
+            p.len() == 7 && p.as_bytes()[4] == b'-' && p[..4].parse::<u32>().is_ok() && p[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+        }
+        Granularity::Week => {
+            p.len() == 8 && &p[4..6] == "-W" && p[..4].parse::<u32>().is_ok() && p[6..].parse::<u32>().is_ok_and(|w| (1..=53).contains(&w))
+        }
+    };
+    if ok { Ok(()) } else { Err(format!("period `{p}` is not {}", if g == Granularity::Month { "YYYY-MM" } else { "YYYY-Www" })) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn unknown_keys_name_the_key_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("report.toml");
+        std::fs::write(&p, "inputs = [\"a.csv\"]\nperiod = \"2026-05\"\nmax_reject = 0.1\n").unwrap();
+        let e = ReportConfig::load(&p).unwrap_err();
+        assert!(e.contains("max_reject") && e.contains("line 3"), "{e}");
+        std::fs::write(&p, "inputs = [\"exports/*.csv\"]\nout = \"reports\"\nsentiment_model = \"models/mine+lexicon:2\"\n").unwrap();
+        let c = ReportConfig::load(&p).unwrap();
+        assert_eq!(c.inputs.unwrap()[0], dir.path().join("exports/*.csv").to_string_lossy());
+        assert_eq!(c.sentiment_model.unwrap(), format!("{}+lexicon:2", dir.path().join("models/mine").display()));
+    }
+
+    #[test]
+    fn last_full_month_and_period_spelling() {
+        let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        assert_eq!(last_full_month(Utc.with_ymd_and_hms(2026, 1, 1, 0, 30, 0).unwrap(), tz), "2025-12");
+        // 31 Mar 23:30 UTC is already April in Berlin.
+        assert_eq!(last_full_month(Utc.with_ymd_and_hms(2026, 3, 31, 23, 30, 0).unwrap(), tz), "2026-03");
+        assert!(check_period("2026-05", Granularity::Month).is_ok());
+        assert!(check_period("2026-13", Granularity::Month).is_err());
+        assert!(check_period("2026-W07", Granularity::Week).is_ok());
+        assert!(check_period("2026-5", Granularity::Month).is_err());
+    }
+}
