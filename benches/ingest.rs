@@ -103,6 +103,8 @@ fn phase(name: &str, path: &Path) {
                 excel_csv: false,
                 lang: resonanz::report::html::Lang::De,
                 period: None,
+                roi: Default::default(),
+                pseudonym_key: None,
             })
             .expect("run");
             assert_eq!(s.rows_in, s.mentions + s.duplicates + s.rejected);

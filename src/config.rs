@@ -34,6 +34,13 @@ pub struct ReportConfig {
     pub lang: Option<Lang>,
     pub excel_csv: Option<bool>,
     pub max_reject_rate: Option<f64>,
+    /// Replace author names by keyed pseudonyms in every output; the key comes from the
+    /// environment variable `RESONANZ_PSEUDONYM_KEY` (never from this file).
+    pub pseudonymize: Option<bool>,
+    /// Channel costs per period and optional EMV rates, for the `roi` table:
+    /// `[roi]` with `currency`, `costs = [{ period, channel, amount }]`,
+    /// `emv_per_1000_reach = { linkedin = 25.0 }`.
+    pub roi: Option<crate::aggregate::RoiSettings>,
 }
 
 impl ReportConfig {

@@ -161,6 +161,10 @@ struct RunArgs {
     /// Language of report.html [default: de].
     #[arg(long, value_enum)]
     lang: Option<resonanz::report::html::Lang>,
+    /// Replace author names by keyed pseudonyms (HMAC-SHA256) in every output; the key is
+    /// read from the environment variable RESONANZ_PSEUDONYM_KEY.
+    #[arg(long)]
+    pseudonymize: bool,
     #[command(flatten)]
     ingest: IngestArgs,
     #[command(flatten)]
@@ -276,6 +280,18 @@ fn run(a: RunArgs) -> Result<u8, Error> {
     if let Some(p) = &period {
         config::check_period(p, granularity).map_err(Error::Usage)?;
     }
+    let pseudonym_key = if a.pseudonymize || c.pseudonymize.unwrap_or(false) {
+        match std::env::var("RESONANZ_PSEUDONYM_KEY") {
+            Ok(k) if k.len() >= 16 => Some(k.into_bytes()),
+            _ => {
+                return Err(Error::Usage(
+                    "pseudonymization needs a key of at least 16 characters in the environment variable RESONANZ_PSEUDONYM_KEY".into(),
+                ))
+            }
+        }
+    } else {
+        None
+    };
     let classifier = Some(std::sync::Arc::new(mention_classifier(
         a.models.sentiment_model.as_deref().or(c.sentiment_model.as_deref()).unwrap_or("default+lexicon"),
         a.models.relevance_model.as_deref().or(c.relevance_model.as_deref()).unwrap_or("default"),
@@ -296,6 +312,8 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
         lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
         period,
+        roi: c.roi.clone().unwrap_or_default(),
+        pseudonym_key,
     };
     let s = pipeline::run(&opts)?;
     if a.json {

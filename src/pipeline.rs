@@ -34,6 +34,10 @@ pub struct RunOptions {
     /// The report's period: outputs go to `out/<period>/` and the tables end with it.
     /// Without it, outputs go to `out/` and the report shows the last period with mentions.
     pub period: Option<String>,
+    /// Channel costs (and EMV rates) for the `roi` table; no table without costs.
+    pub roi: crate::aggregate::RoiSettings,
+    /// With a key, authors are replaced by keyed pseudonyms in every output.
+    pub pseudonym_key: Option<Vec<u8>>,
 }
 
 /// What a run did; written as `summary.json`. Field names are a contract for schedulers.
@@ -134,8 +138,13 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
             }
             pb.inc(1);
             let res = match event {
-                Event::Mention(m) => mentions
-                    .push(*m)
+                Event::Mention(mut m) => mentions
+                    .push({
+                        if let (Some(key), Some(a)) = (&opts.pseudonym_key, &m.author) {
+                            m.author = Some(report::pseudonym(key, a));
+                        }
+                        *m
+                    })
                     .map_err(|source| Error::Parquet { path: pq_path.clone(), source }),
                 Event::Reject(r) => {
                     *reasons.entry(r.reason.split(':').next().unwrap_or("").trim().to_string()).or_default() += 1;
@@ -240,21 +249,36 @@ fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions, 
     let mut tables = crate::aggregate::aggregate(&mentions, opts.report_timezone, opts.granularity, opts.period.as_deref())
         .map_err(perr(mentions_path))?;
     drop(mentions);
-    let scan = polars::prelude::LazyFrame::scan_parquet(
-        polars::prelude::PlRefPath::new(mentions_path.to_string_lossy().as_ref()),
-        Default::default(),
-    )
-    .map_err(perr(mentions_path))?;
-    let mut complaints = crate::aggregate::top_complaints(scan, opts.report_timezone, opts.granularity).map_err(perr(mentions_path))?;
-    if let Some(p) = &opts.period {
+    let scan = || {
+        polars::prelude::LazyFrame::scan_parquet(polars::prelude::PlRefPath::new(mentions_path.to_string_lossy().as_ref()), Default::default())
+            .map_err(perr(mentions_path))
+    };
+    // Tables over periods end with the report period, when there is one.
+    let until = |df: polars::prelude::DataFrame| -> Result<polars::prelude::DataFrame> {
         use polars::prelude::{col, lit, IntoLazy};
-        complaints = complaints.lazy().filter(col("period").lt_eq(lit(p.clone()))).collect().map_err(perr(mentions_path))?;
-    }
-    let html = report::html::render(&tables, &complaints, ctx)
+        match &opts.period {
+            Some(p) => df.lazy().filter(col("period").lt_eq(lit(p.clone()))).collect().map_err(perr(mentions_path)),
+            None => Ok(df),
+        }
+    };
+    let (tz, g) = (opts.report_timezone, opts.granularity);
+    let mut complaints = until(crate::aggregate::top_complaints(scan()?, tz, g).map_err(perr(mentions_path))?)?;
+    let mut sov = until(crate::aggregate::share_of_voice(scan()?, tz, g).map_err(perr(mentions_path))?)?;
+    let mut authors = crate::aggregate::top_authors(scan()?).map_err(perr(mentions_path))?;
+    let mut roi = match opts.roi.costs.is_empty() {
+        true => None,
+        false => Some(until(crate::aggregate::roi(&tables.by_channel, &opts.roi).map_err(perr(mentions_path))?)?),
+    };
+    let html = report::html::render(&tables, &complaints, roi.as_ref(), ctx)
         .map_err(|e| Error::Write { path: out.join("report.html"), source: std::io::Error::other(e.to_string()) })?;
     let mut names = Vec::new();
     let mut all: Vec<(&str, &mut polars::prelude::DataFrame)> = tables.named().into_iter().collect();
     all.push(("top_complaints", &mut complaints));
+    all.push(("share_of_voice", &mut sov));
+    all.push(("top_authors", &mut authors));
+    if let Some(roi) = roi.as_mut() {
+        all.push(("roi", roi));
+    }
     for (name, df) in all {
         let (f, path) = staging.create(&format!("{name}.parquet")).map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
         ParquetWriter::new(f).finish(df).map_err(perr(&path))?;

@@ -25,13 +25,17 @@ fn mention(t: (i32, u32, u32, u32), channel: Channel, s: Sentiment, reach: Optio
 
 fn sample() -> DataFrame {
     use Sentiment::*;
-    let ms = vec![
+    let mut ms = vec![
         // 31 Jan 23:30 UTC is February in Berlin.
         mention((2026, 1, 31, 23), Channel::Twitter, Positive, Some(100), Some(5), &["Preis"], ToolSentiment::Positive),
         mention((2026, 2, 10, 9), Channel::Twitter, Negative, Some(50), Some(1), &["Preis", "Service"], ToolSentiment::Positive),
         mention((2026, 2, 11, 9), Channel::News, Neutral, None, None, &[], ToolSentiment::Unknown),
         mention((2026, 4, 1, 10), Channel::News, Positive, Some(10), Some(0), &[], ToolSentiment::Positive),
     ];
+    for (m, (query, author)) in ms.iter_mut().zip([(Some("A"), Some("Anna")), (Some("B"), Some("Anna")), (Some("A"), Some("Bert")), (None, None)]) {
+        m.query = query.map(str::to_string);
+        m.author = author.map(str::to_string);
+    }
     resonanz::report::mentions_frame(&ms).unwrap()
 }
 
@@ -89,6 +93,32 @@ fn tables_match_hand_computed_numbers() {
     assert_eq!(u32s(&complaints, "rank"), [1, 2]);
     assert_eq!(strs(&complaints, "published_at"), ["2026-02-10 10:30", "2026-02-10 10:30"], "local time");
 
+    let roi_settings = resonanz::aggregate::RoiSettings {
+        currency: None,
+        costs: vec![
+            resonanz::aggregate::Cost { period: "2026-02".into(), channel: "twitter".into(), amount: 100.0 },
+            resonanz::aggregate::Cost { period: "2026-03".into(), channel: "news".into(), amount: 30.0 },
+        ],
+        emv_per_1000_reach: [("twitter".to_string(), 20.0)].into_iter().collect(),
+    };
+    let r = resonanz::aggregate::roi(&t.by_channel, &roi_settings).unwrap();
+    assert_eq!(strs(&r, "channel"), ["twitter", "news"]);
+    assert_eq!(f64s(&r, "cost_per_mention"), [Some(50.0), None], "nothing to divide by in an empty month");
+    assert_eq!(f64s(&r, "cost_per_engagement"), [Some(16.666667), None]);
+    assert_eq!(f64s(&r, "cost_per_positive"), [Some(100.0), None]);
+    assert_eq!(f64s(&r, "emv_estimate"), [Some(3.0), None], "150 reach × 20 per 1,000; no rate for news");
+
+    let sov = resonanz::aggregate::share_of_voice(sample().lazy(), chrono_tz::Europe::Berlin, Granularity::Month).unwrap();
+    assert_eq!(strs(&sov, "query"), ["A", "B", "(none)"]);
+    assert_eq!(f64s(&sov, "mentions_share"), [Some(0.666667), Some(0.333333), Some(1.0)]);
+    assert_eq!(f64s(&sov, "reach_gross_share"), [Some(0.666667), Some(0.333333), Some(1.0)]);
+
+    let authors = resonanz::aggregate::top_authors(sample().lazy()).unwrap();
+    assert_eq!(strs(&authors, "author"), ["Anna", "Bert"]);
+    assert_eq!(u32s(&authors, "mentions"), [2, 1]);
+    assert_eq!(u32s(&authors, "negative"), [1, 0]);
+    assert_eq!(authors.column("reach_max").unwrap().i64().unwrap().iter().collect::<Vec<_>>(), [Some(100), None]);
+
     let excel = to_csv(p, true).unwrap();
     assert!(excel.starts_with("\u{feff}period;mentions;".as_bytes()));
     let text = String::from_utf8(excel).unwrap();
@@ -137,4 +167,31 @@ fn same_inputs_give_byte_identical_outputs_with_one_or_two_threads() {
         let b = fs::read(dir.path().join("2").join(f)).unwrap();
         assert!(a == b, "{f} differs between 1 and 2 threads");
     }
+}
+
+#[test]
+fn pseudonymized_runs_never_write_the_raw_author() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("brandwatch_preamble.csv");
+    let raw = fs::read_to_string(&input).unwrap();
+    let run = |key: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_resonanz"));
+        cmd.args(["run", input.to_str().unwrap(), "--out", "out", "-q", "--pseudonymize"]).current_dir(dir.path());
+        match key {
+            Some(k) => cmd.env("RESONANZ_PSEUDONYM_KEY", k),
+            None => cmd.env_remove("RESONANZ_PSEUDONYM_KEY"),
+        };
+        cmd.output().unwrap()
+    };
+    let o = run(None);
+    assert_eq!(o.status.code(), Some(1), "no key, no run");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("RESONANZ_PSEUDONYM_KEY"));
+    let o = run(Some("a long enough secret key"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let df = ParquetReader::new(fs::File::open(dir.path().join("out/mentions.parquet")).unwrap()).finish().unwrap();
+    let authors: Vec<String> = df.column("author").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+    assert!(!authors.is_empty() && authors.iter().all(|a| a.starts_with("anon-")), "{authors:?}");
+    let top = fs::read_to_string(dir.path().join("out/top_authors.csv")).unwrap();
+    assert!(top.lines().skip(1).all(|l| l.starts_with("anon-")), "{top}");
+    assert!(raw.contains("Lea Huber") && !top.contains("Lea Huber") && !authors.iter().any(|a| a.contains("Lea")));
 }

@@ -134,7 +134,7 @@ fn scheduled_run_with_a_config_writes_the_period_folder_and_rejects_unknown_keys
     let dir = tempfile::tempdir().unwrap();
     let data = repo("data");
     let config = format!(
-        "inputs = [\"{}/*.csv\"]\nout = \"reports\"\nperiod = \"2026-09\"\nlang = \"en\"\nexcel_csv = true\nmax_reject_rate = 0.5\n",
+        "inputs = [\"{}/*.csv\"]\nout = \"reports\"\nperiod = \"2026-09\"\nlang = \"en\"\nexcel_csv = true\nmax_reject_rate = 0.5\n\n[roi]\ncosts = [{{ period = \"2026-09\", channel = \"linkedin\", amount = 1200.0 }}]\nemv_per_1000_reach = {{ linkedin = 25.0 }}\n",
         data.display()
     );
     fs::write(dir.path().join("report.toml"), &config).unwrap();
@@ -146,6 +146,9 @@ fn scheduled_run_with_a_config_writes_the_period_folder_and_rejects_unknown_keys
     let month = dir.path().join("reports/2026-09");
     let html = fs::read_to_string(month.join("report.html")).unwrap();
     assert!(html.contains("Resonance report 2026-09"), "the configured period and language");
+    assert!(html.contains("Cost per result (2026-09)") && html.contains("<td>linkedin</td><td class=\"num\">1,200.00 EUR</td>"), "ROI section");
+    let roi = fs::read_to_string(month.join("roi.csv")).unwrap();
+    assert!(roi.starts_with("\u{feff}period;channel;currency;cost;"), "{roi}");
     let by_period = fs::read_to_string(month.join("by_period.csv")).unwrap();
     let periods: Vec<&str> = by_period.lines().skip(1).map(|l| l.split(';').next().unwrap()).collect();
     assert_eq!(periods, ["2026-08", "2026-09"], "tables end with the report period: {by_period}");

@@ -325,6 +325,123 @@ pub fn top_complaints(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResu
     )
 }
 
+/// Channel costs of one period (from `report.toml`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    pub period: String,
+    pub channel: String,
+    pub amount: f64,
+}
+
+/// What the ROI table needs from the config.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoiSettings {
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub costs: Vec<Cost>,
+    /// Earned-media value per 1,000 reach, by channel, as the user rates it. The result is
+    /// an estimate (AVE is not the value of communication: Barcelona Principles 3.0).
+    #[serde(default)]
+    pub emv_per_1000_reach: std::collections::BTreeMap<String, f64>,
+}
+
+/// Cost per result by period × channel for the configured costs: `cost_per_mention`,
+/// `cost_per_engagement`, `cost_per_positive` (empty when there is nothing to divide by),
+/// and `emv_estimate` only where the user gave a rate.
+pub fn roi(by_channel: &DataFrame, settings: &RoiSettings) -> PolarsResult<DataFrame> {
+    let mut costs = settings.costs.clone();
+    costs.sort_by(|a, b| (&a.period, &a.channel).cmp(&(&b.period, &b.channel)));
+    let rate: Vec<Option<f64>> = costs.iter().map(|c| settings.emv_per_1000_reach.get(&c.channel).copied()).collect();
+    let currency = settings.currency.clone().unwrap_or_else(|| "EUR".into());
+    let cost_df = df!(
+        "period" => costs.iter().map(|c| c.period.clone()).collect::<Vec<_>>(),
+        "channel" => costs.iter().map(|c| c.channel.clone()).collect::<Vec<_>>(),
+        "currency" => vec![currency; costs.len()],
+        "cost" => costs.iter().map(|c| c.amount).collect::<Vec<_>>(),
+        "emv_rate" => rate,
+    )?;
+    let per = |what: &str, name: &str| {
+        when(col(what).gt(lit(0)))
+            .then(col("cost") / col(what).cast(DataType::Float64))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias(name)
+    };
+    cost_df
+        .lazy()
+        .join(
+            by_channel.clone().lazy().select([col("period"), col("channel"), col("mentions"), col("engagement"), col("positive"), col("reach_gross")]),
+            [col("period"), col("channel")],
+            [col("period"), col("channel")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([col("mentions").fill_null(lit(0u32)), col("engagement").fill_null(lit(0i64)), col("positive").fill_null(lit(0u32)), col("reach_gross").fill_null(lit(0i64))])
+        .with_columns([
+            per("mentions", "cost_per_mention"),
+            per("engagement", "cost_per_engagement"),
+            per("positive", "cost_per_positive"),
+            (col("reach_gross").cast(DataType::Float64) / lit(1000.0) * col("emv_rate")).alias("emv_estimate"),
+        ])
+        .select([
+            col("period"), col("channel"), col("currency"), col("cost"), col("mentions"), col("engagement"), col("positive"),
+            col("cost_per_mention"), col("cost_per_engagement"), col("cost_per_positive"), col("emv_estimate"),
+        ])
+        .sort(["period", "channel"], SortMultipleOptions::default())
+        .collect()
+}
+
+/// Mentions, reach and engagement per period × query (the search or brand an export was
+/// made for; `(none)` when the export does not say), with each query's share of the period.
+pub fn share_of_voice(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResult<DataFrame> {
+    let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
+        .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
+    let share = |c: &str| {
+        let total = col(c).sum().over([col("period")]);
+        total.map(|total| {
+            when(total.clone().gt(lit(0))).then(col(c).cast(DataType::Float64) / total.cast(DataType::Float64)).otherwise(lit(0.0)).alias(format!("{c}_share"))
+        })
+    };
+    mentions
+        .select([
+            col("published_at").dt().convert_time_zone(zone).dt().strftime(g.format()).alias("period"),
+            col("query").fill_null(lit("(none)")),
+            col("reach"),
+            col("engagement"),
+        ])
+        .group_by([col("period"), col("query")])
+        .agg([
+            len().cast(DataType::UInt32).alias("mentions"),
+            col("reach").sum().fill_null(lit(0i64)).alias("reach_gross"),
+            col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
+        ])
+        .with_columns([share("mentions")?, share("reach_gross")?, share("engagement")?])
+        .sort(["period", "query"], SortMultipleOptions::default())
+        .collect()
+}
+
+/// Authors in `top_authors`.
+pub const TOP_AUTHORS: u32 = 50;
+
+/// The most active authors over all periods: mentions, negative mentions, engagement, and
+/// `reach_max`, the largest reach of any of their mentions (an audience is counted once,
+/// not once per post). Ordered by mentions, then name.
+pub fn top_authors(mentions: LazyFrame) -> PolarsResult<DataFrame> {
+    mentions
+        .filter(col("author").is_not_null())
+        .group_by([col("author")])
+        .agg([
+            len().cast(DataType::UInt32).alias("mentions"),
+            count_where(col("sentiment").eq(lit("negative"))).alias("negative"),
+            col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
+            col("reach").max().alias("reach_max"),
+        ])
+        .sort_by_exprs([col("mentions"), col("author")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+        .limit(TOP_AUTHORS)
+        .collect()
+}
+
 /// CSV for one table: comma, `.` decimals, UTF-8; or with `excel` the German Excel variant:
 /// `;`, decimal comma, UTF-8 BOM. Text cells are escaped against formula injection.
 pub fn to_csv(df: &DataFrame, excel: bool) -> std::io::Result<Vec<u8>> {

@@ -63,6 +63,15 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("agreement_rate", "Übereinstimmung", "Agreement"),
         ("agreement_note", "Alle Perioden. Wo die Übereinstimmung niedrig ist, lohnt ein Blick auf Beispiele: Tool-Stimmung ist oft grob.", "All periods. Where agreement is low, look at examples: vendor sentiment is often coarse."),
         ("quality", "Datenqualität", "Data quality"),
+        ("roi", "Kosten je Ergebnis", "Cost per result"),
+        ("channel", "Kanal", "Channel"),
+        ("cost", "Kosten", "Cost"),
+        ("per_mention", "je Erwähnung", "per mention"),
+        ("per_engagement", "je Interaktion", "per engagement"),
+        ("per_positive", "je positiver Erwähnung", "per positive mention"),
+        ("emv", "Medienwert (Schätzung)", "Media value (estimate)"),
+        ("roi_note", "Medienwert nur mit vom Nutzer gesetzten Raten, und nur als Schätzung: ein Anzeigenwert ist nicht der Wert von Kommunikation (Barcelona Principles 3.0).", "Media value only with rates the user set, and only as an estimate: an advertising equivalent is not the value of communication (Barcelona Principles 3.0)."),
+        ("no_roi", "Keine Kosten konfiguriert (report.toml, [roi]).", "No costs configured (report.toml, [roi])."),
         ("rows_in", "Zeilen gelesen", "rows in"),
         ("duplicates", "Duplikate", "duplicates"),
         ("rejected", "abgelehnt", "rejected"),
@@ -93,7 +102,13 @@ fn int(n: i64, lang: Lang) -> String {
 
 fn dec(x: f64, places: usize, lang: Lang) -> String {
     let s = format!("{:.*}", places, x.abs());
-    let s = if lang == Lang::De { s.replace('.', ",") } else { s };
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let whole = int(whole.parse::<i64>().unwrap_or(0), lang);
+    let s = match (frac.is_empty(), lang) {
+        (true, _) => whole,
+        (false, Lang::De) => format!("{whole},{frac}"),
+        (false, Lang::En) => format!("{whole}.{frac}"),
+    };
     if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("−{s}") } else { s }
 }
 
@@ -132,7 +147,7 @@ struct Card {
 }
 
 /// Renders the page for the last period of `tables` (`complaints`: `top_complaints`).
-pub fn render(tables: &Tables, complaints: &DataFrame, ctx: &Context) -> Result<String, minijinja::Error> {
+pub fn render(tables: &Tables, complaints: &DataFrame, roi: Option<&DataFrame>, ctx: &Context) -> Result<String, minijinja::Error> {
     let lang = ctx.lang;
     let t = labels(lang);
     let label = |k: &str| t[k].as_str().unwrap_or(k).to_string();
@@ -219,6 +234,24 @@ pub fn render(tables: &Tables, complaints: &DataFrame, ctx: &Context) -> Result<
         agreement.push(serde_json::json!({"tool": at_[i], "rated": int(ar[i], lang), "agreeing": int(aa[i], lang), "rate": rate}));
     }
 
+    let roi_rows: Vec<serde_json::Value> = match roi {
+        Some(df) => {
+            let r = Col(df);
+            let (rp, rc, cur, cost, m, cpm, cpe, cpp, emv) =
+                (r.s("period"), r.s("channel"), r.s("currency"), r.f("cost"), r.u("mentions"), r.f("cost_per_mention"), r.f("cost_per_engagement"), r.f("cost_per_positive"), r.f("emv_estimate"));
+            let money = |v: Option<f64>, i: usize| v.map_or("–".to_string(), |x| format!("{} {}", dec(x, 2, lang), cur[i]));
+            (0..rp.len())
+                .filter(|&i| rp[i] == period)
+                .map(|i| serde_json::json!({
+                    "channel": rc[i], "cost": money(cost[i], i), "mentions": int(m[i], lang),
+                    "per_mention": money(cpm[i], i), "per_engagement": money(cpe[i], i), "per_positive": money(cpp[i], i),
+                    "emv": money(emv[i], i),
+                }))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+
     let sum = |f: fn(&FileReport) -> u64| ctx.files.iter().map(f).sum::<u64>() as i64;
     let quality = serde_json::json!({
         "rows_in": int(sum(|f| f.rows_in), lang), "mentions": int(sum(|f| f.mentions), lang),
@@ -247,6 +280,8 @@ pub fn render(tables: &Tables, complaints: &DataFrame, ctx: &Context) -> Result<
         topics => topics,
         complaints => complaint_rows,
         agreement => agreement,
+        roi => roi_rows,
+        roi_configured => roi.is_some(),
         quality => quality,
     })
 }
@@ -300,5 +335,7 @@ mod tests {
         assert_eq!(dec(-0.105, 2, Lang::De), "−0,10");
         assert_eq!(dec(-0.001, 2, Lang::De), "0,00");
         assert_eq!(pct(0.2053, Lang::De), "20,5 %");
+        assert_eq!(dec(5179.375, 2, Lang::De), "5.179,38");
+        assert_eq!(dec(1200.0, 2, Lang::En), "1,200.00");
     }
 }

@@ -42,6 +42,17 @@ impl<W: Write> CsvTable<W> {
     }
 }
 
+/// A stable pseudonym for a name: `anon-` and 16 hex digits of HMAC-SHA256 under `key`.
+/// Without the key the name cannot be recovered or matched against a list of names.
+pub fn pseudonym(key: &[u8], name: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(name.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("anon-{hex}")
+}
+
 /// Writes a value as pretty JSON followed by a newline.
 pub fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     let mut v = serde_json::to_vec_pretty(value).unwrap_or_default();
@@ -59,5 +70,14 @@ mod tests {
         assert_eq!(safe_cell("-1"), "'-1");
         assert_eq!(safe_cell("@user"), "'@user");
         assert_eq!(safe_cell("Hallo"), "Hallo");
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_keyed_and_hide_the_name() {
+        let a = pseudonym(b"key one", "Jürgen H.");
+        assert_eq!(a, pseudonym(b"key one", "Jürgen H."));
+        assert_ne!(a, pseudonym(b"key two", "Jürgen H."));
+        assert_ne!(a, pseudonym(b"key one", "Jürgen K."));
+        assert!(a.starts_with("anon-") && a.len() == 21 && !a.contains("Jürgen"));
     }
 }
