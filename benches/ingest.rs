@@ -7,7 +7,8 @@
 //!   polars columns batch by batch (what `run` does before writing),
 //! - `run`:    the whole `resonanz run` job: ingest, classify with the shipped defaults
 //!   (sentiment model + lexicon, relevance model, taxonomy), write mentions.parquet,
-//!   aggregate the tables, write rejects and summary.
+//!   aggregate the tables, write report, rejects and summary (into target/bench-data);
+//! - `aggregate`: the tables alone, from the run phase's classified mentions.parquet.
 //! Prints one JSON line per phase: rows, MB, seconds, MB/s, rows/s, peak RSS.
 //! Rows: RESONANZ_BENCH_ROWS (default 1000000).
 
@@ -18,6 +19,8 @@ use chrono::{TimeZone, Utc};
 use resonanz::ingest::{ingest_files, Event, IngestOptions};
 use resonanz::pipeline::{self, RunOptions};
 use resonanz::synth::{self, SynthLayout};
+use resonanz::aggregate;
+use polars::prelude::{LazyFrame, ParquetReader, PlRefPath, SerReader};
 
 /// mimalloc: ingest allocates many small strings per row from several threads; glibc's
 /// allocator spent a sixth of the ingest time consolidating them.
@@ -50,6 +53,11 @@ fn data_file(rows: u64) -> PathBuf {
         eprintln!("generated {} in {:.1} s", path.display(), t.elapsed().as_secs_f64());
     }
     path
+}
+
+/// Where the run phase writes, for the aggregate phase to read.
+fn run_out(input: &Path) -> PathBuf {
+    input.with_extension("run")
 }
 
 fn phase(name: &str, path: &Path) {
@@ -91,10 +99,10 @@ fn phase(name: &str, path: &Path) {
             files[0].rows_in
         }
         "run" => {
-            let out = tempfile::tempdir().expect("tmp");
+            let out = run_out(path);
             let s = pipeline::run(&RunOptions {
                 inputs: vec![path.to_path_buf()],
-                out: out.path().to_path_buf(),
+                out: out.clone(),
                 ingest: IngestOptions::default(),
                 classifier: Some(std::sync::Arc::new(resonanz::classify::MentionClassifier::default_models().expect("shipped models"))),
                 quiet: true,
@@ -109,6 +117,44 @@ fn phase(name: &str, path: &Path) {
             .expect("run");
             assert_eq!(s.rows_in, s.mentions + s.duplicates + s.rejected);
             s.rows_in
+        }
+        "aggregate" => {
+            // The tables from the run phase's classified mentions, as `run` computes them.
+            let mentions = run_out(path).join("mentions.parquet");
+            let t = Instant::now();
+            let df = ParquetReader::new(std::fs::File::open(&mentions).expect("run phase output"))
+                .with_columns(Some(aggregate::INPUT_COLUMNS.iter().map(|s| s.to_string()).collect()))
+                .finish()
+                .expect("read");
+            let n = df.height() as u64;
+            let tz = chrono_tz::Europe::Berlin;
+            let g = aggregate::Granularity::Month;
+            let read_s = t.elapsed().as_secs_f64();
+            let tables = aggregate::aggregate(&df, tz, g, None).expect("aggregate");
+            let tables_s = t.elapsed().as_secs_f64();
+            drop(df);
+            let scan = || LazyFrame::scan_parquet(PlRefPath::new(mentions.to_string_lossy().as_ref()), Default::default()).expect("scan");
+            let complaints = aggregate::top_complaints(scan(), tz, g).expect("complaints");
+            let complaints_s = t.elapsed().as_secs_f64();
+            let sov = aggregate::share_of_voice(scan(), tz, g).expect("sov");
+            let authors = aggregate::top_authors(scan()).expect("authors");
+            eprintln!(
+                "aggregate: read {read_s:.2} s, tables {:.2} s, complaints {:.2} s, share of voice + authors {:.2} s",
+                tables_s - read_s,
+                complaints_s - tables_s,
+                t.elapsed().as_secs_f64() - complaints_s
+            );
+            eprintln!(
+                "aggregate: {} periods, {} channel rows, {} topic rows, {} complaint rows, {} sov rows, {} authors in {:.2} s",
+                tables.by_period.height(),
+                tables.by_channel.height(),
+                tables.by_topic.height(),
+                complaints.height(),
+                sov.height(),
+                authors.height(),
+                t.elapsed().as_secs_f64()
+            );
+            n
         }
         other => panic!("unknown phase {other}"),
     };
@@ -134,7 +180,7 @@ fn main() {
     let rows: u64 = std::env::var("RESONANZ_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let path = data_file(rows);
     let exe = std::env::current_exe().expect("own path");
-    for name in ["parse", "ingest", "run"] {
+    for name in ["parse", "ingest", "run", "aggregate"] {
         let status = std::process::Command::new(&exe)
             .args(["--phase", name, path.to_str().expect("utf-8 path")])
             .status()

@@ -158,9 +158,14 @@ pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&st
 fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
     let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
         .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
-    let lf = mentions.clone().lazy().with_column(
-        col("published_at").dt().convert_time_zone(zone).dt().strftime(g.format()).alias("period"),
-    );
+    // The period of every mention, computed once (time-zone conversion and formatting are
+    // the expensive part) and shared by all tables.
+    let lf = mentions
+        .clone()
+        .lazy()
+        .with_column(col("published_at").dt().convert_time_zone(zone).dt().strftime(g.format()).alias("period"))
+        .collect()?
+        .lazy();
     let times = mentions.column("published_at")?.cast(&DataType::Int64)?;
     let times = times.i64()?;
     let until_start = until.and_then(|u| period_start(u, tz, g));
