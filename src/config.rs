@@ -102,10 +102,18 @@ pub fn check_period(p: &str, g: Granularity) -> Result<(), String> {
             p.len() == 7 && p.as_bytes()[4] == b'-' && p[..4].parse::<u32>().is_ok() && p[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
         }
         Granularity::Week => {
-            p.len() == 8 && &p[4..6] == "-W" && p[..4].parse::<u32>().is_ok() && p[6..].parse::<u32>().is_ok_and(|w| (1..=53).contains(&w))
+            p.len() == 8 && p.get(4..6) == Some("-W") && p[..4].parse::<u32>().is_ok() && p[6..].parse::<u32>().is_ok_and(|w| (1..=53).contains(&w))
+        }
+        Granularity::Quarter => {
+            p.len() == 7 && p.get(4..6) == Some("-Q") && p[..4].parse::<u32>().is_ok() && p[6..].parse::<u32>().is_ok_and(|q| (1..=4).contains(&q))
         }
     };
-    if ok { Ok(()) } else { Err(format!("period `{p}` is not {}", if g == Granularity::Month { "YYYY-MM" } else { "YYYY-Www" })) }
+    let spelling = match g {
+        Granularity::Month => "YYYY-MM",
+        Granularity::Week => "YYYY-Www",
+        Granularity::Quarter => "YYYY-Qn",
+    };
+    if ok { Ok(()) } else { Err(format!("period `{p}` is not {spelling}")) }
 }
 
 #[cfg(test)]
@@ -136,5 +144,8 @@ mod tests {
         assert!(check_period("2026-13", Granularity::Month).is_err());
         assert!(check_period("2026-W07", Granularity::Week).is_ok());
         assert!(check_period("2026-5", Granularity::Month).is_err());
+        assert!(check_period("2026-Q4", Granularity::Quarter).is_ok());
+        assert!(check_period("2026-Q5", Granularity::Quarter).is_err());
+        assert!(check_period("2026-0é", Granularity::Month).is_err(), "no panic on multi-byte input");
     }
 }

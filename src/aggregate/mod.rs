@@ -23,13 +23,17 @@ pub enum Granularity {
     Month,
     /// ISO weeks, `2026-W33`.
     Week,
+    /// Calendar quarters, `2026-Q3`.
+    Quarter,
 }
 
 impl Granularity {
-    fn format(self) -> &'static str {
+    /// The spelling of a period number (see [`period_number`]).
+    pub fn spell(self, k: i32) -> String {
         match self {
-            Granularity::Month => "%Y-%m",
-            Granularity::Week => "%G-W%V",
+            Granularity::Month => format!("{:04}-{:02}", k / 100, k % 100),
+            Granularity::Week => format!("{:04}-W{:02}", k / 100, k % 100),
+            Granularity::Quarter => format!("{:04}-Q{}", k / 100, k % 100),
         }
     }
 }
@@ -124,8 +128,16 @@ pub fn period_keys(first: DateTime<Utc>, last: DateTime<Utc>, tz: Tz, g: Granula
         Granularity::Week => {
             let mut d = a - Duration::days(a.weekday().num_days_from_monday() as i64);
             while d <= b {
-                keys.push(d.format(g.format()).to_string());
+                keys.push(d.format("%G-W%V").to_string());
                 d += Duration::days(7);
+            }
+        }
+        Granularity::Quarter => {
+            let q = |m: u32| (m - 1) / 3 + 1;
+            let (mut y, mut n) = (a.year(), q(a.month()));
+            while (y, n) <= (b.year(), q(b.month())) {
+                keys.push(format!("{y:04}-Q{n}"));
+                (y, n) = if n == 4 { (y + 1, 1) } else { (y, n + 1) };
             }
         }
     }
@@ -137,6 +149,10 @@ fn period_start(key: &str, tz: Tz, g: Granularity) -> Option<DateTime<Utc>> {
     let day = match g {
         Granularity::Month => chrono::NaiveDate::from_ymd_opt(key.get(..4)?.parse().ok()?, key.get(5..7)?.parse().ok()?, 1)?,
         Granularity::Week => chrono::NaiveDate::from_isoywd_opt(key.get(..4)?.parse().ok()?, key.get(6..8)?.parse().ok()?, chrono::Weekday::Mon)?,
+        Granularity::Quarter => {
+            let q: u32 = key.get(6..7)?.parse().ok()?;
+            chrono::NaiveDate::from_ymd_opt(key.get(..4)?.parse().ok()?, (q.checked_sub(1)?) * 3 + 1, 1)?
+        }
     };
     tz.from_local_datetime(&day.and_hms_opt(12, 0, 0)?).earliest().map(|d| d.with_timezone(&Utc))
 }
@@ -163,7 +179,7 @@ fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&st
     let lf = mentions
         .clone()
         .lazy()
-        .with_column(col("published_at").dt().convert_time_zone(zone).dt().strftime(g.format()).alias("period"))
+        .with_column(period_number(col("published_at").dt().convert_time_zone(zone), g).alias("period"))
         .collect()?
         .lazy();
     let times = mentions.column("published_at")?.cast(&DataType::Int64)?;
@@ -179,6 +195,9 @@ fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&st
         (_, _, Some(u)) => period_keys(u, u, tz, g),
         _ => Vec::new(),
     };
+    // Periods as numbers (202608, or 202633 for week 33) while grouping: much cheaper than
+    // strings; spelled out again at the end.
+    let periods: Vec<i32> = periods.iter().map(|p| period_from_key(p)).collect();
     let all_periods = df!("period" => periods.clone())?.lazy();
     let zero_fill = |names: &[&str]| names.iter().map(|n| col(*n).fill_null(lit(0))).collect::<Vec<_>>();
     let count_names = ["mentions", "relevant", "positive", "neutral", "negative", "reach_gross", "engagement"];
@@ -202,7 +221,7 @@ fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&st
         .into_iter()
         .collect();
     channels.sort();
-    let grid_p: Vec<String> = periods.iter().flat_map(|p| std::iter::repeat_n(p.clone(), channels.len())).collect();
+    let grid_p: Vec<i32> = periods.iter().flat_map(|&p| std::iter::repeat_n(p, channels.len())).collect();
     let grid_c: Vec<String> = periods.iter().flat_map(|_| channels.iter().cloned()).collect();
     let grid = df!("period" => grid_p, "channel" => grid_c)?.lazy();
     let by_channel = grid
@@ -247,7 +266,42 @@ fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&st
         .sort(["source_tool", "tool_sentiment", "sentiment"], SortMultipleOptions::default().with_nulls_last(true))
         .collect()?;
 
-    Ok(Tables { by_period, by_channel, by_topic, classifier_agreement })
+    Ok(Tables {
+        by_period: spell_periods(by_period, g)?,
+        by_channel: spell_periods(by_channel, g)?,
+        by_topic: spell_periods(by_topic, g)?,
+        classifier_agreement,
+    })
+}
+
+/// A local time's period as a number: `year × 100 + month`, `ISO year × 100 + week`, or
+/// `year × 100 + quarter`.
+pub fn period_number(local: Expr, g: Granularity) -> Expr {
+    let (year, sub) = match g {
+        Granularity::Month => (local.clone().dt().year(), local.dt().month()),
+        Granularity::Week => (local.clone().dt().iso_year(), local.dt().week()),
+        Granularity::Quarter => (local.clone().dt().year(), local.dt().quarter()),
+    };
+    year.cast(DataType::Int32) * lit(100) + sub.cast(DataType::Int32)
+}
+
+/// `2026-08` → 202608, `2026-W33` → 202633, `2026-Q3` → 202603.
+fn period_from_key(key: &str) -> i32 {
+    let year: i32 = key.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let sub: i32 = key.rsplit(['-', 'W', 'Q']).next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    year * 100 + sub
+}
+
+/// Replaces the numeric `period` column by its spelling (`2026-08`, `2026-W33`).
+fn spell_periods(mut df: DataFrame, g: Granularity) -> PolarsResult<DataFrame> {
+    let spelled: Vec<Option<String>> = df
+        .column("period")?
+        .i32()?
+        .iter()
+        .map(|k| k.map(|k| g.spell(k)))
+        .collect();
+    df.with_column(Column::new("period".into(), spelled))?;
+    Ok(df)
 }
 
 /// Topics per period in `top_complaints`.
@@ -266,7 +320,7 @@ pub fn top_complaints(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResu
     let negative = mentions
         .filter(col("sentiment").eq(lit("negative")))
         .select([
-            local.clone().dt().strftime(g.format()).alias("period"),
+            period_number(local.clone(), g).alias("period"),
             local.dt().strftime("%Y-%m-%d %H:%M").alias("published_at"),
             col("mention_id"),
             col("channel"),
@@ -283,11 +337,12 @@ pub fn top_complaints(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResu
         )
         .collect()?;
     let get = |c: &str| negative.column(c).and_then(|c| c.str().cloned());
-    let (period, topic, published, channel, url, text) = (get("period")?, get("topics")?, get("published_at")?, get("channel")?, get("url")?, get("text")?);
+    let (topic, published, channel, url, text) = (get("topics")?, get("published_at")?, get("channel")?, get("url")?, get("text")?);
+    let period: Vec<Option<String>> = negative.column("period")?.i32()?.iter().map(|k| k.map(|k| g.spell(k))).collect();
     // (period, topic) → row indexes of its negative mentions, in example order.
     let mut groups: std::collections::BTreeMap<(String, String), Vec<usize>> = std::collections::BTreeMap::new();
     for i in 0..negative.height() {
-        if let (Some(p), Some(t)) = (period.get(i), topic.get(i)) {
+        if let (Some(Some(p)), Some(t)) = (period.get(i), topic.get(i)) {
             groups.entry((p.to_string(), t.to_string())).or_default().push(i);
         }
     }
@@ -410,7 +465,7 @@ pub fn share_of_voice(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResu
     };
     mentions
         .select([
-            col("published_at").dt().convert_time_zone(zone).dt().strftime(g.format()).alias("period"),
+            period_number(col("published_at").dt().convert_time_zone(zone), g).alias("period"),
             col("query").fill_null(lit("(none)")),
             col("reach"),
             col("engagement"),
@@ -424,6 +479,7 @@ pub fn share_of_voice(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResu
         .with_columns([share("mentions")?, share("reach_gross")?, share("engagement")?])
         .sort(["period", "query"], SortMultipleOptions::default())
         .collect()
+        .and_then(|df| spell_periods(df, g))
 }
 
 /// Authors in `top_authors`.
@@ -492,5 +548,8 @@ mod tests {
         let c = Utc.with_ymd_and_hms(2026, 12, 28, 12, 0, 0).unwrap();
         let d = Utc.with_ymd_and_hms(2027, 1, 11, 12, 0, 0).unwrap();
         assert_eq!(period_keys(c, d, tz, Granularity::Week), ["2026-W53", "2027-W01", "2027-W02"]);
+        assert_eq!(period_keys(a, d, tz, Granularity::Quarter), ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1"]);
+        assert_eq!(period_from_key("2026-Q3"), 202603);
+        assert_eq!(period_start("2026-Q3", tz, Granularity::Quarter).unwrap().date_naive().to_string(), "2026-07-01");
     }
 }
