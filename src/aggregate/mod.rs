@@ -317,18 +317,12 @@ pub fn top_complaints(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResu
     let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
         .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
     let local = col("published_at").dt().convert_time_zone(zone);
-    let negative = mentions
-        .filter(col("sentiment").eq(lit("negative")))
-        .select([
-            period_number(local.clone(), g).alias("period"),
-            local.dt().strftime("%Y-%m-%d %H:%M").alias("published_at"),
-            col("mention_id"),
-            col("channel"),
-            col("url"),
-            col("text"),
-            col("reach"),
-            col("topics"),
-        ])
+    let negative = mentions.filter(col("sentiment").eq(lit("negative")));
+    // First the choice, on small columns only: negative mentions per (period, topic) in
+    // example order.
+    let ranked = negative
+        .clone()
+        .select([period_number(local.clone(), g).alias("period"), col("mention_id"), col("reach"), col("topics")])
         .explode(cols(["topics"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
         .filter(col("topics").is_not_null())
         .sort_by_exprs(
@@ -336,52 +330,78 @@ pub fn top_complaints(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResu
             SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]).with_nulls_last(true),
         )
         .collect()?;
-    let get = |c: &str| negative.column(c).and_then(|c| c.str().cloned());
-    let (topic, published, channel, url, text) = (get("topics")?, get("published_at")?, get("channel")?, get("url")?, get("text")?);
-    let period: Vec<Option<String>> = negative.column("period")?.i32()?.iter().map(|k| k.map(|k| g.spell(k))).collect();
-    // (period, topic) → row indexes of its negative mentions, in example order.
-    let mut groups: std::collections::BTreeMap<(String, String), Vec<usize>> = std::collections::BTreeMap::new();
-    for i in 0..negative.height() {
-        if let (Some(Some(p)), Some(t)) = (period.get(i), topic.get(i)) {
-            groups.entry((p.to_string(), t.to_string())).or_default().push(i);
+    let (period, topic, ids) = (ranked.column("period")?.i32()?, ranked.column("topics")?.str()?, ranked.column("mention_id")?.str()?);
+    // period → topic → mention ids of its negative mentions, in example order.
+    let mut groups: std::collections::BTreeMap<i32, std::collections::BTreeMap<&str, Vec<&str>>> = std::collections::BTreeMap::new();
+    for i in 0..ranked.height() {
+        if let (Some(p), Some(t), Some(id)) = (period.get(i), topic.get(i), ids.get(i)) {
+            groups.entry(p).or_default().entry(t).or_default().push(id);
         }
     }
-    let mut by_period: std::collections::BTreeMap<String, Vec<(String, Vec<usize>)>> = std::collections::BTreeMap::new();
-    for ((p, t), rows) in groups {
-        by_period.entry(p).or_default().push((t, rows));
+    struct Row<'a> {
+        period: i32,
+        rank: u32,
+        topic: &'a str,
+        count: u32,
+        example: u32,
+        id: &'a str,
     }
-    let (mut published_at, mut channel_out, mut url_out, mut text_out): (Vec<Option<String>>, Vec<Option<String>>, Vec<Option<String>>, Vec<Option<String>>) = Default::default();
-    let (mut out_period, mut out_rank, mut out_topic, mut out_n, mut out_example) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (p, mut topics) in by_period {
+    let mut rows: Vec<Row> = Vec::new();
+    for (p, topics) in &groups {
+        let mut topics: Vec<(&&str, &Vec<&str>)> = topics.iter().collect();
         // Most negative mentions first; ties by topic name.
-        topics.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        for (rank, (t, rows)) in topics.into_iter().take(COMPLAINT_TOPICS).enumerate() {
-            for (k, &i) in rows.iter().take(COMPLAINT_EXAMPLES).enumerate() {
-                out_period.push(p.clone());
-                out_rank.push(rank as u32 + 1);
-                out_topic.push(t.clone());
-                out_n.push(rows.len() as u32);
-                out_example.push(k as u32 + 1);
-                published_at.push(published.get(i).map(str::to_string));
-                channel_out.push(channel.get(i).map(str::to_string));
-                url_out.push(url.get(i).map(str::to_string));
-                text_out.push(text.get(i).map(|s| match s.char_indices().nth(280) {
-                    Some((cut, _)) => format!("{}…", &s[..cut]),
-                    None => s.to_string(),
-                }));
+        topics.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+        for (rank, (t, ids)) in topics.into_iter().take(COMPLAINT_TOPICS).enumerate() {
+            for (k, id) in ids.iter().take(COMPLAINT_EXAMPLES).enumerate() {
+                rows.push(Row { period: *p, rank: rank as u32 + 1, topic: t, count: ids.len() as u32, example: k as u32 + 1, id });
             }
         }
     }
+    // Then the texts and links of the chosen mentions only.
+    let mut chosen: Vec<&str> = rows.iter().map(|r| r.id).collect();
+    chosen.sort_unstable();
+    chosen.dedup();
+    let details = match chosen.iter().map(|id| col("mention_id").eq(lit(id.to_string()))).reduce(|a, b| a.or(b)) {
+        Some(any) => negative
+            .filter(any)
+            .select([col("mention_id"), local.dt().strftime("%Y-%m-%d %H:%M").alias("published_at"), col("channel"), col("url"), col("text")])
+            .collect()?,
+        None => DataFrame::empty(),
+    };
+    let mut by_id: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    if details.height() > 0 {
+        for (i, id) in details.column("mention_id")?.str()?.iter().enumerate() {
+            if let Some(id) = id {
+                by_id.entry(id).or_insert(i);
+            }
+        }
+    }
+    let detail = |c: &str, id: &str| -> PolarsResult<Option<String>> {
+        Ok(match by_id.get(id) {
+            Some(&i) => details.column(c)?.str()?.get(i).map(str::to_string),
+            None => None,
+        })
+    };
+    let (mut published_at, mut channel, mut url, mut text) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in &rows {
+        published_at.push(detail("published_at", r.id)?);
+        channel.push(detail("channel", r.id)?);
+        url.push(detail("url", r.id)?);
+        text.push(detail("text", r.id)?.map(|s| match s.char_indices().nth(280) {
+            Some((cut, _)) => format!("{}…", &s[..cut]),
+            None => s,
+        }));
+    }
     df!(
-        "period" => out_period,
-        "rank" => out_rank,
-        "topic" => out_topic,
-        "negative_mentions" => out_n,
-        "example" => out_example,
+        "period" => rows.iter().map(|r| g.spell(r.period)).collect::<Vec<_>>(),
+        "rank" => rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
+        "topic" => rows.iter().map(|r| r.topic.to_string()).collect::<Vec<_>>(),
+        "negative_mentions" => rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+        "example" => rows.iter().map(|r| r.example).collect::<Vec<_>>(),
         "published_at" => published_at,
-        "channel" => channel_out,
-        "url" => url_out,
-        "text" => text_out,
+        "channel" => channel,
+        "url" => url,
+        "text" => text,
     )
 }
 
