@@ -425,7 +425,7 @@ fn mention_classifier(sentiment: &str, relevance: &str, topics: &str) -> Result<
 }
 
 fn eval(a: EvalArgs) -> Result<u8, Error> {
-    use resonanz::classify::{data, load_classifier, Task};
+    use resonanz::classify::{load_classifier, Task};
     let normalizer = resonanz::normalize::Normalizer::default();
     let task = a.task.unwrap_or(match a.model.as_str() {
         "default" | "lexicon" => Task::Sentiment,
@@ -438,10 +438,7 @@ fn eval(a: EvalArgs) -> Result<u8, Error> {
     });
     let loaded = load_classifier(&a.model, task, &normalizer).map_err(Error::Usage)?;
     let classifier = loaded.classifier;
-    let mut examples = Vec::new();
-    for p in &a.data {
-        examples.extend(data::read_labelled(p).map_err(|e| Error::NoInput(e.to_string()))?);
-    }
+    let examples = read_examples(&a.data)?;
     let report = resonanz::classify::evaluate_on(classifier.as_ref(), &normalizer, &examples)
         .map_err(Error::Usage)?;
     let mut out = std::io::stdout().lock();
@@ -468,10 +465,7 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
     let started = std::time::Instant::now();
     let normalizer = Normalizer::new(NormalizerSettings { stem: !a.no_stem, stop_words: !a.keep_stop_words, negation: !a.no_negation });
     let features = FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..FeatureSettings::default() };
-    let mut examples = Vec::new();
-    for p in &a.data {
-        examples.extend(data::read_labelled(p).map_err(|e| Error::NoInput(e.to_string()))?);
-    }
+    let examples = read_examples(&a.data)?;
     let targets = data::targets(&examples, a.task, None).map_err(|e| Error::Usage(e.to_string()))?;
     let docs: Vec<_> = targets.examples.iter().map(|&i| normalizer.normalize(&examples[i].text)).collect();
     let defaults = a.algo.defaults_for(a.task);

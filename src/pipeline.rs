@@ -254,13 +254,7 @@ fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions, 
             .map_err(perr(mentions_path))
     };
     // Tables over periods end with the report period, when there is one.
-    let until = |df: polars::prelude::DataFrame| -> Result<polars::prelude::DataFrame> {
-        use polars::prelude::{col, lit, IntoLazy};
-        match &opts.period {
-            Some(p) => df.lazy().filter(col("period").lt_eq(lit(p.clone()))).collect().map_err(perr(mentions_path)),
-            None => Ok(df),
-        }
-    };
+    let until = |df: polars::prelude::DataFrame| crate::aggregate::up_to(df, opts.period.as_deref()).map_err(perr(mentions_path));
     let (tz, g) = (opts.report_timezone, opts.granularity);
     let mut complaints = until(crate::aggregate::top_complaints(scan()?, tz, g).map_err(perr(mentions_path))?)?;
     let mut sov = until(crate::aggregate::share_of_voice(scan()?, tz, g).map_err(perr(mentions_path))?)?;

@@ -69,16 +69,31 @@ fn count_where(e: Expr) -> Expr {
     e.cast(DataType::UInt32).sum().fill_null(lit(0u32))
 }
 
+/// The report time zone as polars spells it.
+fn polars_zone(tz: Tz) -> PolarsResult<polars::prelude::TimeZone> {
+    polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?.ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))
+}
+
+/// Volume per group: mentions, gross reach, engagement.
+fn volume() -> [Expr; 3] {
+    [
+        len().cast(DataType::UInt32).alias("mentions"),
+        col("reach").sum().fill_null(lit(0i64)).alias("reach_gross"),
+        col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
+    ]
+}
+
 /// Counts and sums per group: they merge by addition across partitions.
 fn counts() -> Vec<Expr> {
+    let [mentions, reach, engagement] = volume();
     vec![
-        len().cast(DataType::UInt32).alias("mentions"),
+        mentions,
         count_where(col("relevant").eq(lit(true))).alias("relevant"),
         count_where(col("sentiment").eq(lit("positive"))).alias("positive"),
         count_where(col("sentiment").eq(lit("neutral"))).alias("neutral"),
         count_where(col("sentiment").eq(lit("negative"))).alias("negative"),
-        col("reach").sum().fill_null(lit(0i64)).alias("reach_gross"),
-        col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
+        reach,
+        engagement,
     ]
 }
 
@@ -161,19 +176,24 @@ fn period_start(key: &str, tz: Tz, g: Granularity) -> Option<DateTime<Utc>> {
 /// tables end with that period (empty periods up to it included, later ones left out).
 pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
     let tables = aggregate_all(mentions, tz, g, until)?;
-    let Some(until) = until else { return Ok(tables) };
-    let keep = |df: DataFrame| df.lazy().filter(col("period").lt_eq(lit(until.to_string()))).collect();
     Ok(Tables {
-        by_period: keep(tables.by_period)?,
-        by_channel: keep(tables.by_channel)?,
-        by_topic: keep(tables.by_topic)?,
+        by_period: up_to(tables.by_period, until)?,
+        by_channel: up_to(tables.by_channel, until)?,
+        by_topic: up_to(tables.by_topic, until)?,
         classifier_agreement: tables.classifier_agreement,
     })
 }
 
+/// The rows of a table with a `period` column up to and including `until` (all without).
+pub fn up_to(df: DataFrame, until: Option<&str>) -> PolarsResult<DataFrame> {
+    match until {
+        Some(u) => df.lazy().filter(col("period").lt_eq(lit(u.to_string()))).collect(),
+        None => Ok(df),
+    }
+}
+
 fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
-    let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
-        .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
+    let zone = polars_zone(tz)?;
     // The period of every mention, computed once (time-zone conversion and formatting are
     // the expensive part) and shared by all tables.
     let lf = mentions
@@ -314,8 +334,7 @@ pub const COMPLAINT_EXAMPLES: usize = 3;
 /// One row per example: `period, rank, topic, negative_mentions, example, published_at,
 /// channel, url, text` (text cut to 280 characters).
 pub fn top_complaints(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResult<DataFrame> {
-    let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
-        .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
+    let zone = polars_zone(tz)?;
     let local = col("published_at").dt().convert_time_zone(zone);
     let negative = mentions.filter(col("sentiment").eq(lit("negative")));
     // First the choice, on small columns only: negative mentions per (period, topic) in
@@ -475,8 +494,7 @@ pub fn roi(by_channel: &DataFrame, settings: &RoiSettings) -> PolarsResult<DataF
 /// Mentions, reach and engagement per period × query (the search or brand an export was
 /// made for; `(none)` when the export does not say), with each query's share of the period.
 pub fn share_of_voice(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResult<DataFrame> {
-    let zone = polars::prelude::TimeZone::opt_try_new(Some(tz.name()))?
-        .ok_or_else(|| polars_err!(ComputeError: "unknown time zone {}", tz.name()))?;
+    let zone = polars_zone(tz)?;
     let share = |c: &str| {
         let total = col(c).sum().over([col("period")]);
         total.map(|total| {
@@ -491,11 +509,7 @@ pub fn share_of_voice(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResu
             col("engagement"),
         ])
         .group_by([col("period"), col("query")])
-        .agg([
-            len().cast(DataType::UInt32).alias("mentions"),
-            col("reach").sum().fill_null(lit(0i64)).alias("reach_gross"),
-            col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
-        ])
+        .agg(volume())
         .with_columns([share("mentions")?, share("reach_gross")?, share("engagement")?])
         .sort(["period", "query"], SortMultipleOptions::default())
         .collect()

@@ -12,7 +12,7 @@ use super::ensemble::{self, Ensemble};
 use super::features::FeatureSettings;
 use super::lexicon::LexiconSentiment;
 use super::train::{self, Algorithm, Corpus, TrainParams};
-use super::{metrics, Classifier, Task};
+use super::{argmax, metrics, Classifier, Task};
 use crate::normalize::{Normalizer, Term};
 
 /// One row of the table.
@@ -83,7 +83,8 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
         let mut model = train::fit(&corpus, &vectors, None, params).map_err(|e| e.to_string())?;
         let fit_s = started.elapsed().as_secs_f64();
         let settings = describe(&params);
-        let (report, oof) = match &test {
+        // Scores on the evaluated side: the test set, or the out-of-fold scores.
+        let (report, eval_scores) = match &test {
             Some((tt, texts)) => {
                 let scores: Vec<Vec<f32>> = texts.iter().map(|t| model.scores(&normalizer.normalize(t))).collect();
                 if task.is_multilabel() {
@@ -92,14 +93,14 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
                     model.threshold = train::score_out_of_fold(&corpus, &oof, folds, f).threshold.unwrap_or(0.5);
                 }
                 let predicted: Vec<Vec<usize>> = scores.iter().map(|s| super::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
-                (metrics::evaluate_sets(&tt.labels, task.is_multilabel(), &tt.gold, &predicted), Some(scores))
+                (metrics::evaluate_sets(&tt.labels, task.is_multilabel(), &tt.gold, &predicted), scores)
             }
             None => {
                 let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds).map_err(|e| e.to_string())?;
                 let cv = train::score_out_of_fold(&corpus, &oof, folds, f);
                 model.threshold = cv.threshold.unwrap_or(0.5);
                 let predicted: Vec<Vec<usize>> = oof.iter().map(|s| super::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
-                (metrics::evaluate_sets(corpus.labels, task.is_multilabel(), corpus.gold, &predicted), Some(oof))
+                (metrics::evaluate_sets(corpus.labels, task.is_multilabel(), corpus.gold, &predicted), oof)
             }
         };
         let settings = match task.is_multilabel() {
@@ -111,7 +112,7 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
             // The ensemble: its lexicon weight is chosen on the training side's out-of-fold scores.
             let (oof, _) = match &test {
                 Some(_) => train::out_of_fold_scores(&corpus, &vectors, params, folds).map_err(|e| e.to_string())?,
-                None => (oof.clone().unwrap_or_default(), 0.0),
+                None => (eval_scores.clone(), 0.0),
             };
             let lex_train: Vec<f32> = docs.iter().map(|d| lexicon.score(d)).collect();
             let gold_train: Vec<usize> = corpus.gold.iter().map(|g| g[0]).collect();
@@ -126,8 +127,7 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
                 .0;
             let (gold, predicted): (Vec<usize>, Vec<usize>) = match &test {
                 Some((tt, texts)) => {
-                    let scores = oof_or_test(&model, &normalizer, texts);
-                    let pred = texts.iter().zip(&scores).map(|(t, p)| argmax(&ensemble::combine(p, lexicon.score(&normalizer.normalize(t)), weight))).collect();
+                    let pred = texts.iter().zip(&eval_scores).map(|(t, p)| argmax(&ensemble::combine(p, lexicon.score(&normalizer.normalize(t)), weight))).collect();
                     (tt.gold.iter().map(|g| g[0]).collect(), pred)
                 }
                 None => (gold_train.clone(), oof.iter().zip(&lex_train).map(|(p, &s)| argmax(&ensemble::combine(p, s, weight))).collect()),
@@ -151,13 +151,6 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
     Ok(rows)
 }
 
-fn oof_or_test(model: &super::linear::LinearModel, normalizer: &Normalizer, texts: &[&str]) -> Vec<Vec<f32>> {
-    texts.iter().map(|t| model.scores(&normalizer.normalize(t))).collect()
-}
-
-fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
-}
 
 fn describe(p: &TrainParams) -> String {
     let features = if p.max_features == 0 { "all features".to_string() } else { format!("top {} features", p.max_features) };

@@ -4,7 +4,7 @@
 //! lexicon score `s ∈ [-1, 1]` and `d = (-1, 0, +1)` for negative/neutral/positive.
 
 use super::lexicon::LexiconSentiment;
-use super::{Classifier, Prediction, Task};
+use super::{argmax, softmax, Classifier, Prediction, Task};
 use crate::normalize::Term;
 
 pub struct Ensemble {
@@ -29,12 +29,7 @@ impl Ensemble {
 pub fn combine(p: &[f32], lexicon_score: f32, weight: f32) -> Vec<f32> {
     let shift = [-1.0f32, 0.0, 1.0];
     let mut z: Vec<f32> = p.iter().zip(shift).map(|(p, d)| p.max(1e-9).ln() + weight * lexicon_score * d).collect();
-    let max = z.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-    let sum: f32 = z.iter_mut().map(|v| {
-        *v = (*v - max).exp();
-        *v
-    }).sum();
-    z.iter_mut().for_each(|v| *v /= sum);
+    softmax(&mut z);
     z
 }
 
@@ -53,7 +48,7 @@ impl Classifier for Ensemble {
 
     fn predict(&self, terms: &[Term]) -> Prediction {
         let scores = combine(&self.model.predict(terms).scores, self.lexicon.score(terms), self.weight);
-        let label = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(1, |(i, _)| i);
+        let label = argmax(&scores);
         Prediction { label, score: scores[2] - scores[0], scores }
     }
 }

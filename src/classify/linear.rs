@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::features::FeatureSettings;
 use super::train::{Candidate, CvScores, TrainParams};
-use super::{Classifier, Prediction, Task};
+use super::{argmax, softmax, Classifier, Prediction, Task};
 use crate::normalize::{NormalizerSettings, Term};
 
 /// Bumped whenever the saved format or the meaning of its fields changes.
@@ -275,7 +275,7 @@ impl LinearModel {
     /// The labels a document gets from its scores: the most likely one, or for multi-label
     /// tasks every label at or above `threshold` (the most likely one when none is).
     pub fn label_set(scores: &[f32], multilabel: bool, threshold: f32) -> Vec<usize> {
-        let best = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+        let best = argmax(scores);
         if !multilabel {
             return vec![best];
         }
@@ -288,17 +288,6 @@ fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
 
-fn softmax(v: &mut [f32]) {
-    let max = v.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
-    for x in v.iter_mut() {
-        *x = (*x - max).exp();
-        sum += *x;
-    }
-    for x in v.iter_mut() {
-        *x /= sum;
-    }
-}
 
 impl Classifier for LinearModel {
     fn name(&self) -> &str {
@@ -315,7 +304,7 @@ impl Classifier for LinearModel {
 
     fn predict(&self, terms: &[Term]) -> Prediction {
         let scores = self.scores(terms);
-        let label = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+        let label = argmax(&scores);
         let score = match self.task {
             Task::Sentiment if scores.len() == 3 => scores[2] - scores[0],
             _ => 0.0,

@@ -76,6 +76,24 @@ pub trait Classifier: Send + Sync {
     }
 }
 
+/// The index of the highest score (0 when there is none).
+pub fn argmax(scores: &[f32]) -> usize {
+    scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
+}
+
+/// Turns logits into probabilities, in place (shifted by the maximum for stability).
+pub fn softmax(v: &mut [f32]) {
+    let max = v.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for x in v.iter_mut() {
+        *x = (*x - max).exp();
+        sum += *x;
+    }
+    for x in v.iter_mut() {
+        *x /= sum;
+    }
+}
+
 /// The default topic taxonomy (models/topics/mittelstand.toml), built in.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../../models/topics/mittelstand.toml");
 
