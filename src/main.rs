@@ -429,7 +429,7 @@ fn eval(a: EvalArgs) -> Result<u8, Error> {
     let normalizer = resonanz::normalize::Normalizer::default();
     let task = a.task.unwrap_or(match a.model.as_str() {
         "default" | "lexicon" => Task::Sentiment,
-        path if path.ends_with(".toml") => Task::Sentiment,
+        path if path.ends_with(".toml") || path.contains("+lexicon") => Task::Sentiment,
         path => {
             let p = std::path::Path::new(path);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
