@@ -20,7 +20,7 @@ use resonanz::ingest::{ingest_files, Event, IngestOptions};
 use resonanz::pipeline::{self, RunOptions};
 use resonanz::synth::{self, SynthLayout};
 use resonanz::aggregate;
-use polars::prelude::{LazyFrame, ParquetReader, PlRefPath, SerReader};
+use polars::prelude::{LazyFrame, PlRefPath};
 
 /// mimalloc: ingest allocates many small strings per row from several threads; glibc's
 /// allocator spent a sixth of the ingest time consolidating them.
@@ -106,12 +106,14 @@ fn phase(name: &str, path: &Path) {
                 ingest: IngestOptions::default(),
                 classifier: Some(std::sync::Arc::new(resonanz::classify::MentionClassifier::default_models().expect("shipped models"))),
                 quiet: true,
-                granularity: resonanz::aggregate::Granularity::Month,
-                report_timezone: chrono_tz::Europe::Berlin,
-                excel_csv: false,
-                lang: resonanz::report::html::Lang::De,
-                period: None,
-                roi: Default::default(),
+                report: pipeline::ReportOptions {
+                    granularity: resonanz::aggregate::Granularity::Month,
+                    report_timezone: chrono_tz::Europe::Berlin,
+                    excel_csv: false,
+                    lang: resonanz::report::html::Lang::De,
+                    period: None,
+                    roi: Default::default(),
+                },
                 pseudonym_key: None,
             })
             .expect("run");
@@ -122,37 +124,23 @@ fn phase(name: &str, path: &Path) {
             // The tables from the run phase's classified mentions, as `run` computes them.
             let mentions = run_out(path).join("mentions.parquet");
             let t = Instant::now();
-            let df = ParquetReader::new(std::fs::File::open(&mentions).expect("run phase output"))
-                .with_columns(Some(aggregate::INPUT_COLUMNS.iter().map(|s| s.to_string()).collect()))
-                .finish()
-                .expect("read");
-            let n = df.height() as u64;
             let tz = chrono_tz::Europe::Berlin;
             let g = aggregate::Granularity::Month;
-            let read_s = t.elapsed().as_secs_f64();
-            let tables = aggregate::aggregate(&df, tz, g, None).expect("aggregate");
-            let tables_s = t.elapsed().as_secs_f64();
-            drop(df);
-            let scan = || LazyFrame::scan_parquet(PlRefPath::new(mentions.to_string_lossy().as_ref()), Default::default()).expect("scan");
-            let complaints = aggregate::top_complaints(scan(), tz, g).expect("complaints");
-            let complaints_s = t.elapsed().as_secs_f64();
-            let sov = aggregate::share_of_voice(scan(), tz, g).expect("sov");
-            let authors = aggregate::top_authors(scan()).expect("authors");
+            let scan = LazyFrame::scan_parquet(PlRefPath::new(mentions.to_string_lossy().as_ref()), Default::default()).expect("scan");
+            let partials = aggregate::Partials::of(scan, tz, g).expect("partials");
+            let partials_s = t.elapsed().as_secs_f64();
+            let tables = aggregate::tables(&partials, tz, g, None).expect("tables");
+            let n = partials.channel.column("mentions").expect("mentions").u32().expect("u32").into_no_null_iter().map(u64::from).sum::<u64>();
             eprintln!(
-                "aggregate: read {read_s:.2} s, tables {:.2} s, complaints {:.2} s, share of voice + authors {:.2} s",
-                tables_s - read_s,
-                complaints_s - tables_s,
-                t.elapsed().as_secs_f64() - complaints_s
-            );
-            eprintln!(
-                "aggregate: {} periods, {} channel rows, {} topic rows, {} complaint rows, {} sov rows, {} authors in {:.2} s",
+                "aggregate: partials {partials_s:.2} s, tables from partials {:.3} s; {} periods, {} channel rows, {} topic rows, {} complaint rows, {} sov rows, {} of {} authors",
+                t.elapsed().as_secs_f64() - partials_s,
                 tables.by_period.height(),
                 tables.by_channel.height(),
                 tables.by_topic.height(),
-                complaints.height(),
-                sov.height(),
-                authors.height(),
-                t.elapsed().as_secs_f64()
+                tables.top_complaints.height(),
+                tables.share_of_voice.height(),
+                tables.top_authors.height(),
+                partials.authors.height(),
             );
             n
         }

@@ -16,6 +16,9 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{}: cannot write Parquet: {source}", path.display())]
     Parquet { path: PathBuf, source: polars::error::PolarsError },
+    /// A run output `merge` cannot use.
+    #[error("{}: cannot merge: {reason}", path.display())]
+    Part { path: PathBuf, reason: String },
     #[error("{0}")]
     Usage(String),
 }

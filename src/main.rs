@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use resonanz::ingest::{layout::Layouts, IngestOptions};
-use resonanz::pipeline::{self, RunOptions};
+use resonanz::pipeline::{self, ReportOptions, RunOptions};
 use resonanz::Error;
 
 /// mimalloc: ingest allocates many small strings per row from several threads; glibc's
@@ -36,6 +36,37 @@ enum Command {
     Train(TrainArgs),
     /// Every classifier for a task on the same data: quality and speed side by side.
     Bench(BenchArgs),
+    /// Merge the outputs of runs over disjoint parts of the inputs into the tables and report
+    /// one run over all of them gives (from each part's partials/).
+    Merge(MergeArgs),
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Output directories of `resonanz run` (each with summary.json and partials/).
+    #[arg(required = true)]
+    parts: Vec<PathBuf>,
+    /// Settings (`[roi]` costs, `excel_csv`, `lang`, `out`, `period`) from a report.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The report's period: outputs go to OUT/<period>/ and the tables end with it.
+    #[arg(long)]
+    period: Option<String>,
+    /// Output directory [default: out].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write the tables' CSV for German Excel: `;`, decimal comma, UTF-8 BOM.
+    #[arg(long)]
+    excel_csv: bool,
+    /// Language of report.html [default: de].
+    #[arg(long, value_enum)]
+    lang: Option<resonanz::report::html::Lang>,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print the merge summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -240,6 +271,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => eval(a),
         Command::Train(a) => train(a),
         Command::Bench(a) => bench(a),
+        Command::Merge(a) => merge(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -307,12 +339,14 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         ingest: ingest_options(&ingest)?,
         classifier,
         quiet: a.quiet,
-        granularity,
-        report_timezone,
-        excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
-        lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
-        period,
-        roi: c.roi.clone().unwrap_or_default(),
+        report: ReportOptions {
+            granularity,
+            report_timezone,
+            excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
+            lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
+            period,
+            roi: c.roi.clone().unwrap_or_default(),
+        },
         pseudonym_key,
     };
     let s = pipeline::run(&opts)?;
@@ -344,7 +378,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
             s.duplicates,
             s.rejected,
             s.warnings,
-            opts.period.as_ref().map_or(opts.out.clone(), |p| opts.out.join(p)).display()
+            opts.report.out_dir(&opts.out).display()
         );
     }
     let rate = if s.rows_in == 0 { 0.0 } else { s.rejected as f64 / s.rows_in as f64 };
@@ -355,6 +389,38 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         }
         _ => Ok(0),
     }
+}
+
+fn merge(a: MergeArgs) -> Result<u8, Error> {
+    use resonanz::config::ReportConfig;
+    let c = match &a.config {
+        Some(p) => ReportConfig::load(p).map_err(Error::Usage)?,
+        None => ReportConfig::default(),
+    };
+    let opts = pipeline::MergeOptions {
+        parts: a.parts.clone(),
+        out: a.out.clone().or(c.out.clone()).unwrap_or_else(|| PathBuf::from("out")),
+        period: a.period.clone().or(c.period.clone()),
+        excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
+        lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
+        roi: c.roi.clone().unwrap_or_default(),
+    };
+    let (s, out) = pipeline::merge(&opts)?;
+    if a.json {
+        let _ = std::io::stdout().write_all(&resonanz::report::to_json_bytes(&s));
+    }
+    if !a.quiet {
+        eprintln!(
+            "resonanz: merged {} parts: {} rows in → {} mentions + {} duplicates + {} rejected → {}",
+            s.parts.len(),
+            s.rows_in,
+            s.mentions,
+            s.duplicates,
+            s.rejected,
+            out.display()
+        );
+    }
+    Ok(0)
 }
 
 fn inspect(a: InspectArgs) -> Result<u8, Error> {

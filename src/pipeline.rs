@@ -1,5 +1,6 @@
 //! The `run` and `inspect` jobs: ingest every input, write the outputs atomically.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -24,6 +25,15 @@ pub struct RunOptions {
     /// Classifiers applied to every mention; `None` writes ingested mentions only.
     pub classifier: Option<std::sync::Arc<crate::classify::MentionClassifier>>,
     pub quiet: bool,
+    /// How the tables and the page are made.
+    pub report: ReportOptions,
+    /// With a key, authors are replaced by keyed pseudonyms in every output.
+    pub pseudonym_key: Option<Vec<u8>>,
+}
+
+/// How the tables and the page are made; shared by `run` and `merge`.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
     /// How the tables group time, and in which time zone.
     pub granularity: crate::aggregate::Granularity,
     pub report_timezone: chrono_tz::Tz,
@@ -36,9 +46,31 @@ pub struct RunOptions {
     pub period: Option<String>,
     /// Channel costs (and EMV rates) for the `roi` table; no table without costs.
     pub roi: crate::aggregate::RoiSettings,
-    /// With a key, authors are replaced by keyed pseudonyms in every output.
-    pub pseudonym_key: Option<Vec<u8>>,
 }
+
+impl ReportOptions {
+    /// Where the outputs go: `out/<period>/`, or `out/` without a period.
+    pub fn out_dir(&self, out: &Path) -> PathBuf {
+        match &self.period {
+            Some(p) => out.join(p),
+            None => out.to_path_buf(),
+        }
+    }
+}
+
+/// What the partial aggregates of a run were computed with (`partials/meta.json`); parts
+/// merge only when these agree.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct PartialsMeta {
+    pub format: u32,
+    pub granularity: crate::aggregate::Granularity,
+    pub timezone: String,
+    pub pseudonymized: bool,
+    pub model_version: String,
+}
+
+/// The version of the partials' file layout.
+const PARTIALS_FORMAT: u32 = 1;
 
 /// What a run did; written as `summary.json`. Field names are a contract for schedulers.
 #[derive(Debug, Clone, Serialize)]
@@ -52,8 +84,179 @@ pub struct Summary {
     pub rejected: u64,
     pub skipped_lines: u64,
     pub warnings: u64,
+    /// Rejected rows by the general part of their reason.
+    pub reject_reasons: BTreeMap<String, u64>,
     pub files: Vec<FileReport>,
+    /// For `merge`: the run outputs merged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
+    /// For `merge`: mentions (by id) found in more than one part, and so counted more than
+    /// once; parts should be disjoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlapping_mentions: Option<u64>,
     pub outputs: Vec<String>,
+}
+
+/// The part of a run's `summary.json` that `merge` adds up.
+#[derive(Debug, serde::Deserialize)]
+struct PartSummary {
+    rows_in: u64,
+    mentions: u64,
+    duplicates: u64,
+    rejected: u64,
+    skipped_lines: u64,
+    warnings: u64,
+    #[serde(default)]
+    reject_reasons: BTreeMap<String, u64>,
+    files: Vec<FileReport>,
+}
+
+/// What `merge` reads and writes.
+#[derive(Debug, Clone)]
+pub struct MergeOptions {
+    /// Output directories of `run`.
+    pub parts: Vec<PathBuf>,
+    pub out: PathBuf,
+    /// `YYYY-MM` (or week/quarter as the parts were run), or `last-full-month`.
+    pub period: Option<String>,
+    pub excel_csv: bool,
+    pub lang: crate::report::html::Lang,
+    pub roi: crate::aggregate::RoiSettings,
+}
+
+/// Merges the partial aggregates of run outputs over disjoint inputs and writes the tables,
+/// `report.html` and `summary.json` one run over all inputs gives (not `mentions.parquet`:
+/// the parts' mentions stay where they are). All or nothing, like `run`.
+pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut meta: Option<PartialsMeta> = None;
+    let mut model_versions: Vec<String> = Vec::new();
+    let (mut partials, mut summaries) = (Vec::new(), Vec::new());
+    let mut ids: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut overlapping = 0u64;
+    for (k, part) in opts.parts.iter().enumerate() {
+        let bad = |reason: String| Error::Part { path: part.clone(), reason };
+        let read = |name: &str| std::fs::read(part.join(name)).map_err(|e| bad(format!("{name}: {e} (not the output folder of `resonanz run`?)")));
+        let m: PartialsMeta = serde_json::from_slice(&read("partials/meta.json")?).map_err(|e| bad(format!("partials/meta.json: {e}")))?;
+        if m.format != PARTIALS_FORMAT {
+            return Err(bad(format!("partials format {} (this resonanz reads {PARTIALS_FORMAT}): re-run it with this version", m.format)));
+        }
+        if let Some(first) = &meta {
+            if (first.granularity, &first.timezone, first.pseudonymized) != (m.granularity, &m.timezone, m.pseudonymized) {
+                return Err(bad(format!(
+                    "run with {:?} periods in {}{} but {} with {:?} in {}{}: parts must be run with the same granularity, report time zone and pseudonymization",
+                    m.granularity,
+                    m.timezone,
+                    if m.pseudonymized { ", pseudonymized" } else { "" },
+                    opts.parts[0].display(),
+                    first.granularity,
+                    first.timezone,
+                    if first.pseudonymized { ", pseudonymized" } else { "" },
+                )));
+            }
+        }
+        if !model_versions.contains(&m.model_version) {
+            model_versions.push(m.model_version.clone());
+        }
+        meta.get_or_insert(m);
+        let s: PartSummary = serde_json::from_slice(&read("summary.json")?).map_err(|e| bad(format!("summary.json: {e}")))?;
+        summaries.push(s);
+        let p = crate::aggregate::Partials::from_named(|name| {
+            let path = part.join(format!("partials/{name}.parquet"));
+            let f = std::fs::File::open(&path).map_err(|e| polars::error::PolarsError::IO { error: std::sync::Arc::new(e), msg: None })?;
+            use polars::prelude::SerReader;
+            polars::prelude::ParquetReader::new(f).finish()
+        })
+        .map_err(|e| bad(format!("partials: {e}")))?;
+        partials.push(p);
+        overlapping += count_overlaps(&part.join("mentions.parquet"), k, &mut ids);
+    }
+    let meta = meta.ok_or_else(|| Error::Usage("merge needs at least one part".into()))?;
+    let tz: chrono_tz::Tz = meta.timezone.parse().map_err(|_| Error::Part { path: opts.parts[0].clone(), reason: format!("unknown time zone {}", meta.timezone) })?;
+    let period = match opts.period.as_deref() {
+        Some("last-full-month") => Some(crate::config::last_full_month(chrono::Utc::now(), tz)),
+        p => p.map(str::to_string),
+    };
+    if let Some(p) = &period {
+        crate::config::check_period(p, meta.granularity).map_err(Error::Usage)?;
+    }
+    let report_opts = ReportOptions { granularity: meta.granularity, report_timezone: tz, excel_csv: opts.excel_csv, lang: opts.lang, period, roi: opts.roi.clone() };
+    let out = report_opts.out_dir(&opts.out);
+    let merged = crate::aggregate::Partials::merge(partials).map_err(|source| Error::Parquet { path: out.join("partials"), source })?;
+
+    let files: Vec<FileReport> = summaries.iter().flat_map(|s| s.files.iter().cloned()).collect();
+    let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+    for (r, n) in summaries.iter().flat_map(|s| s.reject_reasons.iter()) {
+        *reasons.entry(r.clone()).or_default() += n;
+    }
+    let meta = PartialsMeta { model_version: model_versions.join(", "), ..meta };
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source: std::io::Error| Error::Write { path, source }
+    };
+    let mut staging = Staging::new(&out).map_err(werr(&out))?;
+    let ctx = report::html::Context { files: &files, reasons: by_count(&reasons), model_version: meta.model_version.clone(), lang: opts.lang };
+    let mut outputs = write_report(&mut staging, &merged, &meta, &report_opts, &out, &ctx)?;
+    // Rejects, duplicates and warnings of all parts, one after the other.
+    for name in ["rejects.csv", "duplicates.csv", "warnings.csv"] {
+        let mut all: Vec<u8> = Vec::new();
+        for part in &opts.parts {
+            let Ok(bytes) = std::fs::read(part.join(name)) else { continue };
+            let body = match all.is_empty() {
+                true => &bytes[..],
+                false => bytes.iter().position(|&b| b == b'\n').map_or(&[][..], |i| &bytes[i + 1..]),
+            };
+            all.extend_from_slice(body);
+        }
+        if !all.is_empty() {
+            let (mut f, path) = staging.create(name).map_err(werr(&out))?;
+            f.write_all(&all).and_then(|_| f.flush()).map_err(werr(&path))?;
+            outputs.push(name.to_string());
+        }
+    }
+    outputs.push("summary.json".into());
+    let sum = |f: fn(&PartSummary) -> u64| summaries.iter().map(f).sum::<u64>();
+    let mut summary = Summary {
+        resonanz_version: env!("CARGO_PKG_VERSION"),
+        started_at,
+        duration_s: 0.0,
+        rows_in: sum(|s| s.rows_in),
+        mentions: sum(|s| s.mentions),
+        duplicates: sum(|s| s.duplicates),
+        rejected: sum(|s| s.rejected),
+        skipped_lines: sum(|s| s.skipped_lines),
+        warnings: sum(|s| s.warnings),
+        reject_reasons: reasons,
+        files,
+        parts: opts.parts.iter().map(|p| p.display().to_string()).collect(),
+        overlapping_mentions: Some(overlapping),
+        outputs,
+    };
+    summary.duration_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    let (mut f, summary_path) = staging.create("summary.json").map_err(werr(&out))?;
+    f.write_all(&report::to_json_bytes(&summary)).and_then(|_| f.flush()).map_err(werr(&summary_path))?;
+    drop(f);
+    staging.commit().map_err(werr(&out))?;
+    Ok((summary, out))
+}
+
+/// Adds the mention ids of a part's `mentions.parquet` (when it has one) to `seen` and
+/// returns how many of them an earlier part already had.
+fn count_overlaps(mentions: &Path, part: usize, seen: &mut std::collections::HashMap<u64, usize>) -> u64 {
+    use polars::prelude::{ParquetReader, SerReader};
+    let Ok(f) = std::fs::File::open(mentions) else { return 0 };
+    let Ok(df) = ParquetReader::new(f).with_columns(Some(vec!["mention_id".into()])).finish() else { return 0 };
+    let Ok(ids) = df.column("mention_id").and_then(|c| c.str().cloned()) else { return 0 };
+    let mut overlaps = 0;
+    for id in ids.iter().flatten() {
+        if let Ok(k) = u64::from_str_radix(id, 16) {
+            if *seen.entry(k).or_insert(part) != part {
+                overlaps += 1;
+            }
+        }
+    }
+    overlaps
 }
 
 /// Files named on the command line; directories contribute their export files (sorted,
@@ -102,10 +305,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     if inputs.is_empty() {
         return Err(Error::NoInput("no export files (.csv, .tsv, .txt, .xlsx, .xls, .ods) in the given paths".into()));
     }
-    let out_dir = match &opts.period {
-        Some(p) => opts.out.join(p),
-        None => opts.out.clone(),
-    };
+    let out_dir = opts.report.out_dir(&opts.out);
     let out = &out_dir;
     let werr = |path: &Path| {
         let path = path.to_path_buf();
@@ -128,7 +328,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let pb = crate::progress::rows_spinner(opts.quiet);
     let mut failure: Option<Error> = None;
     // Reject reasons for the report, by their general part (before a `:`).
-    let mut reasons: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     let files = ingest::ingest_files(
         &inputs,
         &opts.ingest,
@@ -200,15 +400,24 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
 
     let mut outputs: Vec<String> = ["mentions.parquet", "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
     let staged = staging.staged_path("mentions.parquet").unwrap_or(&pq_path).to_path_buf();
-    let mut reasons: Vec<(String, u64)> = reasons.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let scan = polars::prelude::LazyFrame::scan_parquet(polars::prelude::PlRefPath::new(staged.to_string_lossy().as_ref()), Default::default())
+        .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    let partials = crate::aggregate::Partials::of(scan, opts.report.report_timezone, opts.report.granularity)
+        .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    let meta = PartialsMeta {
+        format: PARTIALS_FORMAT,
+        granularity: opts.report.granularity,
+        timezone: opts.report.report_timezone.name().to_string(),
+        pseudonymized: opts.pseudonym_key.is_some(),
+        model_version: opts.classifier.as_ref().map_or("–".to_string(), |c| c.version.clone()),
+    };
     let report_ctx = report::html::Context {
         files: &files,
-        reasons,
-        model_version: opts.classifier.as_ref().map_or("–".to_string(), |c| c.version.clone()),
-        lang: opts.lang,
+        reasons: by_count(&reasons),
+        model_version: meta.model_version.clone(),
+        lang: opts.report.lang,
     };
-    outputs.extend(write_tables(&mut staging, &staged, opts, out, &report_ctx)?);
+    outputs.extend(write_report(&mut staging, &partials, &meta, &opts.report, out, &report_ctx)?);
     outputs.push("summary.json".into());
 
     let sum = |f: fn(&FileReport) -> u64| files.iter().map(f).sum::<u64>();
@@ -222,7 +431,10 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         rejected: sum(|f| f.rejected),
         skipped_lines: sum(|f| f.skipped_lines),
         warnings: sum(|f| f.warnings),
+        reject_reasons: reasons,
         files,
+        parts: Vec::new(),
+        overlapping_mentions: None,
         outputs,
     };
     summary.duration_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
@@ -233,62 +445,75 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     Ok(summary)
 }
 
-/// Reads the staged mentions back (only the columns the tables need), aggregates them and
-/// stages each table as Parquet and CSV, plus `metrics.md`. Returns the file names.
-fn write_tables(staging: &mut Staging, mentions_path: &Path, opts: &RunOptions, out: &Path, ctx: &report::html::Context) -> Result<Vec<String>> {
-    use polars::prelude::{ParquetReader, ParquetWriter, SerReader};
-    let perr = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source: polars::error::PolarsError| Error::Parquet { path, source }
-    };
-    let file = std::fs::File::open(mentions_path).map_err(|source| Error::Write { path: mentions_path.to_path_buf(), source })?;
-    let mentions = ParquetReader::new(file)
-        .with_columns(Some(crate::aggregate::INPUT_COLUMNS.iter().map(|s| s.to_string()).collect()))
-        .finish()
-        .map_err(perr(mentions_path))?;
-    let mut tables = crate::aggregate::aggregate(&mentions, opts.report_timezone, opts.granularity, opts.period.as_deref())
-        .map_err(perr(mentions_path))?;
-    drop(mentions);
-    let scan = || {
-        polars::prelude::LazyFrame::scan_parquet(polars::prelude::PlRefPath::new(mentions_path.to_string_lossy().as_ref()), Default::default())
-            .map_err(perr(mentions_path))
-    };
-    // Tables over periods end with the report period, when there is one.
-    let until = |df: polars::prelude::DataFrame| crate::aggregate::up_to(df, opts.period.as_deref()).map_err(perr(mentions_path));
-    let (tz, g) = (opts.report_timezone, opts.granularity);
-    let mut complaints = until(crate::aggregate::top_complaints(scan()?, tz, g).map_err(perr(mentions_path))?)?;
-    let mut sov = until(crate::aggregate::share_of_voice(scan()?, tz, g).map_err(perr(mentions_path))?)?;
-    let mut authors = crate::aggregate::top_authors(scan()?).map_err(perr(mentions_path))?;
+/// Files staged for one output directory, by name.
+struct Outputs<'a> {
+    staging: &'a mut Staging,
+    out: &'a Path,
+    names: Vec<String>,
+}
+
+impl Outputs<'_> {
+    fn bytes(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.out.join(name);
+        let (mut f, _) = self.staging.create(name).map_err(|source| Error::Write { path: path.clone(), source })?;
+        f.write_all(bytes).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
+        self.names.push(name.to_string());
+        Ok(())
+    }
+
+    fn parquet(&mut self, name: &str, df: &mut polars::prelude::DataFrame) -> Result<()> {
+        let path = self.out.join(name);
+        let (f, _) = self.staging.create(name).map_err(|source| Error::Write { path: path.clone(), source })?;
+        polars::prelude::ParquetWriter::new(f).finish(df).map_err(|source| Error::Parquet { path, source })?;
+        self.names.push(name.to_string());
+        Ok(())
+    }
+}
+
+/// Stages the partial aggregates (`partials/`), every table as Parquet and CSV,
+/// `metrics.md` and `report.html`. Returns the file names.
+fn write_report(
+    staging: &mut Staging,
+    partials: &crate::aggregate::Partials,
+    meta: &PartialsMeta,
+    opts: &ReportOptions,
+    out: &Path,
+    ctx: &report::html::Context,
+) -> Result<Vec<String>> {
+    let mut o = Outputs { staging, out, names: Vec::new() };
+    for (name, df) in partials.named() {
+        o.parquet(&format!("partials/{name}.parquet"), &mut df.clone())?;
+    }
+    o.bytes("partials/meta.json", &report::to_json_bytes(meta))?;
+
+    let (tz, g, period) = (opts.report_timezone, opts.granularity, opts.period.as_deref());
+    let perr = |source: polars::error::PolarsError| Error::Parquet { path: out.join("partials"), source };
+    let mut tables = crate::aggregate::tables(partials, tz, g, period).map_err(perr)?;
     let mut roi = match opts.roi.costs.is_empty() {
         true => None,
-        false => Some(until(crate::aggregate::roi(&tables.by_channel, &opts.roi).map_err(perr(mentions_path))?)?),
+        false => Some(crate::aggregate::up_to(crate::aggregate::roi(&tables.by_channel, &opts.roi).map_err(perr)?, period).map_err(perr)?),
     };
-    let html = report::html::render(&tables, &complaints, roi.as_ref(), ctx)
+    let html = report::html::render(&tables, roi.as_ref(), ctx)
         .map_err(|e| Error::Write { path: out.join("report.html"), source: std::io::Error::other(e.to_string()) })?;
-    let mut names = Vec::new();
     let mut all: Vec<(&str, &mut polars::prelude::DataFrame)> = tables.named().into_iter().collect();
-    all.push(("top_complaints", &mut complaints));
-    all.push(("share_of_voice", &mut sov));
-    all.push(("top_authors", &mut authors));
     if let Some(roi) = roi.as_mut() {
         all.push(("roi", roi));
     }
     for (name, df) in all {
-        let (f, path) = staging.create(&format!("{name}.parquet")).map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
-        ParquetWriter::new(f).finish(df).map_err(perr(&path))?;
-        let csv = crate::aggregate::to_csv(df, opts.excel_csv).map_err(|source| Error::Write { path: path.clone(), source })?;
-        let (mut f, path) = staging.create(&format!("{name}.csv")).map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
-        f.write_all(&csv).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
-        names.push(format!("{name}.parquet"));
-        names.push(format!("{name}.csv"));
+        o.parquet(&format!("{name}.parquet"), df)?;
+        let csv = crate::aggregate::to_csv(df, opts.excel_csv).map_err(|source| Error::Write { path: out.join(format!("{name}.csv")), source })?;
+        o.bytes(&format!("{name}.csv"), &csv)?;
     }
-    let (mut f, path) = staging.create("metrics.md").map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
-    f.write_all(crate::aggregate::METRICS_MD.as_bytes()).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
-    names.push("metrics.md".into());
-    let (mut f, path) = staging.create("report.html").map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
-    f.write_all(html.as_bytes()).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
-    names.push("report.html".into());
-    Ok(names)
+    o.bytes("metrics.md", crate::aggregate::METRICS_MD.as_bytes())?;
+    o.bytes("report.html", html.as_bytes())?;
+    Ok(o.names)
+}
+
+/// Reject reasons, most frequent first (ties by name).
+fn by_count(reasons: &BTreeMap<String, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = reasons.iter().map(|(k, n)| (k.clone(), *n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
 }
 
 fn opt_num(n: Option<usize>) -> String {

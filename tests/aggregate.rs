@@ -88,10 +88,10 @@ fn tables_match_hand_computed_numbers() {
     assert_eq!(strs(&until.by_period, "period"), ["2026-02", "2026-03"], "ends with the report period");
     let later = aggregate(&sample(), chrono_tz::Europe::Berlin, Granularity::Month, Some("2026-06")).unwrap();
     assert_eq!(u32s(&later.by_period, "mentions"), [3, 0, 1, 0, 0], "empty months up to the report period");
-    let complaints = resonanz::aggregate::top_complaints(sample().lazy(), chrono_tz::Europe::Berlin, Granularity::Month).unwrap();
-    assert_eq!(strs(&complaints, "topic"), ["Preis", "Service"], "ties by name");
-    assert_eq!(u32s(&complaints, "rank"), [1, 2]);
-    assert_eq!(strs(&complaints, "published_at"), ["2026-02-10 10:30", "2026-02-10 10:30"], "local time");
+    let complaints = &t.top_complaints;
+    assert_eq!(strs(complaints, "topic"), ["Preis", "Service"], "ties by name");
+    assert_eq!(u32s(complaints, "rank"), [1, 2]);
+    assert_eq!(strs(complaints, "published_at"), ["2026-02-10 10:30", "2026-02-10 10:30"], "local time");
 
     let roi_settings = resonanz::aggregate::RoiSettings {
         currency: None,
@@ -108,15 +108,15 @@ fn tables_match_hand_computed_numbers() {
     assert_eq!(f64s(&r, "cost_per_positive"), [Some(100.0), None]);
     assert_eq!(f64s(&r, "emv_estimate"), [Some(3.0), None], "150 reach × 20 per 1,000; no rate for news");
 
-    let sov = resonanz::aggregate::share_of_voice(sample().lazy(), chrono_tz::Europe::Berlin, Granularity::Month).unwrap();
-    assert_eq!(strs(&sov, "query"), ["A", "B", "(none)"]);
-    assert_eq!(f64s(&sov, "mentions_share"), [Some(0.666667), Some(0.333333), Some(1.0)]);
-    assert_eq!(f64s(&sov, "reach_gross_share"), [Some(0.666667), Some(0.333333), Some(1.0)]);
+    let sov = &t.share_of_voice;
+    assert_eq!(strs(sov, "query"), ["A", "B", "(none)"]);
+    assert_eq!(f64s(sov, "mentions_share"), [Some(0.666667), Some(0.333333), Some(1.0)]);
+    assert_eq!(f64s(sov, "reach_gross_share"), [Some(0.666667), Some(0.333333), Some(1.0)]);
 
-    let authors = resonanz::aggregate::top_authors(sample().lazy()).unwrap();
-    assert_eq!(strs(&authors, "author"), ["Anna", "Bert"]);
-    assert_eq!(u32s(&authors, "mentions"), [2, 1]);
-    assert_eq!(u32s(&authors, "negative"), [1, 0]);
+    let authors = &t.top_authors;
+    assert_eq!(strs(authors, "author"), ["Anna", "Bert"]);
+    assert_eq!(u32s(authors, "mentions"), [2, 1]);
+    assert_eq!(u32s(authors, "negative"), [1, 0]);
     assert_eq!(authors.column("reach_max").unwrap().i64().unwrap().iter().collect::<Vec<_>>(), [Some(100), None]);
 
     let excel = to_csv(p, true).unwrap();

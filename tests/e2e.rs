@@ -7,6 +7,7 @@ mod aggregate;
 mod classify;
 
 mod ingest;
+mod merge;
 mod properties;
 mod report;
 mod run;

@@ -6,14 +6,19 @@
 //! - `by_topic`: period × topic (mentions without a topic under `(none)`);
 //! - `classifier_agreement`: per export tool, the vendor's sentiment against ours;
 //! - `top_complaints`: per period the topics with the most negative mentions, with the three
-//!   widest-reaching negative mentions of each as examples (text, link).
+//!   widest-reaching negative mentions of each as examples (text, link);
+//! - `share_of_voice`, `top_authors` (and `roi` from configured costs).
 //!
+//! All of them are computed from [`Partials`]: counts, sums, maxima and example candidates
+//! that merge across parts of the input (`resonanz merge`), so tables never average averages.
 //! Every measure's formula is in [`METRICS_MD`], which `run` writes beside the tables.
 //! Tables are sorted by their keys, so the same mentions give the same bytes.
 
 use chrono::{DateTime, Datelike, Duration, TimeZone as _, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
+
+pub mod partial;
 
 /// How mentions are grouped in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
@@ -47,23 +52,27 @@ pub struct Tables {
     pub by_channel: DataFrame,
     pub by_topic: DataFrame,
     pub classifier_agreement: DataFrame,
+    pub top_complaints: DataFrame,
+    pub share_of_voice: DataFrame,
+    pub top_authors: DataFrame,
 }
 
 impl Tables {
     /// Name and table, in the order they are written.
-    pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 4] {
+    pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 7] {
         [
             ("by_period", &mut self.by_period),
             ("by_channel", &mut self.by_channel),
             ("by_topic", &mut self.by_topic),
             ("classifier_agreement", &mut self.classifier_agreement),
+            ("top_complaints", &mut self.top_complaints),
+            ("share_of_voice", &mut self.share_of_voice),
+            ("top_authors", &mut self.top_authors),
         ]
     }
 }
 
-/// The columns of `mentions.parquet` the aggregates read.
-pub const INPUT_COLUMNS: [&str; 9] =
-    ["published_at", "channel", "sentiment", "relevant", "reach", "engagement", "topics", "source_tool", "tool_sentiment"];
+pub use partial::{Partials, INPUT_COLUMNS};
 
 fn count_where(e: Expr) -> Expr {
     e.cast(DataType::UInt32).sum().fill_null(lit(0u32))
@@ -94,6 +103,20 @@ fn counts() -> Vec<Expr> {
         count_where(col("sentiment").eq(lit("negative"))).alias("negative"),
         reach,
         engagement,
+    ]
+}
+
+/// [`counts`] over rows that stand for `n` mentions each (with summed `reach`, `engagement`).
+fn weighted_counts() -> Vec<Expr> {
+    let n_where = |e: Expr| (e.cast(DataType::UInt32) * col("n")).sum().fill_null(lit(0u32));
+    vec![
+        col("n").sum().cast(DataType::UInt32).alias("mentions"),
+        n_where(col("relevant").eq(lit(true)).fill_null(lit(false))).alias("relevant"),
+        n_where(col("sentiment").eq(lit("positive")).fill_null(lit(false))).alias("positive"),
+        n_where(col("sentiment").eq(lit("neutral")).fill_null(lit(false))).alias("neutral"),
+        n_where(col("sentiment").eq(lit("negative")).fill_null(lit(false))).alias("negative"),
+        col("reach").sum().fill_null(lit(0i64)).alias("reach_gross"),
+        col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
     ]
 }
 
@@ -172,16 +195,11 @@ fn period_start(key: &str, tz: Tz, g: Granularity) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&day.and_hms_opt(12, 0, 0)?).earliest().map(|d| d.with_timezone(&Utc))
 }
 
-/// Computes the tables from mentions with at least [`INPUT_COLUMNS`]. With `until`, the
-/// tables end with that period (empty periods up to it included, later ones left out).
+/// Computes the tables from mentions with at least [`partial::INPUT_COLUMNS`]. With `until`,
+/// the tables over periods end with that period (empty periods up to it included, later
+/// ones left out).
 pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
-    let tables = aggregate_all(mentions, tz, g, until)?;
-    Ok(Tables {
-        by_period: up_to(tables.by_period, until)?,
-        by_channel: up_to(tables.by_channel, until)?,
-        by_topic: up_to(tables.by_topic, until)?,
-        classifier_agreement: tables.classifier_agreement,
-    })
+    tables(&Partials::of(mentions.clone().lazy(), tz, g)?, tz, g, until)
 }
 
 /// The rows of a table with a `period` column up to and including `until` (all without).
@@ -192,91 +210,52 @@ pub fn up_to(df: DataFrame, until: Option<&str>) -> PolarsResult<DataFrame> {
     }
 }
 
-fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
-    let zone = polars_zone(tz)?;
-    // The period of every mention, computed once (time-zone conversion and formatting are
-    // the expensive part) and shared by all tables.
-    let lf = mentions
-        .clone()
-        .lazy()
-        .with_column(period_number(col("published_at").dt().convert_time_zone(zone), g).alias("period"))
-        .collect()?
-        .lazy();
-    let times = mentions.column("published_at")?.cast(&DataType::Int64)?;
-    let times = times.i64()?;
+/// The tables from (merged) partial aggregates; see [`aggregate`] for `until`.
+pub fn tables(p: &Partials, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
+    // Every period from the first mention's to the last's (or to `until`).
+    let seen: Vec<&str> = p.channel.column("period")?.str()?.iter().flatten().collect();
+    let bounds = [seen.iter().min(), seen.iter().max()].map(|k| k.and_then(|k| period_start(k, tz, g)));
     let until_start = until.and_then(|u| period_start(u, tz, g));
-    let from_ms = |ms: i64| Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
-    let periods: Vec<String> = match (times.min(), times.max(), until_start) {
-        (Some(a), Some(b), u) => {
-            let (first, last) = (from_ms(a), from_ms(b));
-            let first = u.map_or(first, |u| first.min(u));
-            period_keys(first, u.map_or(last, |u| last.max(u)), tz, g)
-        }
-        (_, _, Some(u)) => period_keys(u, u, tz, g),
+    let periods: Vec<String> = match (bounds, until_start) {
+        ([Some(a), Some(b)], u) => period_keys(u.map_or(a, |u| a.min(u)), u.map_or(b, |u| b.max(u)), tz, g),
+        (_, Some(u)) => period_keys(u, u, tz, g),
         _ => Vec::new(),
     };
-    // Periods as numbers (202608, or 202633 for week 33) while grouping: much cheaper than
-    // strings; spelled out again at the end.
-    let periods: Vec<i32> = periods.iter().map(|p| period_from_key(p)).collect();
     let all_periods = df!("period" => periods.clone())?.lazy();
-    let zero_fill = |names: &[&str]| names.iter().map(|n| col(*n).fill_null(lit(0))).collect::<Vec<_>>();
-    let count_names = ["mentions", "relevant", "positive", "neutral", "negative", "reach_gross", "engagement"];
+    let zero_fill = || partial::COUNT_COLUMNS.iter().map(|(n, t)| col(*n).fill_null(lit(0).cast(t.clone()))).collect::<Vec<_>>();
+    let sum_counts = || partial::COUNT_COLUMNS.iter().map(|(n, t)| col(*n).sum().cast(t.clone())).collect::<Vec<_>>();
 
     let by_period = all_periods
-        .clone()
-        .left_join(lf.clone().group_by([col("period")]).agg(counts()), col("period"), col("period"))
-        .with_columns(zero_fill(&count_names))
+        .left_join(p.channel.clone().lazy().group_by([col("period")]).agg(sum_counts()), col("period"), col("period"))
+        .with_columns(zero_fill())
         .sort(["period"], SortMultipleOptions::default())
         .with_columns(ratios())
         .with_columns(deltas(None)?)
         .collect()?;
 
-    let mut channels: Vec<String> = mentions
-        .column("channel")?
-        .str()?
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    channels.sort();
-    let grid_p: Vec<i32> = periods.iter().flat_map(|&p| std::iter::repeat_n(p, channels.len())).collect();
+    let channels: Vec<String> =
+        p.channel.column("channel")?.str()?.iter().flatten().map(str::to_string).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let grid_p: Vec<String> = periods.iter().flat_map(|p| std::iter::repeat_n(p.clone(), channels.len())).collect();
     let grid_c: Vec<String> = periods.iter().flat_map(|_| channels.iter().cloned()).collect();
-    let grid = df!("period" => grid_p, "channel" => grid_c)?.lazy();
-    let by_channel = grid
-        .join(
-            lf.clone().group_by([col("period"), col("channel")]).agg(counts()),
-            [col("period"), col("channel")],
-            [col("period"), col("channel")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns(zero_fill(&count_names))
+    let by_channel = df!("period" => grid_p, "channel" => grid_c)?
+        .lazy()
+        .join(p.channel.clone().lazy(), [col("period"), col("channel")], [col("period"), col("channel")], JoinArgs::new(JoinType::Left))
+        .with_columns(zero_fill())
         .sort(["channel", "period"], SortMultipleOptions::default())
         .with_columns(ratios())
         .with_columns(deltas(Some("channel"))?)
         .sort(["period", "channel"], SortMultipleOptions::default())
         .collect()?;
 
-    let by_topic = lf
-        .clone()
-        .explode(cols(["topics"]), ExplodeOptions { empty_as_null: true, keep_nulls: true })
-        .with_column(col("topics").fill_null(lit("(none)")).alias("topic"))
-        .group_by([col("period"), col("topic")])
-        .agg(counts())
-        .with_columns(ratios())
-        .sort(["period", "topic"], SortMultipleOptions::default())
-        .collect()?;
+    let by_topic = p.topic.clone().lazy().with_columns(ratios()).sort(["period", "topic"], SortMultipleOptions::default()).collect()?;
 
     let agree = col("tool_sentiment").eq(col("sentiment")).cast(DataType::UInt32) * col("mentions");
     let rated = col("tool_sentiment").neq(lit("unknown")).and(col("sentiment").is_not_null()).cast(DataType::UInt32) * col("mentions");
-    let classifier_agreement = lf
-        .group_by([col("source_tool"), col("tool_sentiment"), col("sentiment")])
-        .agg([len().cast(DataType::UInt32).alias("mentions")])
-        .with_columns([
-            agree.sum().over([col("source_tool")])?.alias("agreeing"),
-            rated.sum().over([col("source_tool")])?.alias("rated_by_both"),
-        ])
+    let classifier_agreement = p
+        .agreement
+        .clone()
+        .lazy()
+        .with_columns([agree.sum().over([col("source_tool")])?.alias("agreeing"), rated.sum().over([col("source_tool")])?.alias("rated_by_both")])
         .with_column(
             when(col("rated_by_both").gt(lit(0u32)))
                 .then(col("agreeing").cast(DataType::Float64) / col("rated_by_both").cast(DataType::Float64))
@@ -286,11 +265,36 @@ fn aggregate_all(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&st
         .sort(["source_tool", "tool_sentiment", "sentiment"], SortMultipleOptions::default().with_nulls_last(true))
         .collect()?;
 
+    let share = |c: &str| {
+        let total = col(c).sum().over([col("period")]);
+        total.map(|total| {
+            when(total.clone().gt(lit(0))).then(col(c).cast(DataType::Float64) / total.cast(DataType::Float64)).otherwise(lit(0.0)).alias(format!("{c}_share"))
+        })
+    };
+    let share_of_voice = p
+        .query
+        .clone()
+        .lazy()
+        .with_columns([share("mentions")?, share("reach_gross")?, share("engagement")?])
+        .sort(["period", "query"], SortMultipleOptions::default())
+        .collect()?;
+
+    let top_authors = p
+        .authors
+        .clone()
+        .lazy()
+        .sort_by_exprs([col("mentions"), col("author")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+        .limit(TOP_AUTHORS)
+        .collect()?;
+
     Ok(Tables {
-        by_period: spell_periods(by_period, g)?,
-        by_channel: spell_periods(by_channel, g)?,
-        by_topic: spell_periods(by_topic, g)?,
+        by_period: up_to(by_period, until)?,
+        by_channel: up_to(by_channel, until)?,
+        by_topic: up_to(by_topic, until)?,
         classifier_agreement,
+        top_complaints: up_to(top_complaints(p)?, until)?,
+        share_of_voice: up_to(share_of_voice, until)?,
+        top_authors,
     })
 }
 
@@ -303,13 +307,6 @@ pub fn period_number(local: Expr, g: Granularity) -> Expr {
         Granularity::Quarter => (local.clone().dt().year(), local.dt().quarter()),
     };
     year.cast(DataType::Int32) * lit(100) + sub.cast(DataType::Int32)
-}
-
-/// `2026-08` → 202608, `2026-W33` → 202633, `2026-Q3` → 202603.
-fn period_from_key(key: &str) -> i32 {
-    let year: i32 = key.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
-    let sub: i32 = key.rsplit(['-', 'W', 'Q']).next().and_then(|s| s.parse().ok()).unwrap_or(0);
-    year * 100 + sub
 }
 
 /// Replaces the numeric `period` column by its spelling (`2026-08`, `2026-W33`).
@@ -330,97 +327,53 @@ pub const COMPLAINT_TOPICS: usize = 5;
 pub const COMPLAINT_EXAMPLES: usize = 3;
 
 /// The most frequent negative topics per period, each with its count and up to three
-/// example mentions (highest reach first, then mention id), from a (lazy) mentions table.
-/// One row per example: `period, rank, topic, negative_mentions, example, published_at,
-/// channel, url, text` (text cut to 280 characters).
-pub fn top_complaints(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResult<DataFrame> {
-    let zone = polars_zone(tz)?;
-    let local = col("published_at").dt().convert_time_zone(zone);
-    let negative = mentions.filter(col("sentiment").eq(lit("negative")));
-    // First the choice, on small columns only: negative mentions per (period, topic) in
-    // example order.
-    let ranked = negative
+/// example mentions (highest reach first, then mention id). One row per example:
+/// `period, rank, topic, negative_mentions, example, published_at, channel, url, text`.
+fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {
+    // Topics by negative mentions per period, most first, ties by name.
+    let ranked = p
+        .topic
         .clone()
-        .select([period_number(local.clone(), g).alias("period"), col("mention_id"), col("reach"), col("topics")])
-        .explode(cols(["topics"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
-        .filter(col("topics").is_not_null())
-        .sort_by_exprs(
-            [col("period"), col("topics"), col("reach"), col("mention_id")],
-            SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]).with_nulls_last(true),
-        )
+        .lazy()
+        .filter(col("negative").gt(lit(0u32)).and(col("topic").neq(lit("(none)"))))
+        .select([col("period"), col("topic"), col("negative")])
+        .sort_by_exprs([col("period"), col("negative"), col("topic")], SortMultipleOptions::default().with_order_descending_multi([false, true, false]))
         .collect()?;
-    let (period, topic, ids) = (ranked.column("period")?.i32()?, ranked.column("topics")?.str()?, ranked.column("mention_id")?.str()?);
-    // period → topic → mention ids of its negative mentions, in example order.
-    let mut groups: std::collections::BTreeMap<i32, std::collections::BTreeMap<&str, Vec<&str>>> = std::collections::BTreeMap::new();
+    let ex = &p.examples;
+    let (ex_period, ex_topic) = (ex.column("period")?.str()?, ex.column("topic")?.str()?);
+    let mut by_group: std::collections::HashMap<(&str, &str), Vec<usize>> = std::collections::HashMap::new();
+    for i in 0..ex.height() {
+        if let (Some(pe), Some(t)) = (ex_period.get(i), ex_topic.get(i)) {
+            by_group.entry((pe, t)).or_default().push(i);
+        }
+    }
+    let (period, topic, negative) = (ranked.column("period")?.str()?, ranked.column("topic")?.str()?, ranked.column("negative")?.u32()?);
+    let (mut rows, mut rank, mut last) = (Vec::new(), 0u32, None);
     for i in 0..ranked.height() {
-        if let (Some(p), Some(t), Some(id)) = (period.get(i), topic.get(i), ids.get(i)) {
-            groups.entry(p).or_default().entry(t).or_default().push(id);
+        let (Some(pe), Some(t), Some(n)) = (period.get(i), topic.get(i), negative.get(i)) else { continue };
+        rank = if last == Some(pe) { rank + 1 } else { 1 };
+        last = Some(pe);
+        if rank as usize > COMPLAINT_TOPICS {
+            continue;
+        }
+        for (k, &row) in by_group.get(&(pe, t)).map_or(&[][..], |v| v.as_slice()).iter().enumerate() {
+            rows.push((pe, rank, t, n, k as u32 + 1, row));
         }
     }
-    struct Row<'a> {
-        period: i32,
-        rank: u32,
-        topic: &'a str,
-        count: u32,
-        example: u32,
-        id: &'a str,
-    }
-    let mut rows: Vec<Row> = Vec::new();
-    for (p, topics) in &groups {
-        let mut topics: Vec<(&&str, &Vec<&str>)> = topics.iter().collect();
-        // Most negative mentions first; ties by topic name.
-        topics.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
-        for (rank, (t, ids)) in topics.into_iter().take(COMPLAINT_TOPICS).enumerate() {
-            for (k, id) in ids.iter().take(COMPLAINT_EXAMPLES).enumerate() {
-                rows.push(Row { period: *p, rank: rank as u32 + 1, topic: t, count: ids.len() as u32, example: k as u32 + 1, id });
-            }
-        }
-    }
-    // Then the texts and links of the chosen mentions only.
-    let mut chosen: Vec<&str> = rows.iter().map(|r| r.id).collect();
-    chosen.sort_unstable();
-    chosen.dedup();
-    let details = match chosen.iter().map(|id| col("mention_id").eq(lit(id.to_string()))).reduce(|a, b| a.or(b)) {
-        Some(any) => negative
-            .filter(any)
-            .select([col("mention_id"), local.dt().strftime("%Y-%m-%d %H:%M").alias("published_at"), col("channel"), col("url"), col("text")])
-            .collect()?,
-        None => DataFrame::empty(),
+    let text = |c: &str| -> PolarsResult<Vec<Option<String>>> {
+        let c = ex.column(c)?.str()?;
+        Ok(rows.iter().map(|r| c.get(r.5).map(str::to_string)).collect())
     };
-    let mut by_id: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    if details.height() > 0 {
-        for (i, id) in details.column("mention_id")?.str()?.iter().enumerate() {
-            if let Some(id) = id {
-                by_id.entry(id).or_insert(i);
-            }
-        }
-    }
-    let detail = |c: &str, id: &str| -> PolarsResult<Option<String>> {
-        Ok(match by_id.get(id) {
-            Some(&i) => details.column(c)?.str()?.get(i).map(str::to_string),
-            None => None,
-        })
-    };
-    let (mut published_at, mut channel, mut url, mut text) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for r in &rows {
-        published_at.push(detail("published_at", r.id)?);
-        channel.push(detail("channel", r.id)?);
-        url.push(detail("url", r.id)?);
-        text.push(detail("text", r.id)?.map(|s| match s.char_indices().nth(280) {
-            Some((cut, _)) => format!("{}…", &s[..cut]),
-            None => s,
-        }));
-    }
     df!(
-        "period" => rows.iter().map(|r| g.spell(r.period)).collect::<Vec<_>>(),
-        "rank" => rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
-        "topic" => rows.iter().map(|r| r.topic.to_string()).collect::<Vec<_>>(),
-        "negative_mentions" => rows.iter().map(|r| r.count).collect::<Vec<_>>(),
-        "example" => rows.iter().map(|r| r.example).collect::<Vec<_>>(),
-        "published_at" => published_at,
-        "channel" => channel,
-        "url" => url,
-        "text" => text,
+        "period" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "rank" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "topic" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "negative_mentions" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "example" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        "published_at" => text("published_at")?,
+        "channel" => text("channel")?,
+        "url" => text("url")?,
+        "text" => text("text")?,
     )
 }
 
@@ -491,51 +444,8 @@ pub fn roi(by_channel: &DataFrame, settings: &RoiSettings) -> PolarsResult<DataF
         .collect()
 }
 
-/// Mentions, reach and engagement per period × query (the search or brand an export was
-/// made for; `(none)` when the export does not say), with each query's share of the period.
-pub fn share_of_voice(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResult<DataFrame> {
-    let zone = polars_zone(tz)?;
-    let share = |c: &str| {
-        let total = col(c).sum().over([col("period")]);
-        total.map(|total| {
-            when(total.clone().gt(lit(0))).then(col(c).cast(DataType::Float64) / total.cast(DataType::Float64)).otherwise(lit(0.0)).alias(format!("{c}_share"))
-        })
-    };
-    mentions
-        .select([
-            period_number(col("published_at").dt().convert_time_zone(zone), g).alias("period"),
-            col("query").fill_null(lit("(none)")),
-            col("reach"),
-            col("engagement"),
-        ])
-        .group_by([col("period"), col("query")])
-        .agg(volume())
-        .with_columns([share("mentions")?, share("reach_gross")?, share("engagement")?])
-        .sort(["period", "query"], SortMultipleOptions::default())
-        .collect()
-        .and_then(|df| spell_periods(df, g))
-}
-
 /// Authors in `top_authors`.
 pub const TOP_AUTHORS: u32 = 50;
-
-/// The most active authors over all periods: mentions, negative mentions, engagement, and
-/// `reach_max`, the largest reach of any of their mentions (an audience is counted once,
-/// not once per post). Ordered by mentions, then name.
-pub fn top_authors(mentions: LazyFrame) -> PolarsResult<DataFrame> {
-    mentions
-        .filter(col("author").is_not_null())
-        .group_by([col("author")])
-        .agg([
-            len().cast(DataType::UInt32).alias("mentions"),
-            count_where(col("sentiment").eq(lit("negative"))).alias("negative"),
-            col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
-            col("reach").max().alias("reach_max"),
-        ])
-        .sort_by_exprs([col("mentions"), col("author")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
-        .limit(TOP_AUTHORS)
-        .collect()
-}
 
 /// CSV for one table: comma, `.` decimals, UTF-8; or with `excel` the German Excel variant:
 /// `;`, decimal comma, UTF-8 BOM. Text cells are escaped against formula injection.
@@ -583,7 +493,6 @@ mod tests {
         let d = Utc.with_ymd_and_hms(2027, 1, 11, 12, 0, 0).unwrap();
         assert_eq!(period_keys(c, d, tz, Granularity::Week), ["2026-W53", "2027-W01", "2027-W02"]);
         assert_eq!(period_keys(a, d, tz, Granularity::Quarter), ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1"]);
-        assert_eq!(period_from_key("2026-Q3"), 202603);
         assert_eq!(period_start("2026-Q3", tz, Granularity::Quarter).unwrap().date_naive().to_string(), "2026-07-01");
     }
 }

@@ -10,7 +10,7 @@ use crate::mention::{Channel, ToolSentiment};
 
 /// How to read an all-numeric date like `05/03/2024` whose order the value itself does not
 /// reveal. Decided per file from a sample (a value with a first part above 12 proves `Dmy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DateOrder {
     #[default]

@@ -61,7 +61,7 @@ impl Default for IngestOptions {
 
 /// What was detected in a file and what became of its records. The field names are a
 /// contract: `summary.json` and `inspect --json` print them.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, Default)]
 pub struct FileReport {
     pub path: String,
     /// Detected layout (`brandwatch`, `meltwater`, ..., `generic`); empty if unreadable.

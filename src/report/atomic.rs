@@ -20,10 +20,14 @@ impl Staging {
         Ok(Staging { dir: dir.to_path_buf(), files: Vec::new(), committed: false })
     }
 
-    /// Creates the temporary file for output `name`; returns it and its final path.
+    /// Creates the temporary file for output `name` (which may name a subfolder,
+    /// `partials/topic.parquet`); returns it and its final path.
     pub fn create(&mut self, name: &str) -> io::Result<(BufWriter<File>, PathBuf)> {
-        let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let target = self.dir.join(name);
+        let folder = target.parent().unwrap_or(&self.dir);
+        fs::create_dir_all(folder)?;
+        let file_name = target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+        let tmp = folder.join(format!(".{file_name}.tmp-{}", std::process::id()));
         let file = File::create(&tmp)?;
         self.files.push((tmp, target.clone()));
         Ok((BufWriter::with_capacity(1 << 16, file), target))

@@ -146,8 +146,8 @@ struct Card {
     delta: String,
 }
 
-/// Renders the page for the last period of `tables` (`complaints`: `top_complaints`).
-pub fn render(tables: &Tables, complaints: &DataFrame, roi: Option<&DataFrame>, ctx: &Context) -> Result<String, minijinja::Error> {
+/// Renders the page for the last period of `tables`.
+pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result<String, minijinja::Error> {
     let lang = ctx.lang;
     let t = labels(lang);
     let label = |k: &str| t[k].as_str().unwrap_or(k).to_string();
@@ -212,7 +212,7 @@ pub fn render(tables: &Tables, complaints: &DataFrame, roi: Option<&DataFrame>, 
         .map(|&i| serde_json::json!({"topic": tpt[i], "mentions": int(tpm[i], lang), "positive": int(tpos[i], lang), "neutral": int(tneu[i], lang), "negative": int(tneg[i], lang), "negative_share": pct(atf(&tns, i), lang)}))
         .collect();
 
-    let k = Col(complaints);
+    let k = Col(&tables.top_complaints);
     let (kp, kr, kt, kn, kd, kc, ku, kx) = (k.s("period"), k.u("rank"), k.s("topic"), k.u("negative_mentions"), k.s("published_at"), k.s("channel"), k.s("url"), k.s("text"));
     let mut complaint_rows: Vec<serde_json::Value> = Vec::new();
     for i in (0..kp.len()).filter(|&i| kp[i] == period) {

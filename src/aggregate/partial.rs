@@ -1,0 +1,317 @@
+//! Partial aggregates: the counts, sums, maxima and example candidates every table is
+//! computed from. They merge (counts and sums by addition, maxima by max, examples by
+//! re-ranking), so parts of the input processed apart give, merged, the same tables as one
+//! run over all of it — no average is ever averaged.
+
+use std::collections::HashSet;
+
+use chrono_tz::Tz;
+use polars::prelude::*;
+
+use super::{count_where, counts, period_number, weighted_counts, polars_zone, spell_periods, volume, Granularity, COMPLAINT_EXAMPLES};
+
+/// The count and sum columns of `channel` and `topic`, with their types.
+pub const COUNT_COLUMNS: [(&str, DataType); 7] = [
+    ("mentions", DataType::UInt32),
+    ("relevant", DataType::UInt32),
+    ("positive", DataType::UInt32),
+    ("neutral", DataType::UInt32),
+    ("negative", DataType::UInt32),
+    ("reach_gross", DataType::Int64),
+    ("engagement", DataType::Int64),
+];
+
+/// The partial tables of one set of mentions. `period` is spelled (`2026-08`) everywhere.
+#[derive(Debug, Clone)]
+pub struct Partials {
+    /// period × channel: [`COUNT_COLUMNS`].
+    pub channel: DataFrame,
+    /// period × topic (`(none)` for mentions without one): [`COUNT_COLUMNS`].
+    pub topic: DataFrame,
+    /// period × query: mentions, reach_gross, engagement.
+    pub query: DataFrame,
+    /// source_tool × tool_sentiment × sentiment: mentions.
+    pub agreement: DataFrame,
+    /// Every author: mentions, negative, engagement, reach_max.
+    pub authors: DataFrame,
+    /// Per period × topic the best complaint examples (negative mentions, highest reach
+    /// first, then mention id): reach, mention_id, published_at (local), channel, url, text.
+    pub examples: DataFrame,
+}
+
+/// File names of the partial tables, in [`Partials::named`] order.
+pub const PARTIAL_NAMES: [&str; 6] = ["channel", "topic", "query", "agreement", "authors", "examples"];
+
+/// The columns of `mentions.parquet` the partials read.
+pub const INPUT_COLUMNS: [&str; 15] = [
+    "mention_id", "published_at", "channel", "author", "url", "text", "reach", "engagement", "tool_sentiment", "query",
+    "source_tool", "sentiment", "relevant", "topics", "model_version",
+];
+
+impl Partials {
+    /// Computes the partials of a (lazy) mentions table with at least [`INPUT_COLUMNS`].
+    pub fn of(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResult<Partials> {
+        let zone = polars_zone(tz)?;
+        // The small columns once, with the period of every mention as a number (much
+        // cheaper to group by than a string); texts are read only for the chosen examples.
+        let base = mentions
+            .clone()
+            .select([
+                period_number(col("published_at").dt().convert_time_zone(zone.clone()), g).alias("period"),
+                col("mention_id"),
+                col("channel"),
+                col("author"),
+                col("query"),
+                col("source_tool"),
+                col("tool_sentiment"),
+                col("sentiment"),
+                col("relevant"),
+                col("reach"),
+                col("engagement"),
+                col("topics"),
+            ])
+            .collect()?
+            .lazy();
+        let channel = base.clone().group_by([col("period"), col("channel")]).agg(counts()).collect()?;
+        // Mentions share few topic lists: count per list first, then spread the counts over
+        // the list's topics (much cheaper than exploding every mention).
+        let topic = base
+            .clone()
+            .group_by([col("period"), col("topics"), col("sentiment"), col("relevant")])
+            .agg([len().cast(DataType::UInt32).alias("n"), col("reach").sum().alias("reach"), col("engagement").sum().alias("engagement")])
+            .explode(cols(["topics"]), ExplodeOptions { empty_as_null: true, keep_nulls: true })
+            .with_column(col("topics").fill_null(lit("(none)")).alias("topic"))
+            .group_by([col("period"), col("topic")])
+            .agg(weighted_counts())
+            .collect()?;
+        let query = base
+            .clone()
+            .select([col("period"), col("query").fill_null(lit("(none)")), col("reach"), col("engagement")])
+            .group_by([col("period"), col("query")])
+            .agg(volume())
+            .collect()?;
+        let agreement = base
+            .clone()
+            .group_by([col("source_tool"), col("tool_sentiment"), col("sentiment")])
+            .agg([len().cast(DataType::UInt32).alias("mentions")])
+            .collect()?;
+        let authors = base
+            .clone()
+            .filter(col("author").is_not_null())
+            .group_by([col("author")])
+            .agg([
+                len().cast(DataType::UInt32).alias("mentions"),
+                count_where(col("sentiment").eq(lit("negative"))).alias("negative"),
+                col("engagement").sum().fill_null(lit(0i64)).alias("engagement"),
+                col("reach").max().alias("reach_max"),
+            ])
+            .collect()?;
+        let examples = examples(base, mentions, zone)?;
+        Partials {
+            channel: spell_periods(channel, g)?,
+            topic: spell_periods(topic, g)?,
+            query: spell_periods(query, g)?,
+            agreement,
+            authors,
+            examples: spell_periods(examples, g)?,
+        }
+        .normalized()
+    }
+
+    /// Name and table, in the order they are written.
+    pub fn named(&self) -> [(&'static str, &DataFrame); 6] {
+        [
+            ("channel", &self.channel),
+            ("topic", &self.topic),
+            ("query", &self.query),
+            ("agreement", &self.agreement),
+            ("authors", &self.authors),
+            ("examples", &self.examples),
+        ]
+    }
+
+    /// Builds partials from their tables by name (as read back from files).
+    pub fn from_named(mut table: impl FnMut(&str) -> PolarsResult<DataFrame>) -> PolarsResult<Partials> {
+        Ok(Partials {
+            channel: table("channel")?,
+            topic: table("topic")?,
+            query: table("query")?,
+            agreement: table("agreement")?,
+            authors: table("authors")?,
+            examples: table("examples")?,
+        })
+    }
+
+    /// The partials of all parts together. Parts must come from disjoint mentions: a
+    /// mention in two parts is counted twice.
+    pub fn merge(parts: Vec<Partials>) -> PolarsResult<Partials> {
+        let mut parts = parts.into_iter();
+        let Some(mut acc) = parts.next() else {
+            return Err(polars_err!(NoData: "no partial aggregates to merge"));
+        };
+        for p in parts {
+            for ((name, a), (_, b)) in acc.named_mut().into_iter().zip(p.named()) {
+                let b = b.select(a.get_column_names_owned())?;
+                a.vstack_mut(&b).map_err(|e| polars_err!(SchemaMismatch: "partial table `{name}`: {e}"))?;
+            }
+        }
+        acc.normalized()
+    }
+
+    fn named_mut(&mut self) -> [(&'static str, &mut DataFrame); 6] {
+        [
+            ("channel", &mut self.channel),
+            ("topic", &mut self.topic),
+            ("query", &mut self.query),
+            ("agreement", &mut self.agreement),
+            ("authors", &mut self.authors),
+            ("examples", &mut self.examples),
+        ]
+    }
+
+    /// One row per key, sorted by key, fixed column types: the form a run writes and a
+    /// merge returns, so both give the same tables.
+    fn normalized(self) -> PolarsResult<Partials> {
+        let sum_counts = || COUNT_COLUMNS.iter().map(|(n, t)| col(*n).sum().cast(t.clone())).collect::<Vec<_>>();
+        let regroup = |df: DataFrame, keys: &[&str], aggs: Vec<Expr>| -> PolarsResult<DataFrame> {
+            df.lazy()
+                .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+                .agg(aggs)
+                .sort(keys.iter().copied(), SortMultipleOptions::default().with_nulls_last(true))
+                .collect()
+        };
+        Ok(Partials {
+            channel: regroup(self.channel, &["period", "channel"], sum_counts())?,
+            topic: regroup(self.topic, &["period", "topic"], sum_counts())?,
+            query: regroup(
+                self.query,
+                &["period", "query"],
+                vec![
+                    col("mentions").sum().cast(DataType::UInt32),
+                    col("reach_gross").sum().cast(DataType::Int64),
+                    col("engagement").sum().cast(DataType::Int64),
+                ],
+            )?,
+            agreement: regroup(self.agreement, &["source_tool", "tool_sentiment", "sentiment"], vec![col("mentions").sum().cast(DataType::UInt32)])?,
+            authors: regroup(
+                self.authors,
+                &["author"],
+                vec![
+                    col("mentions").sum().cast(DataType::UInt32),
+                    col("negative").sum().cast(DataType::UInt32),
+                    col("engagement").sum().cast(DataType::Int64),
+                    col("reach_max").max().cast(DataType::Int64),
+                ],
+            )?,
+            examples: best_examples(self.examples)?,
+        })
+    }
+}
+
+/// The example order: period, topic, then highest reach (unknown last), then mention id.
+fn example_order(lf: LazyFrame) -> LazyFrame {
+    lf.sort_by_exprs(
+        [col("period"), col("topic"), col("reach"), col("mention_id")],
+        SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]).with_nulls_last(true),
+    )
+}
+
+/// Keeps the first [`COMPLAINT_EXAMPLES`] distinct mentions per period × topic.
+fn best_examples(df: DataFrame) -> PolarsResult<DataFrame> {
+    let df = example_order(df.lazy()).collect()?;
+    let keep = first_per_group(&df, COMPLAINT_EXAMPLES)?;
+    df.filter(&keep)
+}
+
+/// A mask of the first `n` distinct mention ids of each (period, topic) run in sorted rows.
+fn first_per_group(df: &DataFrame, n: usize) -> PolarsResult<BooleanChunked> {
+    let (period, topic, ids) = (df.column("period")?.as_materialized_series().clone(), df.column("topic")?.str()?.clone(), df.column("mention_id")?.str()?.clone());
+    let period = period.cast(&DataType::String)?;
+    let period = period.str()?;
+    let mut keep = Vec::with_capacity(df.height());
+    let mut group: Option<(Option<&str>, Option<&str>)> = None;
+    let mut taken: HashSet<&str> = HashSet::new();
+    for i in 0..df.height() {
+        let key = (period.get(i), topic.get(i));
+        if group != Some(key) {
+            group = Some(key);
+            taken.clear();
+        }
+        let id = ids.get(i).unwrap_or("");
+        keep.push(taken.len() < n && taken.insert(id));
+    }
+    Ok(BooleanChunked::from_slice("keep".into(), &keep))
+}
+
+/// The best complaint examples of each period × topic, with the texts and links of those
+/// mentions only (read from `mentions` by id).
+fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZone) -> PolarsResult<DataFrame> {
+    // The choice on small columns, in one pass: per (period, topic) the best few negative
+    // mentions by reach (unknown last), then mention id.
+    let negative = base
+        .filter(col("sentiment").eq(lit("negative")))
+        .select([col("period"), col("mention_id"), col("reach"), col("topics").alias("topic")])
+        .explode(cols(["topic"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
+        .filter(col("topic").is_not_null())
+        .collect()?;
+    let (period, ids, reach, topic) =
+        (negative.column("period")?.i32()?, negative.column("mention_id")?.str()?, negative.column("reach")?.i64()?, negative.column("topic")?.str()?);
+    type Best<'a> = Vec<(Option<i64>, &'a str)>;
+    let better = |a: &(Option<i64>, &str), b: &(Option<i64>, &str)| match (a.0, b.0) {
+        (Some(x), Some(y)) if x != y => x > y,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        _ => a.1 < b.1,
+    };
+    let mut best: std::collections::HashMap<(i32, &str), Best> = std::collections::HashMap::new();
+    for i in 0..negative.height() {
+        let (Some(p), Some(id), Some(t)) = (period.get(i), ids.get(i), topic.get(i)) else { continue };
+        let cand = (reach.get(i), id);
+        let list = best.entry((p, t)).or_default();
+        if list.iter().any(|c| c.1 == id) {
+            continue;
+        }
+        let at = list.iter().position(|c| better(&cand, c)).unwrap_or(list.len());
+        if at < COMPLAINT_EXAMPLES {
+            list.insert(at, cand);
+            list.truncate(COMPLAINT_EXAMPLES);
+        }
+    }
+    let chosen: Vec<(i32, &str, Option<i64>, &str)> = best.iter().flat_map(|(&(p, t), list)| list.iter().map(move |&(r, id)| (p, t, r, id))).collect();
+    let mut wanted: Vec<&str> = chosen.iter().map(|c| c.3).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    // Then the texts and links of the chosen mentions only.
+    let local = col("published_at").dt().convert_time_zone(zone);
+    let details = mentions
+        .filter(col("sentiment").eq(lit("negative")).and(col("mention_id").is_in(lit(Series::new("ids".into(), wanted)).implode(false), false)))
+        .select([col("mention_id"), local.dt().strftime("%Y-%m-%d %H:%M").alias("published_at"), col("channel"), col("url"), col("text")])
+        // Ids are unique after de-duplication; should they not be, one row per id.
+        .unique_stable(Some(cols(["mention_id"])), UniqueKeepStrategy::First)
+        .collect()?;
+    let mut details = details;
+    let texts = cut_texts(details.column("text")?)?;
+    details.with_column(texts)?;
+    let chosen = df!(
+        "period" => chosen.iter().map(|c| c.0).collect::<Vec<_>>(),
+        "topic" => chosen.iter().map(|c| c.1).collect::<Vec<_>>(),
+        "reach" => chosen.iter().map(|c| c.2).collect::<Vec<_>>(),
+        "mention_id" => chosen.iter().map(|c| c.3).collect::<Vec<_>>(),
+    )?;
+    chosen.lazy().join(details.lazy(), [col("mention_id")], [col("mention_id")], JoinArgs::new(JoinType::Left)).collect()
+}
+
+/// Example texts are cut to 280 characters (with `…`).
+fn cut_texts(c: &Column) -> PolarsResult<Column> {
+    let cut: StringChunked = c
+        .str()?
+        .iter()
+        .map(|s| {
+            s.map(|s| match s.char_indices().nth(280) {
+                Some((at, _)) => format!("{}…", &s[..at]),
+                None => s.to_string(),
+            })
+        })
+        .collect();
+    Ok(cut.with_name(c.name().clone()).into_column())
+}
