@@ -114,6 +114,7 @@ fn phase(name: &str, path: &Path) {
                     period: None,
                     roi: Default::default(),
                 },
+                partitioned: false,
                 pseudonym_key: None,
             })
             .expect("run");

@@ -33,6 +33,8 @@ pub struct ReportConfig {
     pub topics: Option<String>,
     pub lang: Option<Lang>,
     pub excel_csv: Option<bool>,
+    /// Mentions as Hive-partitioned Parquet (`mentions/period=…/source=…/`).
+    pub partitioned: Option<bool>,
     pub max_reject_rate: Option<f64>,
     /// Replace author names by keyed pseudonyms in every output; the key comes from the
     /// environment variable `RESONANZ_PSEUDONYM_KEY` (never from this file).

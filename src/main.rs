@@ -189,6 +189,10 @@ struct RunArgs {
     /// Write the tables' CSV for German Excel: `;`, decimal comma, UTF-8 BOM.
     #[arg(long)]
     excel_csv: bool,
+    /// Write mentions as Hive-partitioned Parquet, mentions/period=…/source=…/part-0.parquet,
+    /// instead of one mentions.parquet (DuckDB, Spark, DataFusion read the folder as a table).
+    #[arg(long)]
+    partitioned: bool,
     /// Language of report.html [default: de].
     #[arg(long, value_enum)]
     lang: Option<resonanz::report::html::Lang>,
@@ -347,6 +351,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
             period,
             roi: c.roi.clone().unwrap_or_default(),
         },
+        partitioned: a.partitioned || c.partitioned.unwrap_or(false),
         pseudonym_key,
     };
     let s = pipeline::run(&opts)?;

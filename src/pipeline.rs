@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::{self, Event, FileReport, IngestOptions, Reject};
-use crate::report::{self, CsvTable, MentionWriter, Staging};
+use crate::report::{self, CsvTable, MentionSink, MentionWriter, Staging};
 
 /// File extensions read when a directory is given.
 const INPUT_EXTENSIONS: [&str; 7] = ["csv", "tsv", "txt", "xlsx", "xls", "xlsb", "ods"];
@@ -27,6 +27,9 @@ pub struct RunOptions {
     pub quiet: bool,
     /// How the tables and the page are made.
     pub report: ReportOptions,
+    /// Mentions as Hive-partitioned Parquet (`mentions/period=…/source=…/part-0.parquet`)
+    /// instead of one `mentions.parquet`.
+    pub partitioned: bool,
     /// With a key, authors are replaced by keyed pseudonyms in every output.
     pub pseudonym_key: Option<Vec<u8>>,
 }
@@ -170,7 +173,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         })
         .map_err(|e| bad(format!("partials: {e}")))?;
         partials.push(p);
-        overlapping += count_overlaps(&part.join("mentions.parquet"), k, &mut ids);
+        overlapping += count_overlaps(&part.join("mentions.parquet"), k, &mut ids) + count_overlaps(&part.join("mentions"), k, &mut ids);
     }
     let meta = meta.ok_or_else(|| Error::Usage("merge needs at least one part".into()))?;
     let tz: chrono_tz::Tz = meta.timezone.parse().map_err(|_| Error::Part { path: opts.parts[0].clone(), reason: format!("unknown time zone {}", meta.timezone) })?;
@@ -241,12 +244,47 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
     Ok((summary, out))
 }
 
+/// The Parquet files of a mentions output: the file itself, or every `.parquet` file under
+/// a partitioned folder (sorted).
+fn mention_files(path: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "parquet") {
+                out.push(p);
+            }
+        }
+    }
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    walk(path, &mut files);
+    files.sort();
+    files
+}
+
+/// The mentions of a run output (file or partitioned folder) as one lazy table.
+fn scan_mentions(path: &Path) -> polars::prelude::PolarsResult<polars::prelude::LazyFrame> {
+    use polars::prelude::{IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
+    let files: Vec<PlRefPath> = mention_files(path).iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())).collect();
+    if files.is_empty() {
+        return Ok(report::mentions_frame(&[])?.lazy());
+    }
+    let args = ScanArgsParquet { hive_options: polars::prelude::HiveOptions::new_disabled(), ..Default::default() };
+    LazyFrame::scan_parquet_files(files.into_iter().collect(), args)
+}
+
 /// Adds the mention ids of a part's `mentions.parquet` (when it has one) to `seen` and
 /// returns how many of them an earlier part already had.
 fn count_overlaps(mentions: &Path, part: usize, seen: &mut std::collections::HashMap<u64, usize>) -> u64 {
-    use polars::prelude::{ParquetReader, SerReader};
-    let Ok(f) = std::fs::File::open(mentions) else { return 0 };
-    let Ok(df) = ParquetReader::new(f).with_columns(Some(vec!["mention_id".into()])).finish() else { return 0 };
+    use polars::prelude::col;
+    if !mentions.exists() {
+        return 0;
+    }
+    let Ok(df) = scan_mentions(mentions).and_then(|lf| lf.select([col("mention_id")]).collect()) else { return 0 };
     let Ok(ids) = df.column("mention_id").and_then(|c| c.str().cloned()) else { return 0 };
     let mut overlaps = 0;
     for id in ids.iter().flatten() {
@@ -312,8 +350,18 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         move |source: std::io::Error| Error::Write { path, source }
     };
     let mut staging = Staging::new(out).map_err(werr(out))?;
-    let (pq_file, pq_path) = staging.create("mentions.parquet").map_err(werr(out))?;
-    let mut mentions = MentionWriter::new(pq_file, ROW_GROUP, opts.classifier.clone())
+    let (sink, pq_path, staged_mentions) = if opts.partitioned {
+        let tmp = staging.create_dir("mentions").map_err(werr(out))?;
+        staging.remove_at_commit("mentions.parquet");
+        let sink = MentionSink::Partitioned { dir: tmp.clone(), tz: opts.report.report_timezone, granularity: opts.report.granularity };
+        (sink, out.join("mentions"), tmp)
+    } else {
+        let (f, path) = staging.create("mentions.parquet").map_err(werr(out))?;
+        staging.remove_at_commit("mentions");
+        let staged = staging.staged_path("mentions.parquet").unwrap_or(&path).to_path_buf();
+        (MentionSink::File(f), path, staged)
+    };
+    let mut mentions = MentionWriter::new(sink, ROW_GROUP, opts.classifier.clone())
         .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let (f, rejects_path) = staging.create("rejects.csv").map_err(werr(out))?;
     let mut rejects = CsvTable::new(f, &["file", "line", "column", "column_name", "reason", "excerpt"])
@@ -398,10 +446,9 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         table.and_then(|mut w| w.flush()).map_err(werr(path))?;
     }
 
-    let mut outputs: Vec<String> = ["mentions.parquet", "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
-    let staged = staging.staged_path("mentions.parquet").unwrap_or(&pq_path).to_path_buf();
-    let scan = polars::prelude::LazyFrame::scan_parquet(polars::prelude::PlRefPath::new(staged.to_string_lossy().as_ref()), Default::default())
-        .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    let mentions_name = if opts.partitioned { "mentions/" } else { "mentions.parquet" };
+    let mut outputs: Vec<String> = [mentions_name, "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
+    let scan = scan_mentions(&staged_mentions).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let partials = crate::aggregate::Partials::of(scan, opts.report.report_timezone, opts.report.granularity)
         .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let meta = PartialsMeta {

@@ -71,3 +71,42 @@ fn merge_says_what_it_cannot_merge() {
     assert!(stderr(&o).contains("generic.csv: cannot merge: partials/meta.json"), "{}", stderr(&o));
     assert!(!d.join("x").join("by_period.csv").exists(), "nothing written");
 }
+
+#[test]
+fn partitioned_mentions_are_one_hive_table_with_the_same_tables() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run(&["synth", "--rows", "1200", "--seed", "5", "--out", "s.csv"], d);
+    let torture = fixture("torture.csv");
+    let torture = torture.to_str().unwrap();
+    run(&["run", "s.csv", torture, "--out", "one", "-q"], d);
+    run(&["run", "s.csv", torture, "--out", "parts", "--partitioned", "-q"], d);
+    assert!(!d.join("parts/mentions.parquet").exists());
+    for name in ["by_period.csv", "by_channel.csv", "by_topic.csv", "top_complaints.csv", "report.html"] {
+        assert!(fs::read(d.join("one").join(name)).unwrap() == fs::read(d.join("parts").join(name)).unwrap(), "{name} differs");
+    }
+    // Read the folder the way engines do: Hive partitions become columns.
+    let args = ScanArgsParquet { hive_options: HiveOptions::new_enabled(), ..Default::default() };
+    let df = LazyFrame::scan_parquet(PlRefPath::new(d.join("parts/mentions").to_string_lossy().as_ref()), args)
+        .unwrap()
+        .select([col("period"), col("source"), col("source_tool"), col("published_at")])
+        .collect()
+        .unwrap();
+    assert_eq!(df.height() as u64, summary(&d.join("parts"))["mentions"].as_u64().unwrap());
+    let sources: std::collections::BTreeSet<String> = df.column("source").unwrap().str().unwrap().iter().flatten().map(String::from).collect();
+    assert_eq!(sources.into_iter().collect::<Vec<_>>(), ["brandwatch", "generic"]);
+    let local = df
+        .lazy()
+        .select([col("period"), col("published_at").dt().convert_time_zone(TimeZone::opt_try_new(Some("Europe/Berlin")).unwrap().unwrap()).dt().strftime("%Y-%m").alias("month")])
+        .filter(col("period").neq(col("month")))
+        .collect()
+        .unwrap();
+    assert_eq!(local.height(), 0, "each mention sits in the partition of its Berlin month");
+
+    // Merge reads partitioned parts; a later single-file run replaces the folder.
+    run(&["merge", "parts", "parts", "--out", "twice", "-q"], d);
+    assert_eq!(summary(&d.join("twice"))["overlapping_mentions"], summary(&d.join("parts"))["mentions"]);
+    run(&["run", "s.csv", "--out", "parts", "-q"], d);
+    assert!(d.join("parts/mentions.parquet").exists() && !d.join("parts/mentions").exists(), "no mix of two runs' mentions");
+}

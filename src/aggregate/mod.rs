@@ -151,6 +151,16 @@ fn deltas(partition: Option<&str>) -> PolarsResult<Vec<Expr>> {
     ])
 }
 
+/// The period key (`2026-08`, `2026-W33`, `2026-Q3`) of an instant in `tz`.
+pub fn period_key(t: DateTime<Utc>, tz: Tz, g: Granularity) -> String {
+    let d = t.with_timezone(&tz).date_naive();
+    match g {
+        Granularity::Month => format!("{:04}-{:02}", d.year(), d.month()),
+        Granularity::Week => format!("{:04}-W{:02}", d.iso_week().year(), d.iso_week().week()),
+        Granularity::Quarter => format!("{:04}-Q{}", d.year(), (d.month() - 1) / 3 + 1),
+    }
+}
+
 /// Every period key from the first to the last instant, in `tz`.
 pub fn period_keys(first: DateTime<Utc>, last: DateTime<Utc>, tz: Tz, g: Granularity) -> Vec<String> {
     let (a, b) = (first.with_timezone(&tz).date_naive(), last.with_timezone(&tz).date_naive());
@@ -492,6 +502,9 @@ mod tests {
         let c = Utc.with_ymd_and_hms(2026, 12, 28, 12, 0, 0).unwrap();
         let d = Utc.with_ymd_and_hms(2027, 1, 11, 12, 0, 0).unwrap();
         assert_eq!(period_keys(c, d, tz, Granularity::Week), ["2026-W53", "2027-W01", "2027-W02"]);
+        assert_eq!(period_key(a, tz, Granularity::Month), "2026-02");
+        assert_eq!(period_key(c, tz, Granularity::Week), "2026-W53");
+        assert_eq!(period_key(d, tz, Granularity::Quarter), "2027-Q1");
         assert_eq!(period_keys(a, d, tz, Granularity::Quarter), ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1"]);
         assert_eq!(period_start("2026-Q3", tz, Granularity::Quarter).unwrap().date_naive().to_string(), "2026-07-01");
     }

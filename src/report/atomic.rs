@@ -11,13 +11,17 @@ use std::path::{Path, PathBuf};
 pub struct Staging {
     dir: PathBuf,
     files: Vec<(PathBuf, PathBuf)>,
+    /// Output folders (temporary, final), replaced as a whole.
+    dirs: Vec<(PathBuf, PathBuf)>,
+    /// Outputs of an earlier run this one supersedes without writing them (removed at commit).
+    stale: Vec<PathBuf>,
     committed: bool,
 }
 
 impl Staging {
     pub fn new(dir: &Path) -> io::Result<Staging> {
         fs::create_dir_all(dir)?;
-        Ok(Staging { dir: dir.to_path_buf(), files: Vec::new(), committed: false })
+        Ok(Staging { dir: dir.to_path_buf(), files: Vec::new(), dirs: Vec::new(), stale: Vec::new(), committed: false })
     }
 
     /// Creates the temporary file for output `name` (which may name a subfolder,
@@ -33,6 +37,24 @@ impl Staging {
         Ok((BufWriter::with_capacity(1 << 16, file), target))
     }
 
+    /// Creates the temporary folder for output folder `name`, which replaces the whole
+    /// folder at commit; returns the temporary folder.
+    pub fn create_dir(&mut self, name: &str) -> io::Result<PathBuf> {
+        let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp)?;
+        }
+        fs::create_dir_all(&tmp)?;
+        self.dirs.push((tmp.clone(), self.dir.join(name)));
+        Ok(tmp)
+    }
+
+    /// Marks an earlier run's output (file or folder) that this run supersedes without
+    /// writing it: removed at commit, so readers never mix two runs.
+    pub fn remove_at_commit(&mut self, name: &str) {
+        self.stale.push(self.dir.join(name));
+    }
+
     /// Where output `name` is being written before the commit (to read it back).
     pub fn staged_path(&self, name: &str) -> Option<&Path> {
         let target = self.dir.join(name);
@@ -44,10 +66,31 @@ impl Staging {
         for (tmp, _) in &self.files {
             File::open(tmp)?.sync_all()?;
         }
-        let mut done = Vec::with_capacity(self.files.len());
+        for (tmp, _) in &self.dirs {
+            sync_tree(tmp)?;
+        }
+        let mut done = Vec::with_capacity(self.files.len() + self.dirs.len());
         for (tmp, target) in &self.files {
             fs::rename(tmp, target)?;
             done.push(target.clone());
+        }
+        for (tmp, target) in &self.dirs {
+            // A folder cannot be renamed over another: the old one is moved aside first.
+            let old = tmp.with_extension("old");
+            let had_old = target.exists();
+            if had_old {
+                fs::rename(target, &old)?;
+            }
+            fs::rename(tmp, target)?;
+            if had_old {
+                remove_any(&old)?;
+            }
+            done.push(target.clone());
+        }
+        for stale in &self.stale {
+            if stale.exists() {
+                remove_any(stale)?;
+            }
         }
         self.committed = true;
         Ok(done)
@@ -60,7 +103,31 @@ impl Drop for Staging {
             for (tmp, _) in &self.files {
                 let _ = fs::remove_file(tmp);
             }
+            for (tmp, _) in &self.dirs {
+                let _ = fs::remove_dir_all(tmp);
+            }
         }
+    }
+}
+
+/// Flushes every file under a folder to disk.
+fn sync_tree(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            File::open(&path)?.sync_all()?;
+        }
+    }
+    Ok(())
+}
+
+fn remove_any(path: &Path) -> io::Result<()> {
+    if path.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
     }
 }
 

@@ -1,13 +1,17 @@
 //! `mentions.parquet`: the canonical mentions, written in row groups while the run streams.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
+use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use chrono_tz::Tz;
 use polars::prelude::*;
 
+use crate::aggregate::Granularity;
 use crate::classify::MentionClassifier;
 use crate::mention::Mention;
 
@@ -64,9 +68,73 @@ fn topics_column(ms: &[Mention]) -> Column {
     s.into_column()
 }
 
-/// Streams mentions into a Parquet file, one row group per `batch` mentions, so memory
-/// holds a few batches, not the whole table. Building the columns and compressing them
-/// happens on a writer thread, overlapping with ingest.
+/// Where `mentions.parquet` goes.
+pub enum MentionSink {
+    /// One Parquet file.
+    File(BufWriter<File>),
+    /// Hive-style partitions under a folder, by period (of `granularity` in `tz`) and export
+    /// tool: `period=2026-08/source=brandwatch/part-0.parquet`, each file with every column,
+    /// so DuckDB, Spark or DataFusion read the folder as one table.
+    Partitioned { dir: PathBuf, tz: Tz, granularity: Granularity },
+}
+
+/// The open Parquet writers of a sink.
+enum Writers {
+    One(polars::io::parquet::write::BatchedWriter<BufWriter<File>>),
+    Partitioned { dir: PathBuf, tz: Tz, granularity: Granularity, schema: Schema, open: BTreeMap<(String, String), polars::io::parquet::write::BatchedWriter<BufWriter<File>>> },
+}
+
+fn batched(file: BufWriter<File>, schema: &Schema) -> PolarsResult<polars::io::parquet::write::BatchedWriter<BufWriter<File>>> {
+    ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None)).batched(schema)
+}
+
+/// A partition value as a folder name: lower-case letters, digits, `-` and `_`.
+fn partition_value(s: &str) -> String {
+    let v: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '_' }).collect();
+    if v.is_empty() { "unknown".into() } else { v }
+}
+
+impl Writers {
+    fn write(&mut self, ms: &mut [Mention]) -> PolarsResult<()> {
+        match self {
+            Writers::One(w) => w.write_batch(&mentions_frame(ms)?),
+            Writers::Partitioned { dir, tz, granularity, schema, open } => {
+                let key = |m: &Mention| (crate::aggregate::period_key(m.published_at, *tz, *granularity), partition_value(&m.source_tool));
+                // Stable: mentions keep their order inside a partition.
+                ms.sort_by_cached_key(key);
+                let mut rest = &ms[..];
+                while let Some(first) = rest.first() {
+                    let k = key(first);
+                    let n = rest.iter().take_while(|m| key(m) == k).count();
+                    let writer = match open.entry(k) {
+                        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            let (period, source) = e.key();
+                            let folder = dir.join(format!("period={period}")).join(format!("source={source}"));
+                            std::fs::create_dir_all(&folder)?;
+                            let file = File::create(folder.join("part-0.parquet"))?;
+                            e.insert(batched(BufWriter::with_capacity(1 << 16, file), schema)?)
+                        }
+                    };
+                    writer.write_batch(&mentions_frame(&rest[..n])?)?;
+                    rest = &rest[n..];
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> PolarsResult<()> {
+        match self {
+            Writers::One(w) => w.finish().map(|_| ()),
+            Writers::Partitioned { open, .. } => open.into_values().try_for_each(|w| w.finish().map(|_| ())),
+        }
+    }
+}
+
+/// Streams mentions into Parquet, one row group per `batch` mentions (per partition), so
+/// memory holds a few batches, not the whole table. Building the columns and compressing
+/// them happens on a writer thread, overlapping with ingest.
 pub struct MentionWriter {
     tx: Option<SyncSender<Vec<Mention>>>,
     worker: Option<JoinHandle<PolarsResult<u64>>>,
@@ -77,11 +145,12 @@ pub struct MentionWriter {
 impl MentionWriter {
     /// `classifier`, when given, classifies each batch on the writer thread before it is
     /// written.
-    pub fn new(file: BufWriter<File>, batch: usize, classifier: Option<Arc<MentionClassifier>>) -> PolarsResult<MentionWriter> {
+    pub fn new(sink: MentionSink, batch: usize, classifier: Option<Arc<MentionClassifier>>) -> PolarsResult<MentionWriter> {
         let schema = mentions_frame(&[])?.schema().as_ref().clone();
-        let mut writer = ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
-            .batched(&schema)?;
+        let mut writers = match sink {
+            MentionSink::File(file) => Writers::One(batched(file, &schema)?),
+            MentionSink::Partitioned { dir, tz, granularity } => Writers::Partitioned { dir, tz, granularity, schema, open: BTreeMap::new() },
+        };
         let (tx, rx) = sync_channel::<Vec<Mention>>(2);
         let worker = std::thread::spawn(move || {
             let mut written = 0u64;
@@ -89,10 +158,10 @@ impl MentionWriter {
                 if let Some(c) = &classifier {
                     c.classify_all(&mut ms);
                 }
-                writer.write_batch(&mentions_frame(&ms)?)?;
+                writers.write(&mut ms)?;
                 written += ms.len() as u64;
             }
-            writer.finish()?;
+            writers.finish()?;
             Ok(written)
         });
         let batch = batch.max(1);

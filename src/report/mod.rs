@@ -10,7 +10,7 @@ use std::io::Write;
 use serde::Serialize;
 
 pub use atomic::Staging;
-pub use mentions::{mentions_frame, MentionWriter, MENTION_COLUMNS};
+pub use mentions::{mentions_frame, MentionSink, MentionWriter, MENTION_COLUMNS};
 
 /// A CSV cell made safe for spreadsheets: a cell starting with `=`, `+`, `-`, `@`, tab or CR
 /// would be run as a formula by Excel, so it gets a leading apostrophe.
