@@ -28,11 +28,14 @@ struct LexiconFile {
     emoji: HashMap<String, f32>,
 }
 
+/// Word → weight, hashed with FNV (short keys, looked up for every word of every mention).
+type WordMap = HashMap<String, f32, crate::ingest::dedup::FnvBuildHasher>;
+
 /// The lexicon classifier for the `sentiment` task.
 #[derive(Debug, Clone)]
 pub struct LexiconSentiment {
-    polarity: HashMap<String, f32>,
-    intensifiers: HashMap<String, f32>,
+    polarity: WordMap,
+    intensifiers: WordMap,
     labels: Vec<String>,
 }
 
@@ -53,7 +56,7 @@ impl LexiconSentiment {
                 _ => None,
             }
         };
-        let mut polarity = HashMap::new();
+        let mut polarity = WordMap::default();
         for (w, v) in &file.positive {
             if let Some(k) = key(w) {
                 polarity.insert(k, v.abs());
@@ -67,7 +70,7 @@ impl LexiconSentiment {
         for (w, v) in &file.emoji {
             polarity.insert(w.clone(), *v);
         }
-        let mut intensifiers = HashMap::new();
+        let mut intensifiers = WordMap::default();
         for (w, v) in &file.intensifiers {
             let folded = crate::normalize::fold(w).0;
             intensifiers.insert(folded, *v);
