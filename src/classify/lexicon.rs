@@ -28,8 +28,8 @@ struct LexiconFile {
     emoji: HashMap<String, f32>,
 }
 
-/// Word → weight, hashed with FNV (short keys, looked up for every word of every mention).
-type WordMap = HashMap<String, f32, crate::ingest::dedup::FnvBuildHasher>;
+/// Term key ([`crate::normalize::term_key`]) → weight.
+type WordMap = HashMap<u64, f32, crate::ingest::dedup::KeyBuildHasher>;
 
 /// The lexicon classifier for the `sentiment` task.
 #[derive(Debug, Clone)]
@@ -49,10 +49,10 @@ impl LexiconSentiment {
     /// `[emoji]` tables of `word = weight`); words are normalized like mention texts.
     pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<LexiconSentiment, String> {
         let file: LexiconFile = toml::from_str(text).map_err(|e| e.to_string())?;
-        let key = |w: &str| -> Option<String> {
+        let key = |w: &str| -> Option<u64> {
             let terms = normalizer.normalize(w);
             match terms.as_slice() {
-                [t] => Some(t.text.clone()),
+                [t] => Some(t.key),
                 _ => None,
             }
         };
@@ -68,12 +68,12 @@ impl LexiconSentiment {
             }
         }
         for (w, v) in &file.emoji {
-            polarity.insert(w.clone(), *v);
+            polarity.insert(crate::normalize::term_key(w), *v);
         }
         let mut intensifiers = WordMap::default();
         for (w, v) in &file.intensifiers {
             let folded = crate::normalize::fold(w).0;
-            intensifiers.insert(folded, *v);
+            intensifiers.insert(crate::normalize::term_key(&folded), *v);
             if let Some(k) = key(w) {
                 intensifiers.insert(k, *v);
             }
@@ -93,13 +93,13 @@ impl LexiconSentiment {
                 boost = 1.0;
                 continue;
             }
-            if let Some(&m) = self.intensifiers.get(&t.text) {
-                if !self.polarity.contains_key(&t.text) {
+            if let Some(&m) = self.intensifiers.get(&t.key) {
+                if !self.polarity.contains_key(&t.key) {
                     boost *= m;
                     continue;
                 }
             }
-            if let Some(&w) = self.polarity.get(&t.text) {
+            if let Some(&w) = self.polarity.get(&t.key) {
                 let mut v = w * boost;
                 if t.emphasized {
                     v *= 1.3;

@@ -185,11 +185,11 @@ impl LinearModel {
             };
             let mut prev: Option<u64> = None;
             for t in terms {
-                let entry = match cache.get(t.text.as_str()) {
+                let entry = match cache.get(&t.key) {
                     Some(e) => e,
                     None => {
                         let e = self.term_entry(t);
-                        cache.entry(t.text.clone()).or_insert(e)
+                        cache.entry(t.key).or_insert(e)
                     }
                 };
                 let (w, col) = if t.negated { (entry.negated, entry.negated_col) } else { (entry.word, entry.word_col) };
@@ -254,7 +254,8 @@ struct TermEntry {
     char_cols: Box<[u32]>,
 }
 
-type TermCache = std::collections::HashMap<String, TermEntry, crate::ingest::dedup::FnvBuildHasher>;
+/// Term key → entry (keys are already hashes).
+type TermCache = std::collections::HashMap<u64, TermEntry, crate::ingest::dedup::KeyBuildHasher>;
 
 /// Per-thread buffers for prediction.
 #[derive(Default)]

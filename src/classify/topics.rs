@@ -45,15 +45,22 @@ struct TopicSpec {
 /// A word pattern: an exact normalized term, or a prefix (`liefer*`).
 #[derive(Debug, Clone)]
 enum Pattern {
-    Exact(String),
+    /// A term's key.
+    Exact(u64),
     Prefix(String),
 }
 
+/// A document's distinct term keys, and its terms (for prefixes).
+struct TermSet<'a> {
+    keys: HashSet<u64, crate::ingest::dedup::KeyBuildHasher>,
+    terms: &'a [Term],
+}
+
 impl Pattern {
-    fn matches(&self, terms: &HashSet<&str>) -> bool {
+    fn matches(&self, terms: &TermSet) -> bool {
         match self {
-            Pattern::Exact(t) => terms.contains(t.as_str()),
-            Pattern::Prefix(p) => terms.iter().any(|t| t.starts_with(p.as_str())),
+            Pattern::Exact(key) => terms.keys.contains(key),
+            Pattern::Prefix(p) => terms.terms.iter().any(|t| t.text.starts_with(p.as_str())),
         }
     }
 }
@@ -62,7 +69,8 @@ impl Pattern {
 struct Topic {
     name: String,
     keywords: Vec<Pattern>,
-    phrases: Vec<Vec<String>>,
+    /// Term keys of each phrase, in order.
+    phrases: Vec<Vec<u64>>,
     all: Vec<Pattern>,
     any: Vec<Pattern>,
     not: Vec<Pattern>,
@@ -91,7 +99,7 @@ impl Taxonomy {
             }
             let terms = words.normalize(w);
             match terms.as_slice() {
-                [t] => Ok(Pattern::Exact(t.text.clone())),
+                [t] => Ok(Pattern::Exact(t.key)),
                 _ => Err(format!("`{w}` is not one word (use `phrases` for several)")),
             }
         };
@@ -102,7 +110,7 @@ impl Taxonomy {
             let phrases = spec
                 .phrases
                 .iter()
-                .map(|p| normalizer.normalize(p).into_iter().map(|t| t.text).collect::<Vec<_>>())
+                .map(|p| normalizer.normalize(p).into_iter().map(|t| t.key).collect::<Vec<_>>())
                 .filter(|p| !p.is_empty())
                 .collect();
             topics.push(Topic {
@@ -123,12 +131,12 @@ impl Taxonomy {
 
     /// The topics a document's terms belong to, in taxonomy order.
     pub fn assign(&self, terms: &[Term]) -> Vec<String> {
-        let set: HashSet<&str> = terms.iter().map(|t| t.text.as_str()).collect();
-        let seq: Vec<&str> = terms.iter().map(|t| t.text.as_str()).collect();
+        let set = TermSet { keys: terms.iter().map(|t| t.key).collect(), terms };
+        let seq: Vec<u64> = terms.iter().map(|t| t.key).collect();
         let mut out = Vec::new();
         for t in &self.topics {
             let keyword = t.keywords.iter().any(|p| p.matches(&set));
-            let phrase = t.phrases.iter().any(|p| seq.windows(p.len()).any(|w| w.iter().zip(p).all(|(a, b)| *a == b)));
+            let phrase = t.phrases.iter().any(|p| seq.windows(p.len()).any(|w| w.iter().zip(p).all(|(a, b)| a == b)));
             let rule = (!t.all.is_empty() || !t.any.is_empty())
                 && t.all.iter().all(|p| p.matches(&set))
                 && (t.any.is_empty() || t.any.iter().any(|p| p.matches(&set)));

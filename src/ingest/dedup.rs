@@ -158,7 +158,10 @@ pub struct Origin {
 
 /// The keys are already hashes: the map uses them as they are instead of hashing again.
 #[derive(Default)]
-struct KeyHasher(u64);
+pub struct KeyHasher(u64);
+
+/// For maps whose keys are already 64-bit hashes.
+pub type KeyBuildHasher = std::hash::BuildHasherDefault<KeyHasher>;
 
 impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
