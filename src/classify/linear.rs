@@ -56,6 +56,10 @@ pub struct LinearModel {
     /// Identifies the model's per-thread term caches; unique per built index.
     #[serde(skip)]
     id: u64,
+    /// Fingerprint of the feature space (settings, selected ids, IDF): models with the same
+    /// one give a document the same feature vector, so it is computed once for both.
+    #[serde(skip)]
+    space: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +112,7 @@ impl LinearModel {
             selected: Vec::new(),
             rows: Vec::new(),
             id: 0,
+            space: 0,
         };
         m.build_index();
         m
@@ -123,6 +128,12 @@ impl LinearModel {
                 self.selected[id as usize / 64] |= 1 << (id % 64);
             }
         }
+        let mut space = crate::normalize::term_key(&format!("{:?}", self.features));
+        for (&id, &idf) in self.feature_ids.iter().zip(&self.idf) {
+            space = (space ^ id as u64).wrapping_mul(0x0000_0100_0000_01b3);
+            space = (space ^ idf.to_bits() as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.space = space;
         let c = self.labels.len();
         self.rows = Vec::with_capacity(self.feature_ids.len() * (c + 1));
         for (col, &idf) in self.idf.iter().enumerate() {
@@ -175,69 +186,21 @@ impl LinearModel {
     /// bigram, and the weights of its distinct features.
     pub fn scores(&self, terms: &[Term]) -> Vec<f32> {
         SCRATCH.with_borrow_mut(|scratch| {
-            let Scratch { tf, touched, models } = scratch;
-            if tf.len() < self.feature_ids.len() {
-                tf.resize(self.feature_ids.len(), 0.0);
-            }
-            let cache = match models.iter().position(|(id, _)| *id == self.id) {
-                Some(i) => &mut models[i].1,
-                None => {
-                    if models.len() >= 8 {
-                        models.remove(0);
-                    }
-                    models.push((self.id, Default::default()));
-                    &mut models.last_mut().expect("just pushed").1
-                }
-            };
-            if cache.len() >= 200_000 {
-                cache.clear(); // bounded memory on open vocabularies
-            }
-            touched.clear();
-            let count = |col: u32, tf: &mut Vec<f32>, touched: &mut Vec<u32>| {
-                if col > 0 {
-                    let c = col as usize - 1;
-                    if tf[c] == 0.0 {
-                        touched.push(c as u32);
-                    }
-                    tf[c] += 1.0;
-                }
-            };
-            let mut prev: Option<u64> = None;
-            for t in terms {
-                let entry = match cache.get(&t.key) {
-                    Some(e) => e,
-                    None => {
-                        let e = self.term_entry(t);
-                        cache.entry(t.key).or_insert(e)
-                    }
-                };
-                let (w, col) = if t.negated { (entry.negated, entry.negated_col) } else { (entry.word, entry.word_col) };
-                count(col, tf, touched);
-                if self.features.word_bigrams {
-                    if let Some(p) = prev {
-                        count(self.col(super::features::bigram_hash(p, w)), tf, touched);
-                    }
-                    prev = Some(w);
-                }
-                for &col in entry.char_cols.iter() {
-                    count(col, tf, touched);
-                }
+            let doc = doc_key(terms);
+            let last = &mut scratch.last;
+            if !(last.valid && last.space == self.space && last.doc == doc) {
+                self.document_vector(terms, &mut scratch.tf, &mut scratch.touched, &mut scratch.models, last);
+                (last.valid, last.space, last.doc) = (true, self.space, doc);
             }
             let c = self.labels.len();
             let mut acc = vec![0f32; c];
-            let mut norm = 0f32;
-            for &col in touched.iter() {
+            for &(col, x) in &last.cols {
                 let col = col as usize;
-                let row = &self.rows[col * (c + 1)..(col + 1) * (c + 1)];
-                let x = (1.0 + tf[col].ln()) * row[0];
-                tf[col] = 0.0;
-                norm += x * x;
-                for (a, w) in acc.iter_mut().zip(&row[1..]) {
+                for (a, w) in acc.iter_mut().zip(&self.rows[col * (c + 1) + 1..(col + 1) * (c + 1)]) {
                     *a += x * w;
                 }
             }
-            let inv = 1.0 / norm.sqrt().max(1e-12);
-            let mut s: Vec<f32> = acc.iter().zip(&self.intercept).map(|(a, b)| b + a * inv).collect();
+            let mut s: Vec<f32> = acc.iter().zip(&self.intercept).map(|(a, b)| b + a * last.inv_norm).collect();
             if self.task.is_multilabel() {
                 s.iter_mut().for_each(|z| *z = sigmoid(*z));
             } else {
@@ -245,6 +208,68 @@ impl LinearModel {
             }
             s
         })
+    }
+
+    /// The document's selected features with their TF-IDF values, and the inverse L2 norm.
+    fn document_vector(&self, terms: &[Term], tf: &mut Vec<f32>, touched: &mut Vec<u32>, models: &mut Vec<(u64, TermCache)>, out: &mut DocVector) {
+        if tf.len() < self.feature_ids.len() {
+            tf.resize(self.feature_ids.len(), 0.0);
+        }
+        let cache = match models.iter().position(|(id, _)| *id == self.id) {
+            Some(i) => &mut models[i].1,
+            None => {
+                if models.len() >= 8 {
+                    models.remove(0);
+                }
+                models.push((self.id, Default::default()));
+                &mut models.last_mut().expect("just pushed").1
+            }
+        };
+        if cache.len() >= 200_000 {
+            cache.clear(); // bounded memory on open vocabularies
+        }
+        touched.clear();
+        let count = |col: u32, tf: &mut Vec<f32>, touched: &mut Vec<u32>| {
+            if col > 0 {
+                let c = col as usize - 1;
+                if tf[c] == 0.0 {
+                    touched.push(c as u32);
+                }
+                tf[c] += 1.0;
+            }
+        };
+        let mut prev: Option<u64> = None;
+        for t in terms {
+            let entry = match cache.get(&t.key) {
+                Some(e) => e,
+                None => {
+                    let e = self.term_entry(t);
+                    cache.entry(t.key).or_insert(e)
+                }
+            };
+            let (w, col) = if t.negated { (entry.negated, entry.negated_col) } else { (entry.word, entry.word_col) };
+            count(col, tf, touched);
+            if self.features.word_bigrams {
+                if let Some(p) = prev {
+                    count(self.col(super::features::bigram_hash(p, w)), tf, touched);
+                }
+                prev = Some(w);
+            }
+            for &col in entry.char_cols.iter() {
+                count(col, tf, touched);
+            }
+        }
+        let c = self.labels.len();
+        let mut norm = 0f32;
+        out.cols.clear();
+        for &col in touched.iter() {
+            let col = col as usize;
+            let x = (1.0 + tf[col].ln()) * self.rows[col * (c + 1)];
+            tf[col] = 0.0;
+            norm += x * x;
+            out.cols.push((col as u32, x));
+        }
+        out.inv_norm = 1.0 / norm.sqrt().max(1e-12);
     }
 
     /// 1 + the column of a hashed feature, 0 when it is not selected.
@@ -280,11 +305,37 @@ struct TermEntry {
 /// Term key → entry (keys are already hashes).
 type TermCache = std::collections::HashMap<u64, TermEntry, crate::ingest::dedup::KeyBuildHasher>;
 
+/// The feature vector of the last document a thread scored, for the next model of the
+/// same feature space (sentiment and relevance models trained on the same texts share it).
+#[derive(Default)]
+struct DocVector {
+    valid: bool,
+    space: u64,
+    /// [`doc_key`] of the terms.
+    doc: u64,
+    /// Column and TF-IDF value of each selected feature, before normalization.
+    cols: Vec<(u32, f32)>,
+    inv_norm: f32,
+}
+
+/// A key of a term sequence: everything features are computed from (term, negation, kind,
+/// order). Equal keys mean the same features (64-bit collisions aside).
+fn doc_key(terms: &[Term]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ terms.len() as u64;
+    for t in terms {
+        let tag = (t.negated as u64) | ((t.kind as u64) << 1);
+        h = (h ^ t.key).wrapping_mul(0x0000_0100_0000_01b3);
+        h = (h ^ tag).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
 /// Per-thread buffers for prediction.
 #[derive(Default)]
 struct Scratch {
     tf: Vec<f32>,
     touched: Vec<u32>,
+    last: DocVector,
     /// Term caches of the models this thread used last, by model id.
     models: Vec<(u64, TermCache)>,
 }
