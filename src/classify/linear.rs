@@ -409,6 +409,25 @@ mod tests {
     }
 
     #[test]
+    fn models_sharing_a_feature_space_score_as_they_would_alone() {
+        let load = |t: Task| LinearModel::from_json(crate::classify::shipped_model(t), Path::new("shipped"), Some(t)).unwrap();
+        let (sentiment, relevance) = (load(Task::Sentiment), load(Task::Relevance));
+        assert_eq!(sentiment.space, relevance.space, "the shipped models share their features");
+        let n = Normalizer::default();
+        let texts = ["Die Bahn ist schon wieder zu spät", "Danke für den tollen Service!", "nicht gut, gar nicht gut"];
+        let alone: Vec<Vec<f32>> = texts.iter().map(|t| relevance.scores(&n.normalize(t))).collect();
+        let mut terms = Vec::new();
+        for (t, want) in texts.iter().zip(&alone) {
+            n.normalize_into(t, &mut terms); // the same buffer for every text, as `run` does
+            sentiment.scores(&terms);
+            assert_eq!(&relevance.scores(&terms), want, "{t}");
+        }
+        // Another document right after: nothing of the previous one is reused.
+        n.normalize_into(texts[0], &mut terms);
+        assert_eq!(relevance.scores(&terms), alone[0]);
+    }
+
+    #[test]
     fn wrong_task_version_or_garbage_is_a_clear_error() {
         let m = model();
         let p = Path::new("models/x/model.json");
