@@ -31,7 +31,7 @@ fn corpora() -> Vec<(&'static str, Vec<String>)> {
 fn stages(c: &mut Criterion) {
     let classifier = MentionClassifier::default_models().expect("shipped models load");
     let normalizer = Normalizer::default();
-    let sentiment = resonanz::classify::load_classifier("default", resonanz::classify::Task::Sentiment, &normalizer).unwrap().classifier;
+    let sentiment = resonanz::classify::load_classifier("default", Some(resonanz::classify::Task::Sentiment), &normalizer).unwrap().classifier;
     let features = resonanz::classify::features::FeatureSettings::default();
     for (name, texts) in corpora() {
         let docs: Vec<Vec<Term>> = texts.iter().map(|t| normalizer.normalize(t)).collect();

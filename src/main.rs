@@ -496,18 +496,9 @@ fn mention_classifier(sentiment: &str, relevance: &str, topics: &str) -> Result<
 }
 
 fn eval(a: EvalArgs) -> Result<u8, Error> {
-    use resonanz::classify::{load_classifier, Task};
+    use resonanz::classify::load_classifier;
     let normalizer = resonanz::normalize::Normalizer::default();
-    let task = a.task.unwrap_or(match a.model.as_str() {
-        "default" | "lexicon" => Task::Sentiment,
-        path if path.ends_with(".toml") || path.contains("+lexicon") => Task::Sentiment,
-        path => {
-            let p = std::path::Path::new(path);
-            let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
-            load_model_task(&file)?
-        }
-    });
-    let loaded = load_classifier(&a.model, task, &normalizer).map_err(Error::Usage)?;
+    let loaded = load_classifier(&a.model, a.task, &normalizer).map_err(Error::Usage)?;
     let classifier = loaded.classifier;
     let examples = read_examples(&a.data)?;
     let report = resonanz::classify::evaluate_on(classifier.as_ref(), &normalizer, &examples)
@@ -591,11 +582,6 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
         started.elapsed().as_secs_f64()
     );
     Ok(0)
-}
-
-/// The task a saved model was trained for.
-fn load_model_task(path: &std::path::Path) -> Result<resonanz::classify::Task, Error> {
-    resonanz::classify::linear::LinearModel::load(path, None).map(|m| m.task).map_err(|e| Error::Usage(e.to_string()))
 }
 
 fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::classify::data::Example>, Error> {

@@ -122,15 +122,16 @@ pub const ENSEMBLE_WEIGHT: f32 = 4.0;
 /// (sentiment, built in), a lexicon file (`.toml`), a trained model (`models/NAME` or a
 /// `model.json`), or for sentiment `MODEL+lexicon[:WEIGHT]`, the model combined with the
 /// built-in lexicon ([`ensemble`]). Trained models must use the same normalizer settings as
-/// `normalizer`.
-pub fn load_classifier(spec: &str, task: Task, normalizer: &Normalizer) -> Result<Loaded, String> {
+/// `normalizer`. Without `task`, a trained model is taken for its own task and everything
+/// else for sentiment.
+pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) -> Result<Loaded, String> {
     if let Some((model, weight)) = spec.split_once("+lexicon") {
         let weight = match weight.strip_prefix(':') {
             Some(w) => w.parse::<f32>().map_err(|_| format!("{spec}: the lexicon weight `{w}` is not a number"))?,
             None if weight.is_empty() => ENSEMBLE_WEIGHT,
             None => return Err(format!("{spec}: expected MODEL+lexicon or MODEL+lexicon:WEIGHT")),
         };
-        let inner = load_classifier(model, task, normalizer)?;
+        let inner = load_classifier(model, Some(task.unwrap_or(Task::Sentiment)), normalizer)?;
         let e = ensemble::Ensemble::new(inner.classifier, lexicon::LexiconSentiment::builtin(normalizer), weight)?;
         return Ok(Loaded { classifier: Box::new(e), version: format!("{}+lexicon:{weight}", inner.version) });
     }
@@ -140,17 +141,19 @@ pub fn load_classifier(spec: &str, task: Task, normalizer: &Normalizer) -> Resul
         }
         Ok(Loaded { classifier: Box::new(m), version })
     };
+    let or_sentiment = task.unwrap_or(Task::Sentiment);
     match spec {
         "default" => {
+            let task = or_sentiment;
             let path = format!("models/{}", task.as_str());
             let m = linear::LinearModel::from_json(shipped_model(task), std::path::Path::new(&path), Some(task)).map_err(|e| e.to_string())?;
             let version = format!("{}:{}", path, m.algorithm);
             trained(m, version)
         }
-        "lexicon" if task == Task::Sentiment => {
+        "lexicon" if or_sentiment == Task::Sentiment => {
             Ok(Loaded { classifier: Box::new(lexicon::LexiconSentiment::builtin(normalizer)), version: "lexicon-de".into() })
         }
-        path if path.ends_with(".toml") && task == Task::Sentiment => {
+        path if path.ends_with(".toml") && or_sentiment == Task::Sentiment => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
             let l = lexicon::LexiconSentiment::from_toml(&text, normalizer).map_err(|e| format!("{path}: {e}"))?;
             Ok(Loaded { classifier: Box::new(l), version: format!("lexicon:{path}") })
@@ -158,7 +161,7 @@ pub fn load_classifier(spec: &str, task: Task, normalizer: &Normalizer) -> Resul
         path => {
             let p = std::path::Path::new(path);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
-            let m = linear::LinearModel::load(&file, Some(task)).map_err(|e| e.to_string())?;
+            let m = linear::LinearModel::load(&file, task).map_err(|e| e.to_string())?;
             let version = format!("{path}:{}", m.algorithm);
             trained(m, version)
         }
@@ -196,8 +199,8 @@ impl MentionClassifier {
     /// `mittelstand` (built-in taxonomy), a taxonomy file (`.toml`) or a trained topic model.
     pub fn from_specs(sentiment: &str, relevance: Option<&str>, topics: Option<&str>) -> Result<MentionClassifier, String> {
         let normalizer = Normalizer::default();
-        let s = load_classifier(sentiment, Task::Sentiment, &normalizer)?;
-        let r = relevance.map(|spec| load_classifier(spec, Task::Relevance, &normalizer)).transpose()?;
+        let s = load_classifier(sentiment, Some(Task::Sentiment), &normalizer)?;
+        let r = relevance.map(|spec| load_classifier(spec, Some(Task::Relevance), &normalizer)).transpose()?;
         let (t, t_version) = match topics {
             None => (None, None),
             Some("mittelstand") => {
@@ -210,7 +213,7 @@ impl MentionClassifier {
                 (Some(Topics::Taxonomy(t)), Some(format!("taxonomy:{path}")))
             }
             Some(spec) => {
-                let l = load_classifier(spec, Task::Topic, &normalizer)?;
+                let l = load_classifier(spec, Some(Task::Topic), &normalizer)?;
                 (Some(Topics::Model(l.classifier)), Some(l.version))
             }
         };
