@@ -170,18 +170,20 @@ impl Normalizer {
     }
 
     /// A word as it will appear: folded, filtered, stemmed. Memoized per thread by the raw
-    /// word (most words of a corpus repeat), so a repeated word costs one lookup and one copy.
+    /// word's 64-bit key (most words of a corpus repeat), so a repeated word costs one
+    /// lookup and one copy.
     fn push_word(&self, word: &str, negated: bool, out: &mut Vec<Term>) {
         WORDS.with_borrow_mut(|cache| {
             if cache.settings != Some(self.settings) || cache.map.len() >= 200_000 {
                 cache.map.clear(); // other settings, or bounded memory on open vocabularies
                 cache.settings = Some(self.settings);
             }
-            let entry = match cache.map.get(word) {
+            let raw = term_key(word);
+            let entry = match cache.map.get(&raw) {
                 Some(e) => e,
                 None => {
                     let e = self.word_entry(word);
-                    cache.map.entry(word.to_string()).or_insert(e)
+                    cache.map.entry(raw).or_insert(e)
                 }
             };
             if let Some((text, key, emphasized)) = entry {
@@ -206,7 +208,8 @@ impl Normalizer {
 #[derive(Default)]
 struct WordCache {
     settings: Option<NormalizerSettings>,
-    map: std::collections::HashMap<String, Option<(String, u64, bool)>, crate::ingest::dedup::FnvBuildHasher>,
+    /// [`term_key`] of the raw word → its term, term key and emphasis (`None`: dropped).
+    map: std::collections::HashMap<u64, Option<(String, u64, bool)>, crate::ingest::dedup::KeyBuildHasher>,
 }
 
 thread_local! {
