@@ -143,8 +143,8 @@ pub struct MentionWriter {
 }
 
 impl MentionWriter {
-    /// `classifier`, when given, classifies each batch (on its own thread, using the rayon
-    /// pool) before it is written.
+    /// `classifier`, when given, classifies each batch on the writer thread before it is
+    /// written.
     pub fn new(sink: MentionSink, batch: usize, classifier: Option<Arc<MentionClassifier>>) -> PolarsResult<MentionWriter> {
         let schema = mentions_frame(&[])?.schema().as_ref().clone();
         let mut writers = match sink {
@@ -152,25 +152,12 @@ impl MentionWriter {
             MentionSink::Partitioned { dir, tz, granularity } => Writers::Partitioned { dir, tz, granularity, schema, open: BTreeMap::new() },
         };
         let (tx, rx) = sync_channel::<Vec<Mention>>(2);
-        // Classifying a batch (in parallel) overlaps with writing the previous one.
-        let rx = match classifier {
-            Some(c) => {
-                let (classified_tx, classified_rx) = sync_channel::<Vec<Mention>>(1);
-                std::thread::spawn(move || {
-                    for mut ms in rx {
-                        c.classify_all(&mut ms);
-                        if classified_tx.send(ms).is_err() {
-                            break; // the writer stopped; its result says why
-                        }
-                    }
-                });
-                classified_rx
-            }
-            None => rx,
-        };
         let worker = std::thread::spawn(move || {
             let mut written = 0u64;
             for mut ms in rx {
+                if let Some(c) = &classifier {
+                    c.classify_all(&mut ms);
+                }
                 writers.write(&mut ms)?;
                 written += ms.len() as u64;
             }
