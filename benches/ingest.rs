@@ -63,6 +63,7 @@ fn run_out(input: &Path) -> PathBuf {
 fn phase(name: &str, path: &Path) {
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let t = Instant::now();
+    let mut stages: Option<String> = None;
     let rows: u64 = match name {
         "parse" => {
             let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).expect("open");
@@ -119,6 +120,7 @@ fn phase(name: &str, path: &Path) {
             })
             .expect("run");
             assert_eq!(s.rows_in, s.mentions + s.duplicates + s.rejected);
+            stages = s.stages.map(|st| serde_json::to_string(&st).expect("stages as JSON"));
             s.rows_in
         }
         "aggregate" => {
@@ -149,8 +151,9 @@ fn phase(name: &str, path: &Path) {
     };
     let secs = t.elapsed().as_secs_f64();
     let mb = bytes as f64 / 1e6;
+    let stages = stages.map_or(String::new(), |s| format!(",\"stages\":{s}"));
     println!(
-        "{{\"bench\":\"ingest/{name}\",\"rows\":{rows},\"mb\":{mb:.1},\"seconds\":{secs:.3},\"mb_per_s\":{:.1},\"rows_per_s\":{:.0},\"peak_rss_mib\":{:.1}}}",
+        "{{\"bench\":\"ingest/{name}\",\"rows\":{rows},\"mb\":{mb:.1},\"seconds\":{secs:.3},\"mb_per_s\":{:.1},\"rows_per_s\":{:.0},\"peak_rss_mib\":{:.1}{stages}}}",
         mb / secs,
         rows as f64 / secs,
         peak_rss_mib()

@@ -97,7 +97,30 @@ pub struct Summary {
     /// once; parts should be disjoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overlapping_mentions: Option<u64>,
+    /// For `run`: where the time went (see [`Stages`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Stages>,
     pub outputs: Vec<String>,
+}
+
+/// Seconds per stage of a run. Ingest (reading, parsing, de-duplicating) streams into the
+/// writer thread, which classifies and writes each batch while the next one is read, so
+/// `ingest_s` (wall time until the last row was read) overlaps `classify_s` and
+/// `write_mentions_s` (that thread's busy time); the rest runs after, one stage at a time.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Stages {
+    pub ingest_s: f64,
+    pub classify_s: f64,
+    pub write_mentions_s: f64,
+    /// From the last row read until `mentions.parquet` is complete.
+    pub drain_s: f64,
+    pub aggregate_s: f64,
+    /// Tables, CSV variants and `report.html`.
+    pub report_s: f64,
+}
+
+fn secs(t: Instant) -> f64 {
+    (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 /// The part of a run's `summary.json` that `merge` adds up.
@@ -234,6 +257,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         files,
         parts: opts.parts.iter().map(|p| p.display().to_string()).collect(),
         overlapping_mentions: Some(overlapping),
+        stages: None,
         outputs,
     };
     summary.duration_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
@@ -441,16 +465,23 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
             files.iter().map(|f| format!("{}: {}", f.path, f.error.as_deref().unwrap_or(""))).collect();
         return Err(Error::NoInput(reasons.join("; ")));
     }
-    mentions.finish().map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    let mut stages = Stages { ingest_s: secs(started), ..Stages::default() };
+    let t = Instant::now();
+    let written = mentions.finish().map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    stages.drain_s = secs(t);
+    let round = |s: f64| (s * 1000.0).round() / 1000.0;
+    (stages.classify_s, stages.write_mentions_s) = (round(written.classify_s), round(written.write_s));
     for (table, path) in [(rejects.finish(), &rejects_path), (dups.finish(), &dups_path), (warnings.finish(), &warnings_path)] {
         table.and_then(|mut w| w.flush()).map_err(werr(path))?;
     }
 
     let mentions_name = if opts.partitioned { "mentions/" } else { "mentions.parquet" };
     let mut outputs: Vec<String> = [mentions_name, "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
+    let t = Instant::now();
     let scan = scan_mentions(&staged_mentions).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let partials = crate::aggregate::Partials::of(scan, opts.report.report_timezone, opts.report.granularity)
         .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    stages.aggregate_s = secs(t);
     let meta = PartialsMeta {
         format: PARTIALS_FORMAT,
         granularity: opts.report.granularity,
@@ -464,8 +495,10 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         model_version: meta.model_version.clone(),
         lang: opts.report.lang,
     };
+    let t = Instant::now();
     outputs.extend(write_report(&mut staging, &partials, &meta, &opts.report, out, &report_ctx)?);
     outputs.push("summary.json".into());
+    stages.report_s = secs(t);
 
     let sum = |f: fn(&FileReport) -> u64| files.iter().map(f).sum::<u64>();
     let mut summary = Summary {
@@ -482,6 +515,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         files,
         parts: Vec::new(),
         overlapping_mentions: None,
+        stages: Some(stages),
         outputs,
     };
     summary.duration_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;

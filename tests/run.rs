@@ -24,8 +24,15 @@ fn run_writes_all_outputs_and_accounts_for_every_row() {
     assert!(stderr(&o).contains("14 rows in → 9 mentions + 1 duplicates + 4 rejected"), "{}", stderr(&o));
     let on_disk: serde_json::Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(on_disk["files"][1]["tool"], "brandwatch");
+    for stage in ["ingest_s", "classify_s", "write_mentions_s", "drain_s", "aggregate_s", "report_s"] {
+        assert!(on_disk["stages"][stage].as_f64().is_some_and(|s| s >= 0.0), "{stage}: {on_disk}");
+    }
     let df = read_parquet(&out.join("mentions.parquet"));
     assert_eq!(df.height(), 9);
+    let topics = df.column("topics").unwrap().list().unwrap().clone();
+    assert_eq!(topics.inner_dtype(), &DataType::String);
+    assert_eq!(topics.len(), 9);
+    assert_eq!(topics.null_count(), 0, "every mention has a (maybe empty) topic list");
     let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
     assert_eq!(names, resonanz::report::MENTION_COLUMNS.to_vec());
     assert_eq!(

@@ -60,12 +60,12 @@ pub fn mentions_frame(ms: &[Mention]) -> PolarsResult<DataFrame> {
 }
 
 fn topics_column(ms: &[Mention]) -> Column {
-    let lists: Vec<Series> = ms.iter().map(|m| Series::new(PlSmallStr::EMPTY, m.topics.as_slice())).collect();
-    let mut s = Series::new("topics".into(), lists);
-    if ms.is_empty() {
-        s = Series::new_empty("topics".into(), &DataType::List(Box::new(DataType::String)));
+    let values = ms.iter().map(|m| m.topics.len()).sum();
+    let mut b = ListStringChunkedBuilder::new("topics".into(), ms.len(), values);
+    for m in ms {
+        b.append_values_iter(m.topics.iter().map(String::as_str));
     }
-    s.into_column()
+    b.finish().into_column()
 }
 
 /// Where `mentions.parquet` goes.
@@ -132,12 +132,21 @@ impl Writers {
     }
 }
 
+/// What a [`MentionWriter`] did: mentions written, and the seconds its thread spent
+/// classifying them and writing them (building columns, compressing, writing).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Written {
+    pub mentions: u64,
+    pub classify_s: f64,
+    pub write_s: f64,
+}
+
 /// Streams mentions into Parquet, one row group per `batch` mentions (per partition), so
 /// memory holds a few batches, not the whole table. Building the columns and compressing
 /// them happens on a writer thread, overlapping with ingest.
 pub struct MentionWriter {
     tx: Option<SyncSender<Vec<Mention>>>,
-    worker: Option<JoinHandle<PolarsResult<u64>>>,
+    worker: Option<JoinHandle<PolarsResult<Written>>>,
     buffer: Vec<Mention>,
     batch: usize,
 }
@@ -153,16 +162,22 @@ impl MentionWriter {
         };
         let (tx, rx) = sync_channel::<Vec<Mention>>(2);
         let worker = std::thread::spawn(move || {
-            let mut written = 0u64;
+            let mut done = Written::default();
             for mut ms in rx {
+                let t = std::time::Instant::now();
                 if let Some(c) = &classifier {
                     c.classify_all(&mut ms);
                 }
+                let classified = t.elapsed().as_secs_f64();
                 writers.write(&mut ms)?;
-                written += ms.len() as u64;
+                done.classify_s += classified;
+                done.write_s += t.elapsed().as_secs_f64() - classified;
+                done.mentions += ms.len() as u64;
             }
+            let t = std::time::Instant::now();
             writers.finish()?;
-            Ok(written)
+            done.write_s += t.elapsed().as_secs_f64();
+            Ok(done)
         });
         let batch = batch.max(1);
         Ok(MentionWriter { tx: Some(tx), worker: Some(worker), buffer: Vec::with_capacity(batch), batch })
@@ -187,7 +202,7 @@ impl MentionWriter {
         self.join().and(Err(PolarsError::ComputeError("Parquet writer stopped".into())))
     }
 
-    fn join(&mut self) -> PolarsResult<u64> {
+    fn join(&mut self) -> PolarsResult<Written> {
         match self.worker.take().map(|w| w.join()) {
             Some(Ok(result)) => result,
             Some(Err(_)) => Err(PolarsError::ComputeError("Parquet writer thread failed".into())),
@@ -195,8 +210,8 @@ impl MentionWriter {
         }
     }
 
-    /// Writes the last row group and the footer; returns the number of mentions written.
-    pub fn finish(mut self) -> PolarsResult<u64> {
+    /// Writes the last row group and the footer; says what was written and how long it took.
+    pub fn finish(mut self) -> PolarsResult<Written> {
         let rest = std::mem::take(&mut self.buffer);
         if !rest.is_empty() {
             self.send(rest)?;
