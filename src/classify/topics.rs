@@ -13,7 +13,7 @@
 //! A topic matches when a keyword, a phrase or the `all`/`any` rule hits, and no `not`
 //! word is present. A mention can have several topics.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -50,36 +50,59 @@ enum Pattern {
     Prefix(String),
 }
 
-/// A document's distinct term keys, and its terms (for prefixes).
-struct TermSet<'a> {
-    keys: HashSet<u64, crate::ingest::dedup::KeyBuildHasher>,
-    terms: &'a [Term],
+/// Which part of a topic's definition a pattern belongs to.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Keyword,
+    /// The n-th word of `all`.
+    All(u8),
+    Any,
+    Not,
 }
 
-impl Pattern {
-    fn matches(&self, terms: &TermSet) -> bool {
-        match self {
-            Pattern::Exact(key) => terms.keys.contains(key),
-            Pattern::Prefix(p) => terms.terms.iter().any(|t| t.text.starts_with(p.as_str())),
-        }
-    }
-}
+/// The most words an `all` rule may have (one bit each).
+const MAX_ALL: usize = 64;
 
 #[derive(Debug, Clone)]
 struct Topic {
     name: String,
-    keywords: Vec<Pattern>,
     /// Term keys of each phrase, in order.
     phrases: Vec<Vec<u64>>,
-    all: Vec<Pattern>,
-    any: Vec<Pattern>,
-    not: Vec<Pattern>,
+    /// Bits of every `all` word (all set: the rule's `all` part holds).
+    all_mask: u64,
+    has_rule: bool,
+    has_any: bool,
 }
 
-/// A compiled taxonomy.
+/// What one document matched of one topic.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hits {
+    keyword: bool,
+    all: u64,
+    any: bool,
+    not: bool,
+}
+
+impl Hits {
+    fn hit(&mut self, slot: Slot) {
+        match slot {
+            Slot::Keyword => self.keyword = true,
+            Slot::All(i) => self.all |= 1 << i,
+            Slot::Any => self.any = true,
+            Slot::Not => self.not = true,
+        }
+    }
+}
+
+/// A compiled taxonomy: every exact word of every topic in one table, so a document costs
+/// one lookup per term, whatever the size of the taxonomy.
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     topics: Vec<Topic>,
+    /// Term key → (topic, slot) of every pattern that is this word.
+    exact: HashMap<u64, Vec<(u32, Slot)>, crate::ingest::dedup::KeyBuildHasher>,
+    /// Prefix patterns, tried on every term.
+    prefixes: Vec<(String, u32, Slot)>,
 }
 
 impl Taxonomy {
@@ -103,49 +126,69 @@ impl Taxonomy {
                 _ => Err(format!("`{w}` is not one word (use `phrases` for several)")),
             }
         };
-        let patterns = |ws: &[String]| ws.iter().map(|w| pattern(w)).collect::<Result<Vec<_>, _>>();
-        let mut topics = Vec::new();
+        let mut taxonomy = Taxonomy { topics: Vec::new(), exact: HashMap::default(), prefixes: Vec::new() };
         for spec in file.topic {
             let ctx = |e: String| format!("topic `{}`: {e}", spec.name);
+            if spec.all.len() > MAX_ALL {
+                return Err(ctx(format!("`all` has {} words, at most {MAX_ALL} are allowed", spec.all.len())));
+            }
+            let i = taxonomy.topics.len() as u32;
+            let slots = spec.keywords.iter().map(|w| (w, Slot::Keyword))
+                .chain(spec.all.iter().enumerate().map(|(n, w)| (w, Slot::All(n as u8))))
+                .chain(spec.any.iter().map(|w| (w, Slot::Any)))
+                .chain(spec.not.iter().map(|w| (w, Slot::Not)));
+            for (w, slot) in slots {
+                match pattern(w).map_err(ctx)? {
+                    Pattern::Exact(key) => taxonomy.exact.entry(key).or_default().push((i, slot)),
+                    Pattern::Prefix(p) => taxonomy.prefixes.push((p, i, slot)),
+                }
+            }
             let phrases = spec
                 .phrases
                 .iter()
                 .map(|p| normalizer.normalize(p).into_iter().map(|t| t.key).collect::<Vec<_>>())
                 .filter(|p| !p.is_empty())
                 .collect();
-            topics.push(Topic {
-                keywords: patterns(&spec.keywords).map_err(ctx)?,
+            taxonomy.topics.push(Topic {
                 phrases,
-                all: patterns(&spec.all).map_err(ctx)?,
-                any: patterns(&spec.any).map_err(ctx)?,
-                not: patterns(&spec.not).map_err(ctx)?,
+                all_mask: if spec.all.len() == MAX_ALL { u64::MAX } else { (1u64 << spec.all.len()) - 1 },
+                has_rule: !spec.all.is_empty() || !spec.any.is_empty(),
+                has_any: !spec.any.is_empty(),
                 name: spec.name,
             });
         }
-        Ok(Taxonomy { topics })
+        Ok(taxonomy)
     }
 
     pub fn names(&self) -> Vec<&str> {
         self.topics.iter().map(|t| t.name.as_str()).collect()
     }
 
-    /// The topics a document's terms belong to, in taxonomy order.
+    /// The topics a document's terms belong to, in taxonomy order. A topic matches when a
+    /// keyword, a phrase or its rule (every `all` word and one `any` word) hits, and none of
+    /// its `not` words is present.
     pub fn assign(&self, terms: &[Term]) -> Vec<String> {
-        let set = TermSet { keys: terms.iter().map(|t| t.key).collect(), terms };
-        let seq: Vec<u64> = terms.iter().map(|t| t.key).collect();
-        let mut out = Vec::new();
-        for t in &self.topics {
-            let keyword = t.keywords.iter().any(|p| p.matches(&set));
-            let phrase = t.phrases.iter().any(|p| seq.windows(p.len()).any(|w| w.iter().zip(p).all(|(a, b)| a == b)));
-            let rule = (!t.all.is_empty() || !t.any.is_empty())
-                && t.all.iter().all(|p| p.matches(&set))
-                && (t.any.is_empty() || t.any.iter().any(|p| p.matches(&set)));
-            let excluded = t.not.iter().any(|p| p.matches(&set));
-            if (keyword || phrase || rule) && !excluded {
-                out.push(t.name.clone());
+        let mut hits = vec![Hits::default(); self.topics.len()];
+        for t in terms {
+            for &(i, slot) in self.exact.get(&t.key).map_or(&[][..], Vec::as_slice) {
+                hits[i as usize].hit(slot);
+            }
+            for (p, i, slot) in &self.prefixes {
+                if t.text.starts_with(p.as_str()) {
+                    hits[*i as usize].hit(*slot);
+                }
             }
         }
-        out
+        let phrase = |p: &[u64]| terms.windows(p.len()).any(|w| w.iter().zip(p).all(|(t, key)| t.key == *key));
+        self.topics
+            .iter()
+            .zip(&hits)
+            .filter(|(t, h)| {
+                let rule = t.has_rule && h.all == t.all_mask && (!t.has_any || h.any);
+                (h.keyword || rule || t.phrases.iter().any(|p| phrase(p))) && !h.not
+            })
+            .map(|(t, _)| t.name.clone())
+            .collect()
     }
 }
 
@@ -186,5 +229,7 @@ any = ["teuer", "Erhöhung"]
         let n = Normalizer::default();
         assert!(Taxonomy::from_toml("[[topic]]\nname='x'\nkeywords=['zwei Wörter']\n", &n).unwrap_err().contains("not one word"));
         assert!(Taxonomy::from_toml("[[topic]]\nname='x'\nkeyword=['a']\n", &n).unwrap_err().contains("keyword"));
+        let many = (0..65).map(|i| format!("'w{i}'")).collect::<Vec<_>>().join(",");
+        assert!(Taxonomy::from_toml(&format!("[[topic]]\nname='x'\nall=[{many}]\n"), &n).unwrap_err().contains("at most 64"));
     }
 }
