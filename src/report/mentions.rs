@@ -161,22 +161,41 @@ impl MentionWriter {
             MentionSink::Partitioned { dir, tz, granularity } => Writers::Partitioned { dir, tz, granularity, schema, open: BTreeMap::new() },
         };
         let (tx, rx) = sync_channel::<Vec<Mention>>(2);
+        // Classifying a batch (in parallel, on the rayon pool) overlaps with writing the
+        // previous one.
+        let (rx, classifier) = match classifier {
+            Some(c) => {
+                let (classified_tx, classified_rx) = sync_channel::<Vec<Mention>>(1);
+                let classifier = std::thread::spawn(move || {
+                    let mut busy = 0.0;
+                    for mut ms in rx {
+                        let t = std::time::Instant::now();
+                        c.classify_all(&mut ms);
+                        busy += t.elapsed().as_secs_f64();
+                        if classified_tx.send(ms).is_err() {
+                            break; // the writer stopped; its result says why
+                        }
+                    }
+                    busy
+                });
+                (classified_rx, Some(classifier))
+            }
+            None => (rx, None),
+        };
         let worker = std::thread::spawn(move || {
             let mut done = Written::default();
             for mut ms in rx {
                 let t = std::time::Instant::now();
-                if let Some(c) = &classifier {
-                    c.classify_all(&mut ms);
-                }
-                let classified = t.elapsed().as_secs_f64();
                 writers.write(&mut ms)?;
-                done.classify_s += classified;
-                done.write_s += t.elapsed().as_secs_f64() - classified;
+                done.write_s += t.elapsed().as_secs_f64();
                 done.mentions += ms.len() as u64;
             }
             let t = std::time::Instant::now();
             writers.finish()?;
             done.write_s += t.elapsed().as_secs_f64();
+            if let Some(c) = classifier {
+                done.classify_s = c.join().map_err(|_| PolarsError::ComputeError("classifier thread failed".into()))?;
+            }
             Ok(done)
         });
         let batch = batch.max(1);
