@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -146,6 +146,9 @@ pub struct Written {
 /// them happens on a writer thread, overlapping with ingest.
 pub struct MentionWriter {
     tx: Option<SyncSender<Vec<Mention>>>,
+    /// Emptied batch buffers back from the writer thread: a fresh 64k-mention buffer per
+    /// batch cost page faults.
+    recycled: Receiver<Vec<Mention>>,
     worker: Option<JoinHandle<PolarsResult<Written>>>,
     buffer: Vec<Mention>,
     batch: usize,
@@ -182,6 +185,7 @@ impl MentionWriter {
             }
             None => (rx, None),
         };
+        let (recycle, recycled) = sync_channel::<Vec<Mention>>(2);
         let worker = std::thread::spawn(move || {
             let mut done = Written::default();
             for mut ms in rx {
@@ -189,6 +193,8 @@ impl MentionWriter {
                 writers.write(&mut ms)?;
                 done.write_s += t.elapsed().as_secs_f64();
                 done.mentions += ms.len() as u64;
+                ms.clear();
+                let _ = recycle.try_send(ms); // when the reader has enough, it is dropped
             }
             let t = std::time::Instant::now();
             writers.finish()?;
@@ -199,13 +205,14 @@ impl MentionWriter {
             Ok(done)
         });
         let batch = batch.max(1);
-        Ok(MentionWriter { tx: Some(tx), worker: Some(worker), buffer: Vec::with_capacity(batch), batch })
+        Ok(MentionWriter { tx: Some(tx), recycled, worker: Some(worker), buffer: Vec::with_capacity(batch), batch })
     }
 
     pub fn push(&mut self, m: Mention) -> PolarsResult<()> {
         self.buffer.push(m);
         if self.buffer.len() >= self.batch {
-            let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.batch));
+            let empty = self.recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(self.batch));
+            let full = std::mem::replace(&mut self.buffer, empty);
             self.send(full)?;
         }
         Ok(())
