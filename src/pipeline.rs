@@ -103,10 +103,10 @@ pub struct Summary {
     pub outputs: Vec<String>,
 }
 
-/// Seconds per stage of a run. Ingest (reading, parsing, de-duplicating) streams into the
-/// writer thread, which classifies and writes each batch while the next one is read, so
-/// `ingest_s` (wall time until the last row was read) overlaps `classify_s` and
-/// `write_mentions_s` (that thread's busy time); the rest runs after, one stage at a time.
+/// Seconds per stage of a run. Ingest (reading, parsing, de-duplicating) streams batches
+/// to a classifier thread and on to a writer thread, each working while the next batch is
+/// read, so `ingest_s` (wall time until the last row was read) overlaps `classify_s` and
+/// `write_mentions_s` (those threads' busy time); the rest runs after, one stage at a time.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct Stages {
     pub ingest_s: f64,

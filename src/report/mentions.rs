@@ -155,8 +155,8 @@ pub struct MentionWriter {
 }
 
 impl MentionWriter {
-    /// `classifier`, when given, classifies each batch on the writer thread before it is
-    /// written.
+    /// `classifier`, when given, classifies each batch on a thread of its own (in parallel,
+    /// on the rayon pool) before the writer thread writes it.
     pub fn new(sink: MentionSink, batch: usize, classifier: Option<Arc<MentionClassifier>>) -> PolarsResult<MentionWriter> {
         let schema = mentions_frame(&[])?.schema().as_ref().clone();
         let mut writers = match sink {
