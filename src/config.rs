@@ -55,17 +55,20 @@ impl ReportConfig {
         c.inputs = c.inputs.map(|v| v.iter().map(|p| rel(p)).collect());
         c.out = c.out.map(|p| PathBuf::from(rel(&p.to_string_lossy())));
         c.layouts = c.layouts.map(|p| PathBuf::from(rel(&p.to_string_lossy())));
-        for m in [&mut c.sentiment_model, &mut c.relevance_model, &mut c.topics] {
-            if let Some(v) = m {
-                if v.contains('/') || v.ends_with(".toml") {
-                    let (model, suffix) = match v.split_once("+lexicon") {
-                        Some((m, s)) => (m.to_string(), format!("+lexicon{s}")),
-                        None => (v.clone(), String::new()),
-                    };
-                    *v = format!("{}{suffix}", rel(&model));
-                }
+        let rel_model = |v: &str| -> String {
+            if !(v.contains('/') || v.ends_with(".toml")) {
+                return v.to_string(); // a built-in name: `default`, `lexicon`, `mittelstand`
             }
+            match v.split_once("+lexicon") {
+                Some((m, suffix)) => format!("{}+lexicon{suffix}", rel(m)),
+                None => rel(v),
+            }
+        };
+        for m in [&mut c.sentiment_model, &mut c.relevance_model] {
+            *m = m.as_deref().map(rel_model);
         }
+        // Topic sources may be combined with `+`: each one relative on its own.
+        c.topics = c.topics.as_deref().map(|v| v.split('+').map(|s| rel_model(s.trim())).collect::<Vec<_>>().join("+"));
         Ok(c)
     }
 }
@@ -134,6 +137,10 @@ mod tests {
         let c = ReportConfig::load(&p).unwrap();
         assert_eq!(c.inputs.unwrap()[0], dir.path().join("exports/*.csv").to_string_lossy());
         assert_eq!(c.sentiment_model.unwrap(), format!("{}+lexicon:2", dir.path().join("models/mine").display()));
+        std::fs::write(&p, "topics = \"mittelstand + topics/own.toml\"\nrelevance_model = \"default\"\n").unwrap();
+        let c = ReportConfig::load(&p).unwrap();
+        assert_eq!(c.topics.unwrap(), format!("mittelstand+{}", dir.path().join("topics/own.toml").display()));
+        assert_eq!(c.relevance_model.unwrap(), "default");
     }
 
     #[test]

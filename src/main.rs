@@ -217,7 +217,8 @@ struct ModelArgs {
     #[arg(long, value_name = "MODEL")]
     relevance_model: Option<String>,
     /// Topics: `mittelstand` (built-in taxonomy, the default), a taxonomy file (.toml),
-    /// `default` (the shipped GermEval aspect model), models/NAME, or `none`.
+    /// `default` (the shipped GermEval aspect model), models/NAME, several of these joined
+    /// by `+` (e.g. `mittelstand+default`: the topics of each, together), or `none`.
     #[arg(long, value_name = "TOPICS")]
     topics: Option<String>,
 }

@@ -117,3 +117,22 @@ fn shipped_default_recognises_all_three_tones_outside_its_training_domain() {
         assert!(recall > 0.4, "class {i} recall {recall:.2}: {confusion:?}");
     }
 }
+
+#[test]
+fn taxonomy_and_aspect_model_combine() {
+    let both = MentionClassifier::from_specs("lexicon", None, Some("mittelstand+default")).unwrap();
+    let taxonomy = MentionClassifier::from_specs("lexicon", None, Some("mittelstand")).unwrap();
+    let model = MentionClassifier::from_specs("lexicon", None, Some("default")).unwrap();
+    assert!(both.version.contains(";topics=taxonomy:mittelstand+models/topic:"), "{}", both.version);
+    let n = &both.normalizer;
+    for text in ["Die Lieferung kam drei Wochen zu spät, der Service ist nicht erreichbar", "Zug fällt aus, keine Durchsage am Bahnhof"] {
+        let terms = n.normalize(text);
+        let (t, m) = (taxonomy.topics_of(&terms), model.topics_of(&terms));
+        let mut want = t.clone();
+        want.extend(m.into_iter().filter(|x| !t.contains(x)));
+        assert_eq!(both.topics_of(&terms), want, "{text}");
+        assert!(!want.is_empty());
+    }
+    let e = MentionClassifier::from_specs("lexicon", None, Some("mittelstand+nowhere.toml")).unwrap_err();
+    assert!(e.contains("nowhere.toml"), "{e}");
+}

@@ -168,6 +168,26 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
     }
 }
 
+/// Loads one topic source: `mittelstand` (the built-in taxonomy), a taxonomy file (`.toml`)
+/// or a trained topic model; returns it with the name that goes into `model_version`.
+fn load_topics(spec: &str, normalizer: &Normalizer) -> Result<(Topics, String), String> {
+    match spec {
+        "mittelstand" => {
+            let t = topics::Taxonomy::from_toml(DEFAULT_TAXONOMY, normalizer).map_err(|e| format!("built-in taxonomy: {e}"))?;
+            Ok((Topics::Taxonomy(t), "taxonomy:mittelstand".to_string()))
+        }
+        path if path.ends_with(".toml") => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            let t = topics::Taxonomy::from_toml(&text, normalizer).map_err(|e| format!("{path}: {e}"))?;
+            Ok((Topics::Taxonomy(t), format!("taxonomy:{path}")))
+        }
+        spec => {
+            let l = load_classifier(spec, Some(Task::Topic), normalizer)?;
+            Ok((Topics::Model(l.classifier), l.version))
+        }
+    }
+}
+
 /// Where a mention's topics come from.
 pub enum Topics {
     /// The analyst's taxonomy (rules).
@@ -177,12 +197,13 @@ pub enum Topics {
 }
 
 /// Everything `run` applies to a mention: the normalizer, a sentiment classifier, an
-/// optional relevance classifier and optional topics.
+/// optional relevance classifier and the topic sources (none, one, or several combined).
 pub struct MentionClassifier {
     pub normalizer: Normalizer,
     pub sentiment: Box<dyn Classifier>,
     pub relevance: Option<Box<dyn Classifier>>,
-    pub topics: Option<Topics>,
+    /// Each source's topics, in order, are added to a mention's topics (each name once).
+    pub topics: Vec<Topics>,
     /// Written into every mention's `model_version`.
     pub version: String,
 }
@@ -196,35 +217,28 @@ impl MentionClassifier {
     }
 
     /// Builds the classifiers from names as [`load_classifier`] takes them; `topics` is
-    /// `mittelstand` (built-in taxonomy), a taxonomy file (`.toml`) or a trained topic model.
+    /// `mittelstand` (built-in taxonomy), a taxonomy file (`.toml`) or a trained topic model,
+    /// or several of them joined by `+` (`mittelstand+default`: the taxonomy's topics and
+    /// the shipped aspect model's categories together).
     pub fn from_specs(sentiment: &str, relevance: Option<&str>, topics: Option<&str>) -> Result<MentionClassifier, String> {
         let normalizer = Normalizer::default();
         let s = load_classifier(sentiment, Some(Task::Sentiment), &normalizer)?;
         let r = relevance.map(|spec| load_classifier(spec, Some(Task::Relevance), &normalizer)).transpose()?;
-        let (t, t_version) = match topics {
-            None => (None, None),
-            Some("mittelstand") => {
-                let t = topics::Taxonomy::from_toml(DEFAULT_TAXONOMY, &normalizer).map_err(|e| format!("built-in taxonomy: {e}"))?;
-                (Some(Topics::Taxonomy(t)), Some("taxonomy:mittelstand".to_string()))
-            }
-            Some(path) if path.ends_with(".toml") => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-                let t = topics::Taxonomy::from_toml(&text, &normalizer).map_err(|e| format!("{path}: {e}"))?;
-                (Some(Topics::Taxonomy(t)), Some(format!("taxonomy:{path}")))
-            }
-            Some(spec) => {
-                let l = load_classifier(spec, Some(Task::Topic), &normalizer)?;
-                (Some(Topics::Model(l.classifier)), Some(l.version))
-            }
-        };
+        let mut sources = Vec::new();
+        let mut topic_versions = Vec::new();
+        for spec in topics.map(|t| t.split('+').map(str::trim).collect::<Vec<_>>()).unwrap_or_default() {
+            let (source, version) = load_topics(spec, &normalizer)?;
+            sources.push(source);
+            topic_versions.push(version);
+        }
         let mut version = format!("sentiment={}", s.version);
         if let Some(r) = &r {
             version += &format!(";relevance={}", r.version);
         }
-        if let Some(t) = t_version {
-            version += &format!(";topics={t}");
+        if !topic_versions.is_empty() {
+            version += &format!(";topics={}", topic_versions.join("+"));
         }
-        Ok(MentionClassifier { normalizer, sentiment: s.classifier, relevance: r.map(|r| r.classifier), topics: t, version })
+        Ok(MentionClassifier { normalizer, sentiment: s.classifier, relevance: r.map(|r| r.classifier), topics: sources, version })
     }
 
     /// Fills sentiment, score, relevance, topics and model version, in parallel; the result
@@ -238,13 +252,32 @@ impl MentionClassifier {
             m.sentiment = crate::Sentiment::ALL.get(p.label).copied();
             m.sentiment_score = Some(p.score);
             m.relevant = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
-            m.topics = match &self.topics {
-                Some(Topics::Taxonomy(t)) => t.assign(terms),
-                Some(Topics::Model(c)) => c.predict_set(terms).into_iter().map(|i| c.labels()[i].clone()).collect(),
-                None => Vec::new(),
-            };
+            m.topics = self.topics_of(terms);
             m.model_version = Some(version.clone());
         });
+    }
+}
+
+impl MentionClassifier {
+    /// A document's topics from every source, in source order, each name once.
+    pub fn topics_of(&self, terms: &[Term]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for source in &self.topics {
+            let found = match source {
+                Topics::Taxonomy(t) => t.assign(terms),
+                Topics::Model(c) => c.predict_set(terms).into_iter().map(|i| c.labels()[i].clone()).collect(),
+            };
+            if out.is_empty() {
+                out = found;
+            } else {
+                for name in found {
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -292,10 +325,10 @@ impl std::fmt::Debug for MentionClassifier {
         f.debug_struct("MentionClassifier")
             .field("sentiment", &self.sentiment.name())
             .field("relevance", &self.relevance.as_ref().map(|r| r.name()))
-            .field("topics", &self.topics.as_ref().map(|t| match t {
+            .field("topics", &self.topics.iter().map(|t| match t {
                 Topics::Taxonomy(t) => t.names().join(","),
                 Topics::Model(m) => m.name().to_string(),
-            }))
+            }).collect::<Vec<_>>())
             .field("version", &self.version)
             .finish()
     }
