@@ -486,7 +486,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let mut outputs: Vec<String> = [mentions_name, "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
     let t = Instant::now();
     let scan = scan_mentions(&staged_mentions).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
-    let partials = crate::aggregate::Partials::of(scan, opts.report.report_timezone, opts.report.granularity)
+    let partials = crate::aggregate::Partials::of_chunked(scan, opts.report.report_timezone, opts.report.granularity, crate::aggregate::Partials::CHUNK_ROWS)
         .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     stages.aggregate_s = secs(t);
     let meta = PartialsMeta {

@@ -110,3 +110,24 @@ fn partitioned_mentions_are_one_hive_table_with_the_same_tables() {
     run(&["run", "s.csv", "--out", "parts", "-q"], d);
     assert!(d.join("parts/mentions.parquet").exists() && !d.join("parts/mentions").exists(), "no mix of two runs' mentions");
 }
+
+#[test]
+fn partials_in_chunks_equal_partials_in_one_pass() {
+    use polars::prelude::{LazyFrame, PlRefPath};
+    use resonanz::aggregate::{Granularity, Partials};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run(&["synth", "--rows", "2000", "--seed", "5", "--out", "s.csv"], d);
+    run(&["run", "s.csv", "--out", "out", "-q"], d);
+    let path = d.join("out/mentions.parquet");
+    let scan = || LazyFrame::scan_parquet(PlRefPath::new(path.to_string_lossy().as_ref()), Default::default()).unwrap();
+    let tz = chrono_tz::Europe::Berlin;
+    let one = Partials::of(scan(), tz, Granularity::Month).unwrap();
+    for chunk in [333, 1000, 1999] {
+        let chunked = Partials::of_chunked(scan(), tz, Granularity::Month, chunk).unwrap();
+        for ((name, a), (_, b)) in one.named().into_iter().zip(chunked.named()) {
+            assert!(a.height() > 0, "{name} is empty");
+            assert!(a.equals_missing(b), "{name} differs with chunks of {chunk}:\n{a}\n{b}");
+        }
+    }
+}

@@ -49,6 +49,27 @@ pub const INPUT_COLUMNS: [&str; 15] = [
 ];
 
 impl Partials {
+    /// Rows per pass of [`Partials::of_chunked`]: memory for a pass is about 600 bytes per
+    /// row (the small columns of a million mentions in memory at once).
+    pub const CHUNK_ROWS: usize = 1 << 20;
+
+    /// The partials of a mentions table of any length, `chunk_rows` rows at a time, merged:
+    /// memory stays bounded by the chunk and the partials (the authors table grows with
+    /// distinct authors), not by the input. Up to `chunk_rows` rows this is one pass of
+    /// [`Partials::of`].
+    pub fn of_chunked(mentions: LazyFrame, tz: Tz, g: Granularity, chunk_rows: usize) -> PolarsResult<Partials> {
+        let rows = mentions.clone().select([len()]).collect()?.column("len")?.u32()?.get(0).unwrap_or(0) as usize;
+        let chunk = chunk_rows.max(1);
+        if rows <= chunk {
+            return Partials::of(mentions, tz, g);
+        }
+        let parts = (0..rows)
+            .step_by(chunk)
+            .map(|offset| Partials::of(mentions.clone().slice(offset as i64, chunk as u32), tz, g))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        Partials::merge(parts)
+    }
+
     /// Computes the partials of a (lazy) mentions table with at least [`INPUT_COLUMNS`].
     pub fn of(mentions: LazyFrame, tz: Tz, g: Granularity) -> PolarsResult<Partials> {
         let zone = polars_zone(tz)?;
