@@ -130,7 +130,7 @@ fn phase(name: &str, path: &Path) {
             let tz = chrono_tz::Europe::Berlin;
             let g = aggregate::Granularity::Month;
             let scan = LazyFrame::scan_parquet(PlRefPath::new(mentions.to_string_lossy().as_ref()), Default::default()).expect("scan");
-            let partials = aggregate::Partials::of(scan, tz, g).expect("partials");
+            let partials = aggregate::Partials::of_chunked(scan, tz, g, aggregate::Partials::CHUNK_ROWS).expect("partials");
             let partials_s = t.elapsed().as_secs_f64();
             let tables = aggregate::tables(&partials, tz, g, None).expect("tables");
             let n = partials.channel.column("mentions").expect("mentions").u32().expect("u32").into_no_null_iter().map(u64::from).sum::<u64>();
