@@ -9,6 +9,7 @@
 //!   (sentiment model + lexicon, relevance model, taxonomy), write mentions.parquet,
 //!   aggregate the tables, write report, rejects and summary (into target/bench-data);
 //! - `aggregate`: the tables alone, from the run phase's classified mentions.parquet.
+//!
 //! Prints one JSON line per phase: rows, MB, seconds, MB/s, rows/s, peak RSS.
 //! Rows: RESONANZ_BENCH_ROWS (default 1000000).
 

@@ -214,20 +214,16 @@ impl Generator {
             let slot = &rest[i + 1..i + j];
             let r = &mut self.rng;
             match slot {
-                "p" => out.push_str(*r.pick(PRODUCTS)),
-                "f" => out.push_str(*r.pick(FAIRS)),
-                "c" => out.push_str(*r.pick(CITIES)),
-                "n" => out.push_str(*r.pick(FIRST)),
+                "p" => out.push_str(r.pick::<&str>(PRODUCTS)),
+                "f" => out.push_str(r.pick::<&str>(FAIRS)),
+                "c" => out.push_str(r.pick::<&str>(CITIES)),
+                "n" => out.push_str(r.pick::<&str>(FIRST)),
                 "w" => out.push_str(&(2 + r.below(10)).to_string()),
                 "co" => out.push_str(if r.chance(0.2) { "@auerhahn_mb" } else { COMPANY }),
-                "e" => {
-                    if r.chance(0.7) {
-                        out.push_str(match tone {
-                            Tone::Negative => *r.pick(NEG_EMOJI),
-                            _ => *r.pick(POS_EMOJI),
-                        });
-                    }
-                }
+                "e" if r.chance(0.7) => out.push_str(match tone {
+                    Tone::Negative => r.pick::<&str>(NEG_EMOJI),
+                    _ => r.pick::<&str>(POS_EMOJI),
+                }),
                 _ => {}
             }
             rest = &rest[i + j + 1..];

@@ -20,7 +20,7 @@ pub fn minimize(x: &mut [f64], mut f: impl FnMut(&[f64], &mut [f64]) -> f64, max
     let mut y_hist: Vec<Vec<f64>> = Vec::new();
     let mut rho: Vec<f64> = Vec::new();
     let (mut x_new, mut g_new, mut d) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    let mut alpha = vec![0.0; MEMORY];
+    let mut alpha = [0.0; MEMORY];
     for it in 0..max_iterations {
         if norm(&g) <= tolerance * norm(x).max(1.0) {
             return (Stop::Converged, it);

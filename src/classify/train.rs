@@ -461,7 +461,9 @@ pub fn out_of_fold_scores(corpus: &Corpus, vectors: &[Vec<(u32, f32)>], params: 
     for i in (1..n).rev() {
         order.swap(i, rng.below(i as u64 + 1) as usize);
     }
-    let results: Vec<Result<(Vec<(usize, Vec<f32>)>, f64), ModelError>> = (0..folds)
+    // Per fold: out-of-fold predictions (document, scores) and the seconds to fit.
+    type Fold = Result<(Vec<(usize, Vec<f32>)>, f64), ModelError>;
+    let results: Vec<Fold> = (0..folds)
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = order.iter().enumerate().filter(|(i, _)| i % folds != f).map(|(_, &d)| d).collect();

@@ -306,7 +306,7 @@ impl RecordSource {
                 Ok(true) => {
                     let pos = rdr.position();
                     let embedded = memchr_count(b'\n', rec.as_slice()) as u64;
-                    let last_lf = rec.iter().last().is_some_and(|c| c.ends_with(b"\n"));
+                    let last_lf = rec.iter().next_back().is_some_and(|c| c.ends_with(b"\n"));
                     let unterminated = self.stream_end.unterminated_at(pos.byte(), last_lf);
                     Ok(Some((decode::record_start_line(pos.line(), embedded, unterminated), embedded)))
                 }
@@ -348,7 +348,7 @@ impl ExportReader {
         let complete = sample.len() < SAMPLE_BYTES;
         let name = path.display().to_string();
 
-        let (encoding, bom, delimiter, records, choice, source_kind) = match decode::sniff(&sample, complete) {
+        let (encoding, bom, delimiter, mut records, choice, source_kind) = match decode::sniff(&sample, complete) {
             Sniffed::Empty => return Err(unreadable("file is empty".into())),
             Sniffed::Binary => return Err(unreadable("not a text export: the file holds binary data".into())),
             Sniffed::Spreadsheet => {
@@ -391,7 +391,7 @@ impl ExportReader {
 
         let stream_end = std::sync::Arc::new(decode::StreamEnd::default());
         let source = match source_kind {
-            SourceKind::Sheet => Source::Sheet(records[choice.index + 1..].to_vec().into_iter()),
+            SourceKind::Sheet => Source::Sheet(records.split_off(choice.index + 1).into_iter()),
             SourceKind::Csv => {
                 let file = File::open(path).map_err(io_err)?;
                 let reader = decode::utf8_reader(BufReader::with_capacity(1 << 16, file), encoding.unwrap_or(Encoding::Utf8));
@@ -545,7 +545,7 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
             let mut reason = format!("{} fields where the header has {width}", rec.len());
             if rec.len() > width {
                 reason.push_str(": a cell holds an unquoted delimiter, so the split is ambiguous");
-            } else if rec.iter().last().is_some_and(|c| c.contains(&b'\n')) {
+            } else if rec.iter().next_back().is_some_and(|c| c.contains(&b'\n')) {
                 reason.push_str(": a quote that is never closed runs on to the end of the file");
             }
             return Err(reject(Some(width.min(rec.len())), reason));

@@ -80,7 +80,7 @@ pub enum MentionSink {
 
 /// The open Parquet writers of a sink.
 enum Writers {
-    One(polars::io::parquet::write::BatchedWriter<BufWriter<File>>),
+    One(Box<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>),
     Partitioned { dir: PathBuf, tz: Tz, granularity: Granularity, schema: Schema, open: BTreeMap<(String, String), polars::io::parquet::write::BatchedWriter<BufWriter<File>>> },
 }
 
@@ -160,7 +160,7 @@ impl MentionWriter {
     pub fn new(sink: MentionSink, batch: usize, classifier: Option<Arc<MentionClassifier>>) -> PolarsResult<MentionWriter> {
         let schema = mentions_frame(&[])?.schema().as_ref().clone();
         let mut writers = match sink {
-            MentionSink::File(file) => Writers::One(batched(file, &schema)?),
+            MentionSink::File(file) => Writers::One(Box::new(batched(file, &schema)?)),
             MentionSink::Partitioned { dir, tz, granularity } => Writers::Partitioned { dir, tz, granularity, schema, open: BTreeMap::new() },
         };
         let (tx, rx) = sync_channel::<Vec<Mention>>(2);
