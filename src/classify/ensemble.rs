@@ -27,10 +27,17 @@ impl Ensemble {
 
 /// Combines class probabilities `p` (negative, neutral, positive) with a lexicon score.
 pub fn combine(p: &[f32], lexicon_score: f32, weight: f32) -> Vec<f32> {
+    combine_into(p.to_vec(), lexicon_score, weight)
+}
+
+/// [`combine`], in the probabilities' own buffer.
+fn combine_into(mut p: Vec<f32>, lexicon_score: f32, weight: f32) -> Vec<f32> {
     let shift = [-1.0f32, 0.0, 1.0];
-    let mut z: Vec<f32> = p.iter().zip(shift).map(|(p, d)| p.max(1e-9).ln() + weight * lexicon_score * d).collect();
-    softmax(&mut z);
-    z
+    for (z, d) in p.iter_mut().zip(shift) {
+        *z = z.max(1e-9).ln() + weight * lexicon_score * d;
+    }
+    softmax(&mut p);
+    p
 }
 
 impl Classifier for Ensemble {
@@ -47,7 +54,7 @@ impl Classifier for Ensemble {
     }
 
     fn predict(&self, terms: &[Term]) -> Prediction {
-        let scores = combine(&self.model.predict(terms).scores, self.lexicon.score(terms), self.weight);
+        let scores = combine_into(self.model.predict(terms).scores, self.lexicon.score(terms), self.weight);
         let label = argmax(&scores);
         Prediction { label, score: scores[2] - scores[0], scores }
     }

@@ -59,7 +59,7 @@ pub fn featurize_raw(terms: &[Term], s: &FeatureSettings, out: &mut Vec<u32>) {
         }
         for t in terms {
             let with_chars = t.kind == Kind::Word && s.char_max > 0;
-            let hashes = match cache.map.get(t.text.as_str()) {
+            let hashes = match cache.map.get(&*t.text) {
                 Some(h) => h,
                 None => {
                     let h = term_hashes(&t.text, with_chars, s);
@@ -120,7 +120,7 @@ fn term_hashes(text: &str, with_chars: bool, s: &FeatureSettings) -> Box<[u64]> 
 #[derive(Default)]
 struct TermHashCache {
     settings: (usize, usize),
-    map: std::collections::HashMap<String, Box<[u64]>, crate::ingest::dedup::FnvBuildHasher>,
+    map: std::collections::HashMap<std::sync::Arc<str>, Box<[u64]>, crate::ingest::dedup::FnvBuildHasher>,
 }
 
 thread_local! {

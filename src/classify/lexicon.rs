@@ -89,7 +89,7 @@ impl LexiconSentiment {
         let mut emphasis = false;
         for t in terms {
             if t.kind == Kind::Punct {
-                exclaim |= t.text == "!";
+                exclaim |= &*t.text == "!";
                 boost = 1.0;
                 continue;
             }

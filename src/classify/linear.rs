@@ -205,7 +205,10 @@ impl LinearModel {
                     *a += x * w;
                 }
             }
-            let mut s: Vec<f32> = acc.iter().zip(&self.intercept).map(|(a, b)| b + a * last.inv_norm).collect();
+            let mut s = acc;
+            for (a, b) in s.iter_mut().zip(&self.intercept) {
+                *a = b + *a * last.inv_norm;
+            }
             if self.task.is_multilabel() {
                 s.iter_mut().for_each(|z| *z = sigmoid(*z));
             } else {

@@ -12,6 +12,7 @@
 pub mod stopwords;
 pub mod tokenize;
 
+use std::sync::Arc;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -37,7 +38,8 @@ impl Default for NormalizerSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     /// Lowercased, stemmed word; `<url>`, `<num>`, `@user`, `#tag`, an emoji or emoticon.
-    pub text: String,
+    /// Shared: a repeated word's term is a reference count, not a new string.
+    pub text: Arc<str>,
     /// [`term_key`] of `text`, computed once: the classifiers' word tables are keyed by it,
     /// so a lookup hashes no string and compares none.
     pub key: u64,
@@ -61,7 +63,8 @@ pub fn term_key(text: &str) -> u64 {
 
 impl Term {
     /// A term with its key.
-    pub fn new(text: String, negated: bool, emphasized: bool, kind: Kind) -> Term {
+    pub fn new(text: impl Into<Arc<str>>, negated: bool, emphasized: bool, kind: Kind) -> Term {
+        let text = text.into();
         Term { key: term_key(&text), text, negated, emphasized, kind }
     }
 
@@ -70,7 +73,7 @@ impl Term {
         if self.negated {
             format!("¬{}", self.text).into()
         } else {
-            self.text.as_str().into()
+            self.text.as_ref().into()
         }
     }
 }
@@ -132,8 +135,8 @@ impl Normalizer {
                         out.push(Term::new(tok.text.to_string(), false, false, Kind::Punct));
                     }
                 }
-                Kind::Url => out.push(Term::new("<url>".into(), false, false, tok.kind)),
-                Kind::Number => out.push(Term::new("<num>".into(), negated, false, tok.kind)),
+                Kind::Url => out.push(Term::new("<url>", false, false, tok.kind)),
+                Kind::Number => out.push(Term::new("<num>", negated, false, tok.kind)),
                 Kind::User => out.push(Term::new(tok.text.to_lowercase(), false, false, tok.kind)),
                 Kind::Emoji | Kind::Emoticon => {
                     out.push(Term::new(tok.text.to_string(), negated, false, tok.kind))
@@ -194,14 +197,14 @@ impl Normalizer {
 
     /// The term text of a raw word and whether it was emphasized, or `None` when the word
     /// is dropped (a stop word, or nothing left).
-    fn word_entry(&self, word: &str) -> Option<(String, u64, bool)> {
+    fn word_entry(&self, word: &str) -> Option<(Arc<str>, u64, bool)> {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
         let (lower, elongated) = fold(word);
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
             return None;
         }
         let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
-        (!text.is_empty()).then(|| (text.clone(), term_key(&text), caps || elongated))
+        (!text.is_empty()).then(|| (term_key(&text), text)).map(|(key, text)| (text.into(), key, caps || elongated))
     }
 }
 
@@ -209,7 +212,7 @@ impl Normalizer {
 struct WordCache {
     settings: Option<NormalizerSettings>,
     /// [`term_key`] of the raw word → its term, term key and emphasis (`None`: dropped).
-    map: std::collections::HashMap<u64, Option<(String, u64, bool)>, crate::ingest::dedup::KeyBuildHasher>,
+    map: std::collections::HashMap<u64, Option<(Arc<str>, u64, bool)>, crate::ingest::dedup::KeyBuildHasher>,
 }
 
 thread_local! {
