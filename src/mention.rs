@@ -154,8 +154,9 @@ pub struct Mention {
     pub sentiment_score: Option<f32>,
     /// Whether the mention is about the brand at all; `None` without a relevance model.
     pub relevant: Option<bool>,
-    /// Topics from the taxonomy (filled by classify).
-    pub topics: Vec<String>,
+    /// Topics from the taxonomy or topic model (filled by classify; names shared with the
+    /// classifier, not copied per mention).
+    pub topics: Vec<std::sync::Arc<str>>,
     /// Which classifiers filled the fields above.
     pub model_version: Option<std::sync::Arc<str>>,
 }

@@ -17,7 +17,7 @@ fn mention(t: (i32, u32, u32, u32), channel: Channel, s: Sentiment, reach: Optio
     m.sentiment = Some(s);
     m.reach = reach;
     m.engagement = engagement;
-    m.topics = topics.iter().map(|s| s.to_string()).collect();
+    m.topics = topics.iter().map(|&s| s.into()).collect();
     m.tool_sentiment = tool;
     m.source_tool = "t".into();
     m

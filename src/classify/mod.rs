@@ -260,12 +260,12 @@ impl MentionClassifier {
 
 impl MentionClassifier {
     /// A document's topics from every source, in source order, each name once.
-    pub fn topics_of(&self, terms: &[Term]) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+    pub fn topics_of(&self, terms: &[Term]) -> Vec<std::sync::Arc<str>> {
+        let mut out: Vec<std::sync::Arc<str>> = Vec::new();
         for source in &self.topics {
             let found = match source {
                 Topics::Taxonomy(t) => t.assign(terms),
-                Topics::Model(c) => c.predict_set(terms).into_iter().map(|i| c.labels()[i].clone()).collect(),
+                Topics::Model(c) => c.predict_set(terms).into_iter().map(|i| c.labels()[i].as_str().into()).collect(),
             };
             if out.is_empty() {
                 out = found;

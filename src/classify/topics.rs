@@ -65,7 +65,7 @@ const MAX_ALL: usize = 64;
 
 #[derive(Debug, Clone)]
 struct Topic {
-    name: String,
+    name: std::sync::Arc<str>,
     /// Term keys of each phrase, in order.
     phrases: Vec<Vec<u64>>,
     /// Bits of every `all` word (all set: the rule's `all` part holds).
@@ -154,20 +154,20 @@ impl Taxonomy {
                 all_mask: if spec.all.len() == MAX_ALL { u64::MAX } else { (1u64 << spec.all.len()) - 1 },
                 has_rule: !spec.all.is_empty() || !spec.any.is_empty(),
                 has_any: !spec.any.is_empty(),
-                name: spec.name,
+                name: spec.name.as_str().into(),
             });
         }
         Ok(taxonomy)
     }
 
     pub fn names(&self) -> Vec<&str> {
-        self.topics.iter().map(|t| t.name.as_str()).collect()
+        self.topics.iter().map(|t| &*t.name).collect()
     }
 
     /// The topics a document's terms belong to, in taxonomy order. A topic matches when a
     /// keyword, a phrase or its rule (every `all` word and one `any` word) hits, and none of
     /// its `not` words is present.
-    pub fn assign(&self, terms: &[Term]) -> Vec<String> {
+    pub fn assign(&self, terms: &[Term]) -> Vec<std::sync::Arc<str>> {
         let mut hits = vec![Hits::default(); self.topics.len()];
         for t in terms {
             for &(i, slot) in self.exact.get(&t.key).map_or(&[][..], Vec::as_slice) {
@@ -211,7 +211,7 @@ any = ["teuer", "Erhöhung"]
 
     fn topics(text: &str) -> Vec<String> {
         let n = Normalizer::default();
-        Taxonomy::from_toml(T, &n).unwrap().assign(&n.normalize(text))
+        Taxonomy::from_toml(T, &n).unwrap().assign(&n.normalize(text)).iter().map(|t| t.to_string()).collect()
     }
 
     #[test]

@@ -63,7 +63,7 @@ fn topics_column(ms: &[Mention]) -> Column {
     let values = ms.iter().map(|m| m.topics.len()).sum();
     let mut b = ListStringChunkedBuilder::new("topics".into(), ms.len(), values);
     for m in ms {
-        b.append_values_iter(m.topics.iter().map(String::as_str));
+        b.append_values_iter(m.topics.iter().map(|t| &**t));
     }
     b.finish().into_column()
 }
