@@ -119,8 +119,14 @@ pub struct Stages {
     pub report_s: f64,
 }
 
+/// Seconds rounded to milliseconds, as `summary.json` gives them.
+fn round_ms(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
+}
+
+/// Seconds since `t`, rounded to milliseconds.
 fn secs(t: Instant) -> f64 {
-    (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+    round_ms(t.elapsed().as_secs_f64())
 }
 
 /// The part of a run's `summary.json` that `merge` adds up.
@@ -260,7 +266,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         stages: None,
         outputs,
     };
-    summary.duration_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    summary.duration_s = secs(started);
     let (mut f, summary_path) = staging.create("summary.json").map_err(werr(&out))?;
     f.write_all(&report::to_json_bytes(&summary)).and_then(|_| f.flush()).map_err(werr(&summary_path))?;
     drop(f);
@@ -476,8 +482,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let t = Instant::now();
     let written = mentions.finish().map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     stages.drain_s = secs(t);
-    let round = |s: f64| (s * 1000.0).round() / 1000.0;
-    (stages.classify_s, stages.write_mentions_s) = (round(written.classify_s), round(written.write_s));
+    (stages.classify_s, stages.write_mentions_s) = (round_ms(written.classify_s), round_ms(written.write_s));
     for (table, path) in [(rejects.finish(), &rejects_path), (dups.finish(), &dups_path), (warnings.finish(), &warnings_path)] {
         table.and_then(|mut w| w.flush()).map_err(werr(path))?;
     }
@@ -525,7 +530,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         stages: Some(stages),
         outputs,
     };
-    summary.duration_s = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    summary.duration_s = secs(started);
     let (mut f, summary_path) = staging.create("summary.json").map_err(werr(out))?;
     f.write_all(&report::to_json_bytes(&summary)).and_then(|_| f.flush()).map_err(werr(&summary_path))?;
     drop(f);

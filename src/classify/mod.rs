@@ -226,7 +226,7 @@ impl MentionClassifier {
         let r = relevance.map(|spec| load_classifier(spec, Some(Task::Relevance), &normalizer)).transpose()?;
         let mut sources = Vec::new();
         let mut topic_versions = Vec::new();
-        for spec in topics.map(|t| t.split('+').map(str::trim).collect::<Vec<_>>()).unwrap_or_default() {
+        for spec in topics.into_iter().flat_map(|t| t.split('+')).map(str::trim) {
             let (source, version) = load_topics(spec, &normalizer)?;
             sources.push(source);
             topic_versions.push(version);
@@ -256,9 +256,7 @@ impl MentionClassifier {
             m.model_version = Some(version.clone());
         });
     }
-}
 
-impl MentionClassifier {
     /// A document's topics from every source, in source order, each name once.
     pub fn topics_of(&self, terms: &[Term]) -> Vec<std::sync::Arc<str>> {
         let mut out: Vec<std::sync::Arc<str>> = Vec::new();

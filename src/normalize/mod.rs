@@ -197,22 +197,29 @@ impl Normalizer {
 
     /// The term text of a raw word and whether it was emphasized, or `None` when the word
     /// is dropped (a stop word, or nothing left).
-    fn word_entry(&self, word: &str) -> Option<(Arc<str>, u64, bool)> {
+    fn word_entry(&self, word: &str) -> WordEntry {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
         let (lower, elongated) = fold(word);
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
             return None;
         }
         let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
-        (!text.is_empty()).then(|| (term_key(&text), text)).map(|(key, text)| (text.into(), key, caps || elongated))
+        if text.is_empty() {
+            return None;
+        }
+        let key = term_key(&text);
+        Some((text.into(), key, caps || elongated))
     }
 }
+
+/// A raw word's term text, term key and emphasis; `None` when the word is dropped.
+type WordEntry = Option<(Arc<str>, u64, bool)>;
 
 #[derive(Default)]
 struct WordCache {
     settings: Option<NormalizerSettings>,
     /// [`term_key`] of the raw word → its term, term key and emphasis (`None`: dropped).
-    map: std::collections::HashMap<u64, Option<(Arc<str>, u64, bool)>, crate::ingest::dedup::KeyBuildHasher>,
+    map: std::collections::HashMap<u64, WordEntry, crate::ingest::dedup::KeyBuildHasher>,
 }
 
 thread_local! {

@@ -132,8 +132,9 @@ impl Writers {
     }
 }
 
-/// What a [`MentionWriter`] did: mentions written, and the seconds its thread spent
-/// classifying them and writing them (building columns, compressing, writing).
+/// What a [`MentionWriter`] did: mentions written, and the seconds its threads spent
+/// classifying them (classifier thread) and writing them (writer thread: building
+/// columns, compressing, writing).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Written {
     pub mentions: u64,
