@@ -16,6 +16,7 @@
 //! [`pipeline`] runs the stages for the `run` command; the binary is a thin CLI over it.
 
 pub mod aggregate;
+pub mod allocator;
 pub mod classify;
 pub mod config;
 pub mod error;

@@ -268,6 +268,7 @@ fn ingest_options(a: &IngestArgs) -> Result<IngestOptions, Error> {
 }
 
 fn main() -> ExitCode {
+    resonanz::allocator::tune_for_batch();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run(a),
