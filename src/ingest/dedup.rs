@@ -186,12 +186,16 @@ pub struct Deduper {
 impl Deduper {
     /// `Some(origin)` if the mention duplicates an earlier one; otherwise records it.
     pub fn check(&mut self, keys: &Keys, here: Origin) -> Option<Origin> {
-        let strong: Vec<u64> = keys.url.into_iter().chain(keys.vendor_id).collect();
-        let candidates: &[u64] = if strong.is_empty() { std::slice::from_ref(&keys.content) } else { &strong };
-        if let Some(o) = candidates.iter().find_map(|k| self.seen.get(k)) {
+        let all = [keys.url, keys.vendor_id, Some(keys.content)];
+        // URL and vendor id when there are any, else the content key.
+        let candidates = match (keys.url, keys.vendor_id) {
+            (None, None) => &all[2..],
+            _ => &all[..2],
+        };
+        if let Some(o) = candidates.iter().flatten().find_map(|k| self.seen.get(k)) {
             return Some(*o);
         }
-        for k in candidates {
+        for k in candidates.iter().flatten() {
             self.seen.insert(*k, here);
         }
         None
