@@ -157,6 +157,11 @@ pub struct Mention {
     /// Topics from the taxonomy or topic model (filled by classify; names shared with the
     /// classifier, not copied per mention).
     pub topics: Vec<std::sync::Arc<str>>,
+    /// The taxonomy words found in the text for each of its topics, as ids of (topic, word)
+    /// pairs in the classifier's `topic_words` (filled by classify). Not a column of
+    /// `mentions.parquet`: counted into the partials' `terms` table while the mentions are
+    /// written, and shown as the reports' `top_terms`.
+    pub topic_words: Vec<u32>,
     /// Which classifiers filled the fields above.
     pub model_version: Option<std::sync::Arc<str>>,
 }
@@ -187,6 +192,7 @@ impl Mention {
             sentiment_score: None,
             relevant: None,
             topics: Vec::new(),
+            topic_words: Vec::new(),
             model_version: None,
         }
     }

@@ -73,7 +73,7 @@ pub struct PartialsMeta {
 }
 
 /// The version of the partials' file layout.
-const PARTIALS_FORMAT: u32 = 1;
+const PARTIALS_FORMAT: u32 = 2;
 
 /// What a run did; written as `summary.json`. Field names are a contract for schedulers.
 #[derive(Debug, Clone, Serialize)]
@@ -391,7 +391,9 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         let staged = staging.staged_path("mentions.parquet").unwrap_or(&path).to_path_buf();
         (MentionSink::File(f), path, staged)
     };
-    let mut mentions = MentionWriter::new(sink, ROW_GROUP, opts.classifier.clone())
+    let words = opts.classifier.as_ref().map_or_else(Vec::new, |c| c.topic_words.clone());
+    let terms = crate::aggregate::TermCounts::new(opts.report.report_timezone, opts.report.granularity, words);
+    let mut mentions = MentionWriter::new(sink, ROW_GROUP, opts.classifier.clone(), terms)
         .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let (f, rejects_path) = staging.create("rejects.csv").map_err(werr(out))?;
     let mut rejects = CsvTable::new(f, &["file", "line", "column", "column_name", "reason", "excerpt"])
@@ -492,6 +494,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let t = Instant::now();
     let scan = scan_mentions(&staged_mentions).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let partials = crate::aggregate::Partials::of_chunked(scan, opts.report.report_timezone, opts.report.granularity, crate::aggregate::Partials::CHUNK_ROWS)
+        .and_then(|p| p.with_terms(&written.terms))
         .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     stages.aggregate_s = secs(t);
     let meta = PartialsMeta {

@@ -39,6 +39,8 @@ fn merge_of_runs_over_parts_equals_one_run_over_all() {
         }
     }
     assert_eq!(compared, 7 * 2 + 3 + 1, "7 tables as Parquet and CSV, rejects/duplicates/warnings, the page");
+    let by_topic = fs::read_to_string(merged.join("by_topic.csv")).unwrap();
+    assert!(by_topic.lines().next().unwrap().ends_with(";top_terms") && by_topic.contains(" (") , "top terms are merged too:\n{by_topic}");
     let (s_all, s_merged) = (summary(&all), summary(&merged));
     for key in ["rows_in", "mentions", "duplicates", "rejected", "warnings", "reject_reasons"] {
         assert_eq!(s_all[key], s_merged[key], "{key}");
@@ -126,7 +128,8 @@ fn partials_in_chunks_equal_partials_in_one_pass() {
     for chunk in [333, 1000, 1999] {
         let chunked = Partials::of_chunked(scan(), tz, Granularity::Month, chunk).unwrap();
         for ((name, a), (_, b)) in one.named().into_iter().zip(chunked.named()) {
-            assert!(a.height() > 0, "{name} is empty");
+            // Taxonomy words are counted while mentions are written, not from the file.
+            assert!(a.height() > 0 || name == "terms", "{name} is empty");
             assert!(a.equals_missing(b), "{name} differs with chunks of {chunk}:\n{a}\n{b}");
         }
     }

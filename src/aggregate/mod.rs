@@ -72,7 +72,7 @@ impl Tables {
     }
 }
 
-pub use partial::{Partials, INPUT_COLUMNS};
+pub use partial::{Partials, TermCounts, INPUT_COLUMNS};
 
 fn count_where(e: Expr) -> Expr {
     e.cast(DataType::UInt32).sum().fill_null(lit(0u32))
@@ -153,12 +153,37 @@ fn deltas(partition: Option<&str>) -> PolarsResult<Vec<Expr>> {
 
 /// The period key (`2026-08`, `2026-W33`, `2026-Q3`) of an instant in `tz`.
 pub fn period_key(t: DateTime<Utc>, tz: Tz, g: Granularity) -> String {
+    g.spell(period_of(t, tz, g))
+}
+
+/// The period number of an instant in `tz`, as [`period_number`] computes it in polars.
+pub fn period_of(t: DateTime<Utc>, tz: Tz, g: Granularity) -> i32 {
     let d = t.with_timezone(&tz).date_naive();
     match g {
-        Granularity::Month => format!("{:04}-{:02}", d.year(), d.month()),
-        Granularity::Week => format!("{:04}-W{:02}", d.iso_week().year(), d.iso_week().week()),
-        Granularity::Quarter => format!("{:04}-Q{}", d.year(), (d.month() - 1) / 3 + 1),
+        Granularity::Month => d.year() * 100 + d.month() as i32,
+        Granularity::Week => d.iso_week().year() * 100 + d.iso_week().week() as i32,
+        Granularity::Quarter => d.year() * 100 + ((d.month() - 1) / 3 + 1) as i32,
     }
+}
+
+/// The instants where period number `p` (see [`period_of`]) begins and where the next one
+/// begins, in `tz`; `None` where a local midnight does not exist.
+pub fn period_range(p: i32, tz: Tz, g: Granularity) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    use chrono::NaiveDate;
+    let (year, sub) = (p / 100, (p % 100) as u32);
+    let (first, next) = match g {
+        Granularity::Month => (NaiveDate::from_ymd_opt(year, sub, 1)?, NaiveDate::from_ymd_opt(year + (sub / 12) as i32, sub % 12 + 1, 1)?),
+        Granularity::Week => {
+            let d = NaiveDate::from_isoywd_opt(year, sub, chrono::Weekday::Mon)?;
+            (d, d + Duration::days(7))
+        }
+        Granularity::Quarter => {
+            let m = sub.checked_sub(1)? * 3 + 1;
+            (NaiveDate::from_ymd_opt(year, m, 1)?, NaiveDate::from_ymd_opt(year + (sub / 4) as i32, (m + 2) % 12 + 1, 1)?)
+        }
+    };
+    let at = |d: NaiveDate| tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc));
+    Some((at(first)?, at(next)?))
 }
 
 /// Every period key from the first to the last instant, in `tz`.
@@ -257,7 +282,14 @@ pub fn tables(p: &Partials, tz: Tz, g: Granularity, until: Option<&str>) -> Pola
         .sort(["period", "channel"], SortMultipleOptions::default())
         .collect()?;
 
-    let by_topic = p.topic.clone().lazy().with_columns(ratios()).sort(["period", "topic"], SortMultipleOptions::default()).collect()?;
+    let by_topic = p
+        .topic
+        .clone()
+        .lazy()
+        .with_columns(ratios())
+        .join(top_terms(&p.terms, "mentions")?.lazy(), [col("period"), col("topic")], [col("period"), col("topic")], JoinArgs::new(JoinType::Left))
+        .sort(["period", "topic"], SortMultipleOptions::default())
+        .collect()?;
 
     let agree = col("tool_sentiment").eq(col("sentiment")).cast(DataType::UInt32) * col("mentions");
     let rated = col("tool_sentiment").neq(lit("unknown")).and(col("sentiment").is_not_null()).cast(DataType::UInt32) * col("mentions");
@@ -331,14 +363,49 @@ fn spell_periods(mut df: DataFrame, g: Granularity) -> PolarsResult<DataFrame> {
     Ok(df)
 }
 
+/// Terms per topic in `top_terms`.
+pub const TOP_TERMS: usize = 5;
+
+/// Per period × topic the [`TOP_TERMS`] taxonomy words with the highest `measure`
+/// (`mentions` or `negative`), most first, ties by word: `period, topic, top_terms`, the
+/// last spelled `Lieferzeit (12), Paket (5)`. Topics without such words have no row.
+fn top_terms(terms: &DataFrame, measure: &str) -> PolarsResult<DataFrame> {
+    let sorted = terms
+        .clone()
+        .lazy()
+        .filter(col(measure).gt(lit(0u32)))
+        .sort_by_exprs([col("period"), col("topic"), col(measure), col("term")], SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]))
+        .collect()?;
+    let (period, topic, term, n) = (sorted.column("period")?.str()?, sorted.column("topic")?.str()?, sorted.column("term")?.str()?, sorted.column(measure)?.u32()?);
+    let mut rows: Vec<(&str, &str, String, usize)> = Vec::new();
+    for i in 0..sorted.height() {
+        let (Some(p), Some(t), Some(w), Some(n)) = (period.get(i), topic.get(i), term.get(i), n.get(i)) else { continue };
+        match rows.last_mut() {
+            Some(last) if (last.0, last.1) == (p, t) => {
+                if last.3 < TOP_TERMS {
+                    last.2 += &format!(", {w} ({n})");
+                    last.3 += 1;
+                }
+            }
+            _ => rows.push((p, t, format!("{w} ({n})"), 1)),
+        }
+    }
+    df!(
+        "period" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "topic" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "top_terms" => rows.iter().map(|r| r.2.as_str()).collect::<Vec<_>>(),
+    )
+}
+
 /// Topics per period in `top_complaints`.
 pub const COMPLAINT_TOPICS: usize = 5;
 /// Example mentions per complaint topic.
 pub const COMPLAINT_EXAMPLES: usize = 3;
 
 /// The most frequent negative topics per period, each with its count and up to three
-/// example mentions (highest reach first, then mention id). One row per example:
-/// `period, rank, topic, negative_mentions, example, published_at, channel, url, text`.
+/// example mentions (highest reach first, then mention id), and the topic's taxonomy words
+/// most frequent in its negative mentions. One row per example: `period, rank, topic,
+/// negative_mentions, top_terms, example, published_at, channel, url, text`.
 fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {
     // Topics by negative mentions per period, most first, ties by name.
     let ranked = p
@@ -357,6 +424,10 @@ fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {
             by_group.entry((pe, t)).or_default().push(i);
         }
     }
+    let terms = top_terms(&p.terms, "negative")?;
+    let (t_period, t_topic, t_terms) = (terms.column("period")?.str()?, terms.column("topic")?.str()?, terms.column("top_terms")?.str()?);
+    let terms_of: std::collections::HashMap<(&str, &str), &str> =
+        (0..terms.height()).filter_map(|i| Some(((t_period.get(i)?, t_topic.get(i)?), t_terms.get(i)?))).collect();
     let (period, topic, negative) = (ranked.column("period")?.str()?, ranked.column("topic")?.str()?, ranked.column("negative")?.u32()?);
     let (mut rows, mut rank, mut last) = (Vec::new(), 0u32, None);
     for i in 0..ranked.height() {
@@ -379,6 +450,7 @@ fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {
         "rank" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
         "topic" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
         "negative_mentions" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "top_terms" => rows.iter().map(|r| terms_of.get(&(r.0, r.2)).copied()).collect::<Vec<_>>(),
         "example" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
         "published_at" => text("published_at")?,
         "channel" => text("channel")?,
@@ -491,6 +563,25 @@ fn cell(v: AnyValue, excel: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn period_ranges_hold_exactly_their_period() {
+        let tz = chrono_tz::Europe::Berlin;
+        for g in [Granularity::Month, Granularity::Week, Granularity::Quarter] {
+            // Every 7 hours 13 minutes over three years, across DST changes and year ends.
+            let mut t = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+            while t.year() < 2028 {
+                let p = period_of(t, tz, g);
+                let (start, end) = period_range(p, tz, g).unwrap();
+                assert!(start <= t && t < end, "{g:?} {t}: {p} is {start}..{end}");
+                assert_eq!(period_of(start, tz, g), p);
+                assert_ne!(period_of(start - Duration::seconds(1), tz, g), p, "{g:?} {t}");
+                assert_ne!(period_of(end, tz, g), p, "{g:?} {t}");
+                assert_eq!(period_of(end - Duration::seconds(1), tz, g), p, "{g:?} {t}");
+                t += Duration::minutes(7 * 60 + 13);
+            }
+        }
+    }
 
     #[test]
     fn period_keys_cover_the_range_in_the_time_zone() {

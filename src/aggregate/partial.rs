@@ -3,12 +3,15 @@
 //! re-ranking), so parts of the input processed apart give, merged, the same tables as one
 //! run over all of it — no average is ever averaged.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use super::{count_where, counts, period_number, weighted_counts, polars_zone, spell_periods, volume, Granularity, COMPLAINT_EXAMPLES};
+use chrono::{DateTime, Utc};
+
+use super::{count_where, period_of, period_range, counts, period_number, weighted_counts, polars_zone, spell_periods, volume, Granularity, COMPLAINT_EXAMPLES};
 
 /// The count and sum columns of `channel` and `topic`, with their types.
 pub const COUNT_COLUMNS: [(&str, DataType); 7] = [
@@ -37,10 +40,72 @@ pub struct Partials {
     /// Per period × topic the best complaint examples (negative mentions, highest reach
     /// first, then mention id): reach, mention_id, published_at (local), channel, url, text.
     pub examples: DataFrame,
+    /// period × topic × term (a taxonomy word found in the topic's mentions): mentions,
+    /// negative. Counted by [`TermCounts`] while the mentions are written; the words are
+    /// not in `mentions.parquet`, so [`Partials::of`] leaves this table empty.
+    pub terms: DataFrame,
 }
 
 /// File names of the partial tables, in [`Partials::named`] order.
-pub const PARTIAL_NAMES: [&str; 6] = ["channel", "topic", "query", "agreement", "authors", "examples"];
+pub const PARTIAL_NAMES: [&str; 7] = ["channel", "topic", "query", "agreement", "authors", "examples", "terms"];
+
+/// Mentions and negative mentions per period × topic × taxonomy word, counted from the
+/// classified mentions as they stream past (see [`crate::Mention::topic_words`]).
+#[derive(Debug)]
+pub struct TermCounts {
+    tz: Tz,
+    g: Granularity,
+    /// (topic, word) by the ids in the mentions (the classifier's `topic_words`).
+    names: Vec<(Arc<str>, Arc<str>)>,
+    /// (period number, pair id) → [mentions, negative].
+    counts: HashMap<(i32, u32), [u32; 2]>,
+    /// The last mention's period: its UTC range [start, end) and number. Mentions come
+    /// mostly in time order, and a time zone conversion per mention costs.
+    last: Option<(DateTime<Utc>, DateTime<Utc>, i32)>,
+}
+
+impl TermCounts {
+    pub fn new(tz: Tz, g: Granularity, names: Vec<(Arc<str>, Arc<str>)>) -> TermCounts {
+        TermCounts { tz, g, names, counts: HashMap::new(), last: None }
+    }
+
+    pub fn add(&mut self, mentions: &[crate::Mention]) {
+        for m in mentions.iter().filter(|m| !m.topic_words.is_empty()) {
+            let t = m.published_at;
+            let period = match self.last {
+                Some((start, end, p)) if start <= t && t < end => p,
+                _ => {
+                    let p = period_of(t, self.tz, self.g);
+                    self.last = period_range(p, self.tz, self.g).map(|(start, end)| (start, end, p));
+                    p
+                }
+            };
+            let negative = u32::from(m.sentiment == Some(crate::Sentiment::Negative));
+            for &pair in &m.topic_words {
+                let c = self.counts.entry((period, pair)).or_default();
+                c[0] += 1;
+                c[1] += negative;
+            }
+        }
+    }
+
+    /// The `terms` partial table (in any row order; [`Partials::with_terms`] sorts it).
+    pub fn frame(&self) -> PolarsResult<DataFrame> {
+        let rows: Vec<_> = self.counts.iter().filter_map(|(&(p, pair), c)| Some((p, self.names.get(pair as usize)?, c))).collect();
+        df!(
+            "period" => rows.iter().map(|(p, _, _)| self.g.spell(*p)).collect::<Vec<_>>(),
+            "topic" => rows.iter().map(|(_, n, _)| &*n.0).collect::<Vec<_>>(),
+            "term" => rows.iter().map(|(_, n, _)| &*n.1).collect::<Vec<_>>(),
+            "mentions" => rows.iter().map(|(_, _, c)| c[0]).collect::<Vec<_>>(),
+            "negative" => rows.iter().map(|(_, _, c)| c[1]).collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// An empty `terms` table.
+fn no_terms() -> PolarsResult<DataFrame> {
+    TermCounts::new(Tz::UTC, Granularity::Month, Vec::new()).frame()
+}
 
 /// The columns of `mentions.parquet` the partials read.
 pub const INPUT_COLUMNS: [&str; 15] = [
@@ -137,12 +202,18 @@ impl Partials {
             agreement,
             authors,
             examples: spell_periods(examples, g)?,
+            terms: no_terms()?,
         }
         .normalized()
     }
 
+    /// These partials with the `terms` table counted while the mentions were written.
+    pub fn with_terms(self, terms: &TermCounts) -> PolarsResult<Partials> {
+        Partials { terms: terms.frame()?, ..self }.normalized()
+    }
+
     /// Name and table, in the order they are written.
-    pub fn named(&self) -> [(&'static str, &DataFrame); 6] {
+    pub fn named(&self) -> [(&'static str, &DataFrame); 7] {
         [
             ("channel", &self.channel),
             ("topic", &self.topic),
@@ -150,6 +221,7 @@ impl Partials {
             ("agreement", &self.agreement),
             ("authors", &self.authors),
             ("examples", &self.examples),
+            ("terms", &self.terms),
         ]
     }
 
@@ -162,6 +234,7 @@ impl Partials {
             agreement: table("agreement")?,
             authors: table("authors")?,
             examples: table("examples")?,
+            terms: table("terms")?,
         })
     }
 
@@ -181,7 +254,7 @@ impl Partials {
         acc.normalized()
     }
 
-    fn named_mut(&mut self) -> [(&'static str, &mut DataFrame); 6] {
+    fn named_mut(&mut self) -> [(&'static str, &mut DataFrame); 7] {
         [
             ("channel", &mut self.channel),
             ("topic", &mut self.topic),
@@ -189,6 +262,7 @@ impl Partials {
             ("agreement", &mut self.agreement),
             ("authors", &mut self.authors),
             ("examples", &mut self.examples),
+            ("terms", &mut self.terms),
         ]
     }
 
@@ -227,6 +301,11 @@ impl Partials {
                 ],
             )?,
             examples: best_examples(self.examples)?,
+            terms: regroup(
+                self.terms,
+                &["period", "topic", "term"],
+                vec![col("mentions").sum().cast(DataType::UInt32), col("negative").sum().cast(DataType::UInt32)],
+            )?,
         })
     }
 }

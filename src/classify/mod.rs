@@ -204,6 +204,11 @@ pub struct MentionClassifier {
     pub relevance: Option<Box<dyn Classifier>>,
     /// Each source's topics, in order, are added to a mention's topics (each name once).
     pub topics: Vec<Topics>,
+    /// (topic, word) pairs of every taxonomy among the sources, each once: what the ids in
+    /// [`crate::Mention::topic_words`] stand for.
+    pub topic_words: Vec<(std::sync::Arc<str>, std::sync::Arc<str>)>,
+    /// Per source, its taxonomy's pair ids → ids in `topic_words` (empty for models).
+    word_ids: Vec<Vec<u32>>,
     /// Written into every mention's `model_version`.
     pub version: String,
 }
@@ -238,7 +243,25 @@ impl MentionClassifier {
         if !topic_versions.is_empty() {
             version += &format!(";topics={}", topic_versions.join("+"));
         }
-        Ok(MentionClassifier { normalizer, sentiment: s.classifier, relevance: r.map(|r| r.classifier), topics: sources, version })
+        let (mut topic_words, mut word_ids) = (Vec::new(), Vec::new());
+        for source in &sources {
+            let ids = match source {
+                Topics::Taxonomy(t) => t
+                    .word_pairs()
+                    .into_iter()
+                    .map(|pair| match topic_words.iter().position(|p| *p == pair) {
+                        Some(i) => i as u32,
+                        None => {
+                            topic_words.push(pair);
+                            topic_words.len() as u32 - 1
+                        }
+                    })
+                    .collect(),
+                Topics::Model(_) => Vec::new(),
+            };
+            word_ids.push(ids);
+        }
+        Ok(MentionClassifier { normalizer, sentiment: s.classifier, relevance: r.map(|r| r.classifier), topics: sources, topic_words, word_ids, version })
     }
 
     /// Fills sentiment, score, relevance, topics and model version, in parallel; the result
@@ -252,17 +275,39 @@ impl MentionClassifier {
             m.sentiment = crate::Sentiment::ALL.get(p.label).copied();
             m.sentiment_score = Some(p.score);
             m.relevant = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
-            m.topics = self.topics_of(terms);
+            m.topic_words.clear();
+            m.topics = self.topics_and_words(terms, &mut m.topic_words);
             m.model_version = Some(version.clone());
         });
     }
 
     /// A document's topics from every source, in source order, each name once.
     pub fn topics_of(&self, terms: &[Term]) -> Vec<std::sync::Arc<str>> {
+        self.topics_and_words(terms, &mut Vec::new())
+    }
+
+    /// [`MentionClassifier::topics_of`], and the taxonomy words found for each topic, as
+    /// ids into [`MentionClassifier::topic_words`] (see
+    /// [`topics::Taxonomy::assign_with_words`]; trained topic models give none).
+    pub fn topics_and_words(&self, terms: &[Term], words: &mut Vec<u32>) -> Vec<std::sync::Arc<str>> {
         let mut out: Vec<std::sync::Arc<str>> = Vec::new();
-        for source in &self.topics {
+        for (source, ids) in self.topics.iter().zip(&self.word_ids) {
             let found = match source {
-                Topics::Taxonomy(t) => t.assign(terms),
+                Topics::Taxonomy(t) => {
+                    let from = words.len();
+                    let found = t.assign_with_words(terms, words);
+                    // To the run's ids; a pair an earlier taxonomy found too is kept once.
+                    let mut kept = from;
+                    for k in from..words.len() {
+                        let id = ids[words[k] as usize];
+                        if !words[..from].contains(&id) {
+                            words[kept] = id;
+                            kept += 1;
+                        }
+                    }
+                    words.truncate(kept);
+                    found
+                }
                 Topics::Model(c) => c.predict_set(terms).into_iter().map(|i| c.labels()[i].as_str().into()).collect(),
             };
             if out.is_empty() {

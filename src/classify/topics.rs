@@ -11,7 +11,9 @@
 //! not = ["Lieferschein"]                                           # none of these
 //! ```
 //! A topic matches when a keyword, a phrase or the `all`/`any` rule hits, and no `not`
-//! word is present. A mention can have several topics.
+//! word is present. A mention can have several topics. [`Taxonomy::assign_with_words`] also
+//! says which of the topic's words (as written in the taxonomy) the mention contains: the
+//! `top_terms` of the reports.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -66,8 +68,8 @@ const MAX_ALL: usize = 64;
 #[derive(Debug, Clone)]
 struct Topic {
     name: std::sync::Arc<str>,
-    /// Term keys of each phrase, in order.
-    phrases: Vec<Vec<u64>>,
+    /// Term keys of each phrase, in order, and the phrase's pair id.
+    phrases: Vec<(Vec<u64>, u32)>,
     /// Bits of every `all` word (all set: the rule's `all` part holds).
     all_mask: u64,
     has_rule: bool,
@@ -99,10 +101,13 @@ impl Hits {
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     topics: Vec<Topic>,
-    /// Term key → (topic, slot) of every pattern that is this word.
-    exact: HashMap<u64, Vec<(u32, Slot)>, crate::ingest::dedup::KeyBuildHasher>,
+    /// Term key → (topic, slot, pair id) of every pattern that is this word.
+    exact: HashMap<u64, Vec<(u32, Slot, u32)>, crate::ingest::dedup::KeyBuildHasher>,
     /// Prefix patterns, tried on every term.
-    prefixes: Vec<(String, u32, Slot)>,
+    prefixes: Vec<(String, u32, Slot, u32)>,
+    /// By pair id: a topic and one of its keywords, rule words or phrases as written in
+    /// the taxonomy.
+    pairs: Vec<(u32, std::sync::Arc<str>)>,
 }
 
 impl Taxonomy {
@@ -126,7 +131,7 @@ impl Taxonomy {
                 _ => Err(format!("`{w}` is not one word (use `phrases` for several)")),
             }
         };
-        let mut taxonomy = Taxonomy { topics: Vec::new(), exact: HashMap::default(), prefixes: Vec::new() };
+        let mut taxonomy = Taxonomy { topics: Vec::new(), exact: HashMap::default(), prefixes: Vec::new(), pairs: Vec::new() };
         for spec in file.topic {
             let ctx = |e: String| format!("topic `{}`: {e}", spec.name);
             if spec.all.len() > MAX_ALL {
@@ -139,16 +144,29 @@ impl Taxonomy {
                 .chain(spec.not.iter().map(|w| (w, Slot::Not)));
             for (w, slot) in slots {
                 match pattern(w).map_err(ctx)? {
-                    Pattern::Exact(key) => taxonomy.exact.entry(key).or_default().push((i, slot)),
-                    Pattern::Prefix(p) => taxonomy.prefixes.push((p, i, slot)),
+                    Pattern::Exact(key) => {
+                        // Spellings of one term in one topic (`Ersatzteil`, `Ersatzteile`)
+                        // are one word, shown as first written.
+                        let same = taxonomy.exact.get(&key).and_then(|v| v.iter().find(|e| e.0 == i).map(|e| e.2));
+                        let pair = match same {
+                            Some(pair) => pair,
+                            None => taxonomy.pair_id(i, w),
+                        };
+                        taxonomy.exact.entry(key).or_default().push((i, slot, pair));
+                    }
+                    Pattern::Prefix(p) => {
+                        let pair = taxonomy.pair_id(i, w);
+                        taxonomy.prefixes.push((p, i, slot, pair));
+                    }
                 }
             }
-            let phrases = spec
-                .phrases
-                .iter()
-                .map(|p| normalizer.normalize(p).into_iter().map(|t| t.key).collect::<Vec<_>>())
-                .filter(|p| !p.is_empty())
-                .collect();
+            let mut phrases = Vec::new();
+            for p in &spec.phrases {
+                let keys: Vec<u64> = normalizer.normalize(p).into_iter().map(|t| t.key).collect();
+                if !keys.is_empty() {
+                    phrases.push((keys, taxonomy.pair_id(i, p)));
+                }
+            }
             taxonomy.topics.push(Topic {
                 phrases,
                 all_mask: if spec.all.len() == MAX_ALL { u64::MAX } else { (1u64 << spec.all.len()) - 1 },
@@ -164,31 +182,81 @@ impl Taxonomy {
         self.topics.iter().map(|t| &*t.name).collect()
     }
 
+    /// The id of a topic and a word as written (trimmed), one per distinct spelling.
+    fn pair_id(&mut self, topic: u32, w: &str) -> u32 {
+        let w = w.trim();
+        match self.pairs.iter().position(|(t, x)| *t == topic && &**x == w) {
+            Some(i) => i as u32,
+            None => {
+                self.pairs.push((topic, w.into()));
+                self.pairs.len() as u32 - 1
+            }
+        }
+    }
+
+    /// (topic, word) by pair id, the ids [`Taxonomy::assign_with_words`] gives.
+    pub fn word_pairs(&self) -> Vec<(std::sync::Arc<str>, std::sync::Arc<str>)> {
+        self.pairs.iter().map(|(t, w)| (self.topics[*t as usize].name.clone(), w.clone())).collect()
+    }
+
     /// The topics a document's terms belong to, in taxonomy order. A topic matches when a
     /// keyword, a phrase or its rule (every `all` word and one `any` word) hits, and none of
     /// its `not` words is present.
     pub fn assign(&self, terms: &[Term]) -> Vec<std::sync::Arc<str>> {
+        self.assign_inner(terms, None)
+    }
+
+    /// [`Taxonomy::assign`], and for every topic found, the words of its definition the
+    /// document contains (keywords, phrases, `all`/`any` words; each once), appended to
+    /// `words` as pair ids (see [`Taxonomy::word_pairs`]).
+    pub fn assign_with_words(&self, terms: &[Term], words: &mut Vec<u32>) -> Vec<std::sync::Arc<str>> {
+        self.assign_inner(terms, Some(words))
+    }
+
+    fn assign_inner(&self, terms: &[Term], mut words: Option<&mut Vec<u32>>) -> Vec<std::sync::Arc<str>> {
         let mut hits = vec![Hits::default(); self.topics.len()];
-        for t in terms {
-            for &(i, slot) in self.exact.get(&t.key).map_or(&[][..], Vec::as_slice) {
-                hits[i as usize].hit(slot);
+        // Pair ids of every hit that is not a `not` word, when words are wanted.
+        let mut hit_words: Vec<u32> = Vec::new();
+        let mut hit = |i: u32, slot: Slot, pair: u32, hits: &mut [Hits]| {
+            hits[i as usize].hit(slot);
+            if words.is_some() && !matches!(slot, Slot::Not) {
+                hit_words.push(pair);
             }
-            for (p, i, slot) in &self.prefixes {
+        };
+        for t in terms {
+            for &(i, slot, word) in self.exact.get(&t.key).map_or(&[][..], Vec::as_slice) {
+                hit(i, slot, word, &mut hits);
+            }
+            for (p, i, slot, word) in &self.prefixes {
                 if t.text.starts_with(p.as_str()) {
-                    hits[*i as usize].hit(*slot);
+                    hit(*i, *slot, *word, &mut hits);
                 }
             }
         }
         let phrase = |p: &[u64]| terms.windows(p.len()).any(|w| w.iter().zip(p).all(|(t, key)| t.key == *key));
-        self.topics
-            .iter()
-            .zip(&hits)
-            .filter(|(t, h)| {
-                let rule = t.has_rule && h.all == t.all_mask && (!t.has_any || h.any);
-                (h.keyword || rule || t.phrases.iter().any(|p| phrase(p))) && !h.not
-            })
-            .map(|(t, _)| t.name.clone())
-            .collect()
+        let mut found = Vec::new();
+        for (i, (t, h)) in self.topics.iter().zip(&hits).enumerate() {
+            let rule = t.has_rule && h.all == t.all_mask && (!t.has_any || h.any);
+            let mut phrases = t.phrases.iter().filter(|(p, _)| phrase(p)).map(|&(_, pair)| pair).peekable();
+            if !(h.keyword || rule || phrases.peek().is_some()) || h.not {
+                continue;
+            }
+            found.push(t.name.clone());
+            if let Some(words) = words.as_deref_mut() {
+                let from = words.len();
+                words.extend(hit_words.iter().copied().filter(|&pair| self.pairs[pair as usize].0 as usize == i).chain(phrases));
+                words[from..].sort_unstable();
+                let mut kept = from;
+                for k in from..words.len() {
+                    if k == from || words[k] != words[kept - 1] {
+                        words[kept] = words[k];
+                        kept += 1;
+                    }
+                }
+                words.truncate(kept);
+            }
+        }
+        found
     }
 }
 
@@ -222,6 +290,28 @@ any = ["teuer", "Erhöhung"]
         assert_eq!(topics("Der Lieferschein fehlt bei der Lieferung"), Vec::<String>::new(), "not");
         assert_eq!(topics("Preis ist viel zu teuer"), vec!["Lieferung", "Preis"].into_iter().filter(|t| *t == "Preis").map(String::from).collect::<Vec<_>>());
         assert_eq!(topics("Der Preis bleibt"), Vec::<String>::new(), "all without any");
+    }
+
+    #[test]
+    fn words_say_why_a_topic_was_found() {
+        let n = Normalizer::default();
+        let t = Taxonomy::from_toml(T, &n).unwrap();
+        let pairs = t.word_pairs();
+        let words = |text: &str| {
+            let mut w = Vec::new();
+            let topics = t.assign_with_words(&n.normalize(text), &mut w);
+            assert_eq!(topics, t.assign(&n.normalize(text)), "{text}");
+            w.into_iter().map(|p| format!("{}:{}", pairs[p as usize].0, pairs[p as usize].1)).collect::<Vec<_>>()
+        };
+        assert_eq!(words("Die Lieferungen kamen zu spät, die Lieferung auch"), ["Lieferung:Lieferung", "Lieferung:liefer*", "Lieferung:zu spät"]);
+        assert_eq!(words("Der Preis ist zu teuer"), ["Preis:Preis", "Preis:teuer"]);
+        assert!(words("Der Preis bleibt").is_empty(), "no topic, no words");
+        let two = Taxonomy::from_toml("[[topic]]\nname='E'\nkeywords=['Ersatzteil', 'Ersatzteile', 'Teil']\nany=['Teil']\n", &n).unwrap();
+        let mut w = Vec::new();
+        two.assign_with_words(&n.normalize("Ersatzteile und ein Ersatzteil, ein Teil"), &mut w);
+        let named: Vec<_> = w.iter().map(|&p| two.word_pairs()[p as usize].1.to_string()).collect();
+        assert_eq!(named, ["Ersatzteil", "Teil"], "spellings of one term are one word, a word in two lists too");
+        assert!(words("Der Lieferschein fehlt bei der Lieferung").is_empty(), "`not` removes the topic and its words");
     }
 
     #[test]

@@ -654,6 +654,7 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
         sentiment_score: None,
         relevant: None,
         topics: Vec::new(),
+        topic_words: Vec::new(),
         model_version: None,
     };
     let keys = Keys::of(&m);

@@ -52,6 +52,8 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("by_channel", "Volumen nach Kanal", "Volume by channel"),
         ("by_topic", "Themen und Stimmung", "Topics and sentiment"),
         ("topic", "Thema", "Topic"),
+        ("top_terms", "Häufigste Begriffe", "Top terms"),
+        ("complaint_terms", "häufigste Begriffe", "top terms"),
         ("complaints", "Top-Beschwerden", "Top complaints"),
         ("negative_mentions", "negative Erwähnungen", "negative mentions"),
         ("no_complaints", "Keine negativen Erwähnungen mit Thema in dieser Periode.", "No negative mentions with a topic in this period."),
@@ -204,22 +206,24 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
     let channel_svg = bars_svg(&channels, lang);
 
     let tp = Col(&tables.by_topic);
-    let (tpp, tpt, tpm, tpos, tneu, tneg, tns) = (tp.s("period"), tp.s("topic"), tp.u("mentions"), tp.u("positive"), tp.u("neutral"), tp.u("negative"), tp.f("negative_share"));
+    let (tpp, tpt, tpm, tpos, tneu, tneg, tns, tpw) =
+        (tp.s("period"), tp.s("topic"), tp.u("mentions"), tp.u("positive"), tp.u("neutral"), tp.u("negative"), tp.f("negative_share"), tp.s("top_terms"));
     let mut topic_idx: Vec<usize> = (0..tpp.len()).filter(|&i| tpp[i] == period).collect();
     topic_idx.sort_by(|&a, &b| tpm[b].cmp(&tpm[a]).then(tpt[a].cmp(&tpt[b])));
     let topics: Vec<serde_json::Value> = topic_idx
         .iter()
-        .map(|&i| serde_json::json!({"topic": tpt[i], "mentions": int(tpm[i], lang), "positive": int(tpos[i], lang), "neutral": int(tneu[i], lang), "negative": int(tneg[i], lang), "negative_share": pct(atf(&tns, i), lang)}))
+        .map(|&i| serde_json::json!({"topic": tpt[i], "mentions": int(tpm[i], lang), "positive": int(tpos[i], lang), "neutral": int(tneu[i], lang), "negative": int(tneg[i], lang), "negative_share": pct(atf(&tns, i), lang), "terms": tpw.get(i)}))
         .collect();
 
     let k = Col(&tables.top_complaints);
     let (kp, kr, kt, kn, kd, kc, ku, kx) = (k.s("period"), k.u("rank"), k.s("topic"), k.u("negative_mentions"), k.s("published_at"), k.s("channel"), k.s("url"), k.s("text"));
+    let kw = k.s("top_terms");
     let mut complaint_rows: Vec<serde_json::Value> = Vec::new();
     for i in (0..kp.len()).filter(|&i| kp[i] == period) {
         let example = serde_json::json!({"text": kx[i], "channel": kc[i], "published_at": kd[i], "url": ku[i]});
         match complaint_rows.last_mut() {
             Some(last) if last["rank"] == kr[i] => last["examples"].as_array_mut().map(|a| a.push(example)).unwrap_or(()),
-            _ => complaint_rows.push(serde_json::json!({"rank": kr[i], "topic": kt[i], "count": int(kn[i], lang), "examples": [example]})),
+            _ => complaint_rows.push(serde_json::json!({"rank": kr[i], "topic": kt[i], "count": int(kn[i], lang), "terms": kw.get(i), "examples": [example]})),
         }
     }
 

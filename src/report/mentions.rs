@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use crate::aggregate::Granularity;
+use crate::aggregate::{Granularity, TermCounts};
 use crate::classify::MentionClassifier;
 use crate::mention::Mention;
 
@@ -132,14 +132,15 @@ impl Writers {
     }
 }
 
-/// What a [`MentionWriter`] did: mentions written, and the seconds its threads spent
+/// What a [`MentionWriter`] did: mentions written, the seconds its threads spent
 /// classifying them (classifier thread) and writing them (writer thread: building
-/// columns, compressing, writing).
-#[derive(Debug, Clone, Copy, Default)]
+/// columns, compressing, writing), and the taxonomy words counted on the way.
+#[derive(Debug)]
 pub struct Written {
     pub mentions: u64,
     pub classify_s: f64,
     pub write_s: f64,
+    pub terms: TermCounts,
 }
 
 /// Streams mentions into Parquet, one row group per `batch` mentions (per partition), so
@@ -157,8 +158,9 @@ pub struct MentionWriter {
 
 impl MentionWriter {
     /// `classifier`, when given, classifies each batch on a thread of its own (in parallel,
-    /// on the rayon pool) before the writer thread writes it.
-    pub fn new(sink: MentionSink, batch: usize, classifier: Option<Arc<MentionClassifier>>) -> PolarsResult<MentionWriter> {
+    /// on the rayon pool) before the writer thread writes it; the writer thread adds each
+    /// batch's taxonomy words to `terms`.
+    pub fn new(sink: MentionSink, batch: usize, classifier: Option<Arc<MentionClassifier>>, terms: TermCounts) -> PolarsResult<MentionWriter> {
         let schema = mentions_frame(&[])?.schema().as_ref().clone();
         let mut writers = match sink {
             MentionSink::File(file) => Writers::One(Box::new(batched(file, &schema)?)),
@@ -188,9 +190,10 @@ impl MentionWriter {
         };
         let (recycle, recycled) = sync_channel::<Vec<Mention>>(2);
         let worker = std::thread::spawn(move || {
-            let mut done = Written::default();
+            let mut done = Written { mentions: 0, classify_s: 0.0, write_s: 0.0, terms };
             for mut ms in rx {
                 let t = std::time::Instant::now();
+                done.terms.add(&ms);
                 writers.write(&mut ms)?;
                 done.write_s += t.elapsed().as_secs_f64();
                 done.mentions += ms.len() as u64;
