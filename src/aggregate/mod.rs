@@ -3,10 +3,12 @@
 //! - `by_period`: one row per period (calendar month or ISO week in the report's time zone),
 //!   every period between the first and the last mention, empty ones as zeros;
 //! - `by_channel`: period × channel, every channel seen, in every period;
-//! - `by_topic`: period × topic (mentions without a topic under `(none)`);
+//! - `by_topic`: period × topic (mentions without a topic under `(none)`), with the topic's
+//!   most frequent taxonomy words (`top_terms`);
 //! - `classifier_agreement`: per export tool, the vendor's sentiment against ours;
 //! - `top_complaints`: per period the topics with the most negative mentions, with the three
-//!   widest-reaching negative mentions of each as examples (text, link);
+//!   widest-reaching negative mentions of each as examples (text, link) and the topic's
+//!   most frequent taxonomy words in negative mentions;
 //! - `share_of_voice`, `top_authors` (and `roi` from configured costs).
 //!
 //! All of them are computed from [`Partials`]: counts, sums, maxima and example candidates
