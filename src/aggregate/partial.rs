@@ -6,12 +6,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use chrono::{DateTime, Utc};
-
-use super::{count_where, period_of, period_range, counts, period_number, weighted_counts, polars_zone, spell_periods, volume, Granularity, COMPLAINT_EXAMPLES};
+use super::{count_where, counts, period_number, period_of, period_range, weighted_counts, polars_zone, spell_periods, volume, Granularity, COMPLAINT_EXAMPLES};
 
 /// The count and sum columns of `channel` and `topic`, with their types.
 pub const COUNT_COLUMNS: [(&str, DataType); 7] = [

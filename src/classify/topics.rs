@@ -224,12 +224,12 @@ impl Taxonomy {
             }
         };
         for t in terms {
-            for &(i, slot, word) in self.exact.get(&t.key).map_or(&[][..], Vec::as_slice) {
-                hit(i, slot, word, &mut hits);
+            for &(i, slot, pair) in self.exact.get(&t.key).map_or(&[][..], Vec::as_slice) {
+                hit(i, slot, pair, &mut hits);
             }
-            for (p, i, slot, word) in &self.prefixes {
+            for (p, i, slot, pair) in &self.prefixes {
                 if t.text.starts_with(p.as_str()) {
-                    hit(*i, *slot, *word, &mut hits);
+                    hit(*i, *slot, *pair, &mut hits);
                 }
             }
         }
