@@ -49,7 +49,15 @@ impl ReportConfig {
     /// Reads and checks a config file; paths in it become relative to its directory.
     pub fn load(path: &Path) -> Result<ReportConfig, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut c: ReportConfig = toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let mut c: ReportConfig = toml::from_str(&text).map_err(|e| {
+            // One line: file, line, column and the parser's message (not its snippet).
+            let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
+            format!("{}:{line}:{col}: {}", path.display(), e.message().trim().replace('\n', " "))
+        })?;
+        c.check(&text).map_err(|(key, reason)| {
+            let (line, col) = locate(&text, &key);
+            format!("{}:{line}:{col}: key `{key}`: {reason}", path.display())
+        })?;
         let base = path.parent().unwrap_or(Path::new(""));
         let rel = |p: &str| if Path::new(p).is_absolute() { p.to_string() } else { base.join(p).to_string_lossy().into_owned() };
         c.inputs = c.inputs.map(|v| v.iter().map(|p| rel(p)).collect());
@@ -71,6 +79,78 @@ impl ReportConfig {
         c.topics = c.topics.as_deref().map(|v| v.split('+').map(|s| rel_model(s.trim())).collect::<Vec<_>>().join("+"));
         Ok(c)
     }
+}
+
+impl ReportConfig {
+    /// Values the TOML types allow but a run cannot use: (key, reason).
+    fn check(&self, _text: &str) -> Result<(), (String, String)> {
+        let g = self.granularity.unwrap_or(Granularity::Month);
+        if let Some(p) = self.period.as_deref().filter(|p| *p != "last-full-month") {
+            check_period(p, g).map_err(|e| ("period".to_string(), e))?;
+        }
+        for (key, tz) in [("timezone", &self.timezone), ("input_timezone", &self.input_timezone)] {
+            if let Some(tz) = tz {
+                tz.parse::<chrono_tz::Tz>().map_err(|_| (key.to_string(), format!("unknown time zone `{tz}` (an IANA name such as Europe/Berlin)")))?;
+            }
+        }
+        if let Some(r) = self.max_reject_rate {
+            if !(0.0..=1.0).contains(&r) {
+                return Err(("max_reject_rate".into(), format!("must be between 0 and 1, not {r}")));
+            }
+        }
+        for p in self.inputs.iter().flatten() {
+            if p.contains(['*', '?', '[']) {
+                glob::Pattern::new(p).map_err(|e| ("inputs".to_string(), format!("pattern `{p}`: {e}")))?;
+            }
+        }
+        if let Some(roi) = &self.roi {
+            let known = |c: &str| crate::Channel::ALL.iter().any(|k| k.as_str() == c);
+            for cost in &roi.costs {
+                if !(cost.amount.is_finite() && cost.amount >= 0.0) {
+                    return Err(("amount".into(), format!("cost {} for {} in {} is not an amount ≥ 0", cost.amount, cost.channel, cost.period)));
+                }
+                if !known(&cost.channel) {
+                    return Err(("channel".into(), format!("unknown channel `{}` (one of {})", cost.channel, crate::Channel::ALL.map(|c| c.as_str()).join(", "))));
+                }
+                check_period(&cost.period, g).map_err(|e| ("period".to_string(), e))?;
+            }
+            for (channel, rate) in &roi.emv_per_1000_reach {
+                if !known(channel) {
+                    return Err(("emv_per_1000_reach".into(), format!("unknown channel `{channel}`")));
+                }
+                if !(rate.is_finite() && *rate >= 0.0) {
+                    return Err(("emv_per_1000_reach".into(), format!("rate {rate} for {channel} is not ≥ 0")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Line and column of the first assignment to `key` (`key =` at a line's start, or inside
+/// an inline table); (0, 0) when it is not written in the file.
+fn locate(text: &str, key: &str) -> (usize, usize) {
+    for (i, line) in text.lines().enumerate() {
+        let mut from = 0;
+        while let Some(at) = line[from..].find(key) {
+            let start = from + at;
+            let before_ok = line[..start].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            let rest = line[start + key.len()..].trim_start();
+            if before_ok && rest.starts_with('=') {
+                return (i + 1, line[..start].chars().count() + 1);
+            }
+            from = start + key.len();
+        }
+    }
+    (0, 0)
 }
 
 /// Expands files, directories and glob patterns (`*`, `?`, `[…]`, `**`); a pattern that
@@ -127,12 +207,35 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn bad_values_name_file_key_line_and_column_on_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("report.toml");
+        for (text, key, line) in [
+            ("period = \"2026-13\"\n", "period", 1),
+            ("lang = \"de\"\ntimezone = \"Mars/Olympus\"\n", "timezone", 2),
+            ("max_reject_rate = 1.5\n", "max_reject_rate", 1),
+            ("inputs = [\"exports/[*.csv\"]\n", "inputs", 1),
+            ("[roi]\ncosts = [{ period = \"2026-10\", channel = \"linkedin\", amount = -5.0 }]\n", "amount", 2),
+            ("[roi]\ncosts = [{ period = \"2026-10\", channel = \"myspace\", amount = 5.0 }]\n", "channel", 2),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let e = ReportConfig::load(&p).unwrap_err();
+            assert!(e.starts_with(&format!("{}:{line}:", p.display())), "{text}: {e}");
+            assert!(e.contains(&format!("`{key}`")), "{text}: {e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+        std::fs::write(&p, "period = \"2026-10\nlang = \"de\"\n").unwrap();
+        let e = ReportConfig::load(&p).unwrap_err();
+        assert!(e.starts_with(&format!("{}:1:", p.display())) && !e.contains('\n'), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_name_the_key_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("report.toml");
         std::fs::write(&p, "inputs = [\"a.csv\"]\nperiod = \"2026-05\"\nmax_reject = 0.1\n").unwrap();
         let e = ReportConfig::load(&p).unwrap_err();
-        assert!(e.contains("max_reject") && e.contains("line 3"), "{e}");
+        assert!(e.contains("max_reject") && e.contains(":3:") && !e.contains('\n'), "{e}");
         std::fs::write(&p, "inputs = [\"exports/*.csv\"]\nout = \"reports\"\nsentiment_model = \"models/mine+lexicon:2\"\n").unwrap();
         let c = ReportConfig::load(&p).unwrap();
         assert_eq!(c.inputs.unwrap()[0], dir.path().join("exports/*.csv").to_string_lossy());

@@ -24,10 +24,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// Exit code per the product contract: 1 usage/config, 2 input error.
+    /// Exit code per the product contract: 1 usage/config, 2 input error, 4 the outputs
+    /// could not be written (disk full, read-only folder: the previous set stays).
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Ingest(IngestError::Layouts { .. }) => 1,
+            Error::Write { .. } | Error::Parquet { .. } => 4,
             _ => 2,
         }
     }

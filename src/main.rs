@@ -72,8 +72,16 @@ struct MergeArgs {
 #[derive(Args)]
 struct BenchArgs {
     /// Labelled training data (GermEval 2017 TSV or CSV).
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, required_unless_present = "corpus", num_args = 1..)]
     data: Vec<PathBuf>,
+    /// Sentiment across domains, `NAME=FILE[,FILE…]` per corpus: every classifier (the
+    /// linear model alone, the lexicon, the stacked run default with and without prior
+    /// adaptation) scored leave one corpus out, with share errors.
+    #[arg(long, value_name = "NAME=FILES")]
+    corpus: Vec<String>,
+    /// With --corpus: the linear model's C.
+    #[arg(long, default_value_t = 3.0)]
+    c: f64,
     /// Held-out labelled data; without it, k-fold cross-validation on --data.
     #[arg(long, num_args = 1..)]
     test: Vec<PathBuf>,
@@ -89,8 +97,13 @@ struct BenchArgs {
 #[derive(Args)]
 struct TrainArgs {
     /// Labelled data: GermEval 2017 TSV or CSV with `text` and `label`/`relevance`/`topics`.
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, required_unless_present = "corpus", num_args = 1..)]
     data: Vec<PathBuf>,
+    /// Sentiment across domains: one labelled corpus per flag, `NAME=FILE[,FILE…]`. Trains
+    /// the stacked default classifier (model + lexicon + stacker, class prior adapted per
+    /// batch) and scores it leave one corpus out; `--grid` gives the C values to compare.
+    #[arg(long, value_name = "NAME=FILES")]
+    corpus: Vec<String>,
     #[arg(long, value_enum)]
     task: resonanz::classify::Task,
     #[arg(long, value_enum, default_value = "sparse-logistic")]
@@ -208,11 +221,15 @@ struct RunArgs {
 
 #[derive(Args)]
 struct ModelArgs {
-    /// Sentiment: `default` (shipped model), `lexicon`, a lexicon file (.toml), models/NAME,
-    /// or `MODEL+lexicon[:WEIGHT]` (model and lexicon combined; the default
-    /// `default+lexicon`, weight 4, holds up outside the model's training domain).
+    /// Sentiment: `default` (the shipped cross-domain model and lexicon, stacked, class
+    /// prior adapted to the batch), `lexicon`, a lexicon file (.toml), models/NAME, or
+    /// `MODEL+lexicon[:WEIGHT]` (a model of yours and the lexicon at a fixed weight).
     #[arg(long, value_name = "MODEL")]
     sentiment_model: Option<String>,
+    /// Keep the sentiment model's training class prior instead of estimating the batch's
+    /// own mix: for runs over parts that `merge` adds up (each part would adapt to its own).
+    #[arg(long)]
+    fixed_prior: bool,
     /// Relevance: `default` (shipped model, the default), `none`, or models/NAME.
     #[arg(long, value_name = "MODEL")]
     relevance_model: Option<String>,
@@ -264,7 +281,7 @@ fn ingest_options(a: &IngestArgs) -> Result<IngestOptions, Error> {
         Some(tz) => Some(tz.parse().map_err(|_| Error::Usage(format!("--timezone: unknown time zone `{tz}`")))?),
         None => None,
     };
-    Ok(IngestOptions { layouts, timezone })
+    Ok(IngestOptions { layouts, timezone, ..IngestOptions::default() })
 }
 
 fn main() -> ExitCode {
@@ -330,11 +347,12 @@ fn run(a: RunArgs) -> Result<u8, Error> {
     } else {
         None
     };
-    let classifier = Some(std::sync::Arc::new(mention_classifier(
-        a.models.sentiment_model.as_deref().or(c.sentiment_model.as_deref()).unwrap_or("default+lexicon"),
+    let classifier = mention_classifier(
+        a.models.sentiment_model.as_deref().or(c.sentiment_model.as_deref()).unwrap_or("default"),
         a.models.relevance_model.as_deref().or(c.relevance_model.as_deref()).unwrap_or("default"),
         a.models.topics.as_deref().or(c.topics.as_deref()).unwrap_or("mittelstand"),
-    )?));
+    )?;
+    let classifier = Some(std::sync::Arc::new(if a.models.fixed_prior { classifier.fixed_prior() } else { classifier }));
     let ingest = IngestArgs {
         layouts: a.ingest.layouts.clone().or(c.layouts.clone()),
         timezone: a.ingest.timezone.clone().or(c.input_timezone.clone()),
@@ -529,6 +547,9 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
     let started = std::time::Instant::now();
     let normalizer = Normalizer::new(NormalizerSettings { stem: !a.no_stem, stop_words: !a.keep_stop_words, negation: !a.no_negation });
     let features = FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..FeatureSettings::default() };
+    if !a.corpus.is_empty() {
+        return train_cross_domain(&a, &normalizer, features, started);
+    }
     let examples = read_examples(&a.data)?;
     let targets = data::targets(&examples, a.task, None).map_err(|e| Error::Usage(e.to_string()))?;
     let docs: Vec<_> = targets.examples.iter().map(|&i| normalizer.normalize(&examples[i].text)).collect();
@@ -586,6 +607,114 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
+/// `train --corpus …`: the stacked sentiment classifier, chosen and scored leave one corpus
+/// out; writes OUT/model.json and OUT/stack.json (whose `card` holds every table).
+fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalizer, features: resonanz::classify::features::FeatureSettings, started: std::time::Instant) -> Result<u8, Error> {
+    use resonanz::classify::cross_domain::{self, Settings, VARIANTS};
+    if a.task != resonanz::classify::Task::Sentiment {
+        return Err(Error::Usage("--corpus trains the sentiment task only".into()));
+    }
+    let domains = read_corpora(&a.corpus)?;
+    let grid = if a.grid.is_empty() { vec![Settings::default().c] } else { a.grid.clone() };
+    let bar = resonanz::progress::steps_spinner();
+    let say = |m: &str| bar.set_message(m.to_string());
+    // Quality and honest shares both: mean (micro-F1 + macro-F1) / 2 minus the mean share
+    // error (as a fraction) over the held-out corpora.
+    let criterion = |rows: &[cross_domain::Held], v: &str| {
+        cross_domain::mean_over_corpora(rows, v, |h| (h.micro_f1 + h.macro_f1) / 2.0) - cross_domain::mean_over_corpora(rows, v, |h| h.share_error_pp / 100.0)
+    };
+    let mut best: Option<(f64, cross_domain::Outcome, Settings, &str)> = None;
+    let mut tables = Vec::new();
+    for &c in &grid {
+        let settings = Settings { c, max_features: a.max_features.unwrap_or(0), ..Settings::default() };
+        let outcome = cross_domain::train(&domains, settings, normalizer, features, &say).map_err(|e| Error::Usage(e.to_string()))?;
+        bar.suspend(|| {
+            eprintln!("C {c}: leave one corpus out (train on the others, score the one left out)");
+            print_held_out(&outcome.held_out, &mut std::io::stderr());
+        });
+        tables.push(serde_json::json!({ "settings": settings, "held_out": outcome.held_out }));
+        for &variant in &VARIANTS[2..] {
+            let score = criterion(&outcome.held_out, variant);
+            eprintln!("  C {c}, {variant}: mean over held-out corpora of (micro-F1 + macro-F1) / 2 − share error = {score:.4}");
+            if best.as_ref().is_none_or(|b| score > b.0) {
+                best = Some((score, cross_domain::Outcome { model: outcome.model.clone(), stack: outcome.stack.clone(), mix: outcome.mix, held_out: outcome.held_out.clone() }, settings, variant));
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let (score, outcome, settings, variant) = best.ok_or_else(|| Error::Usage("empty grid".into()))?;
+    let mut stack = outcome.stack;
+    let (t, em) = cross_domain::variant_prior(variant).unwrap_or((0.0, None));
+    stack.target_prior = cross_domain::towards(&stack.training_prior, &outcome.mix, t);
+    stack.em_strength = em;
+    stack.measured = Some(cross_domain::measured(&outcome.held_out, variant));
+    stack.card = serde_json::json!({
+        "chosen": { "settings": settings, "variant": variant, "criterion": "mean over held-out corpora of (micro-F1 + macro-F1) / 2 minus mean share error / 100", "score": score },
+        "corpora": domains.iter().map(|d| serde_json::json!({ "name": d.name, "sources": d.sources, "documents": d.examples.len() })).collect::<Vec<_>>(),
+        "leave_one_corpus_out": tables,
+    });
+    std::fs::create_dir_all(&a.out).map_err(|source| Error::Write { path: a.out.clone(), source })?;
+    let model_path = a.out.join("model.json");
+    let stack_path = a.out.join("stack.json");
+    resonanz::report::atomic::write_file(&model_path, outcome.model.to_json().as_bytes()).map_err(|source| Error::Write { path: model_path.clone(), source })?;
+    let stack_text = serde_json::to_string_pretty(&stack).unwrap_or_default();
+    resonanz::report::atomic::write_file(&stack_path, stack_text.as_bytes()).map_err(|source| Error::Write { path: stack_path.clone(), source })?;
+    eprintln!(
+        "resonanz: stacked sentiment model (C {}, {variant}), {} features, {} documents in {} corpora → {} + {} in {:.1} s",
+        settings.c, outcome.model.feature_ids.len(), outcome.model.training_documents, domains.len(),
+        model_path.display(), stack_path.display(), started.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+/// `--corpus NAME=FILE[,FILE…]` flags as domains.
+fn read_corpora(specs: &[String]) -> Result<Vec<resonanz::classify::cross_domain::Domain>, Error> {
+    let mut domains = Vec::new();
+    for spec in specs {
+        let (name, files) = spec.split_once('=').ok_or_else(|| Error::Usage(format!("--corpus {spec}: expected NAME=FILE[,FILE…]")))?;
+        let paths: Vec<PathBuf> = files.split(',').map(PathBuf::from).collect();
+        let examples = read_examples(&paths)?;
+        domains.push(resonanz::classify::cross_domain::Domain { name: name.to_string(), sources: paths.iter().map(|p| p.display().to_string()).collect(), examples });
+    }
+    Ok(domains)
+}
+
+/// The leave-one-corpus-out table as Markdown rows.
+fn print_held_out(rows: &[resonanz::classify::cross_domain::Held], out: &mut dyn Write) {
+    let _ = writeln!(out, "| held out | classifier | n | accuracy | macro-F1 | true neg / neu / pos % | predicted neg / neu / pos % | share error pp |");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|---:|");
+    for h in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.3} | {:.3} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} |",
+            h.corpus, h.variant, h.n, h.accuracy, h.macro_f1,
+            h.true_share[0], h.true_share[1], h.true_share[2],
+            h.predicted_share[0], h.predicted_share[1], h.predicted_share[2], h.share_error_pp
+        );
+    }
+}
+
+fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
+    use resonanz::classify::cross_domain::{self, Settings};
+    if a.task != resonanz::classify::Task::Sentiment {
+        return Err(Error::Usage("--corpus benches the sentiment task only".into()));
+    }
+    let domains = read_corpora(&a.corpus)?;
+    let normalizer = resonanz::normalize::Normalizer::default();
+    let bar = resonanz::progress::steps_spinner();
+    let say = |m: &str| bar.set_message(m.to_string());
+    let settings = Settings { c: a.c, ..Settings::default() };
+    let outcome = cross_domain::train(&domains, settings, &normalizer, Default::default(), &say).map_err(|e| Error::Usage(e.to_string()))?;
+    bar.finish_and_clear();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&outcome.held_out).unwrap_or_default());
+        return Ok(0);
+    }
+    println!("sentiment, leave one corpus out (each corpus scored by classifiers trained without it), C {}", a.c);
+    print_held_out(&outcome.held_out, &mut std::io::stdout());
+    Ok(0)
+}
+
 fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::classify::data::Example>, Error> {
     let mut examples = Vec::new();
     for p in paths {
@@ -595,6 +724,9 @@ fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::classify::data::Exam
 }
 
 fn bench(a: BenchArgs) -> Result<u8, Error> {
+    if !a.corpus.is_empty() {
+        return bench_cross_domain(&a);
+    }
     let train = read_examples(&a.data)?;
     let test = if a.test.is_empty() { None } else { Some(read_examples(&a.test)?) };
     let rows = resonanz::classify::bench::bench(a.task, &train, test.as_deref(), a.folds).map_err(Error::Usage)?;

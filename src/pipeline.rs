@@ -70,6 +70,10 @@ pub struct PartialsMeta {
     pub timezone: String,
     pub pseudonymized: bool,
     pub model_version: String,
+    /// How the sentiment classifier scored on corpora it was not trained on, when it was
+    /// measured so: the tables' `*_share_pm` and the report's sentence on reliability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_measured: Option<crate::classify::stacked::Measured>,
 }
 
 /// The version of the partials' file layout.
@@ -227,8 +231,8 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         let path = path.to_path_buf();
         move |source: std::io::Error| Error::Write { path, source }
     };
-    let mut staging = Staging::new(&out).map_err(werr(&out))?;
-    let ctx = report::html::Context { files: &files, reasons: by_count(&reasons), model_version: meta.model_version.clone(), lang: opts.lang };
+    let mut staging = Staging::set(&out).map_err(werr(&out))?;
+    let ctx = report::html::Context { files: &files, reasons: by_count(&reasons), model_version: meta.model_version.clone(), lang: opts.lang, sentiment_measured: meta.sentiment_measured.clone() };
     let mut outputs = write_report(&mut staging, &merged, &meta, &report_opts, &out, &ctx)?;
     // Rejects, duplicates and warnings of all parts, one after the other.
     for name in ["rejects.csv", "duplicates.csv", "warnings.csv"] {
@@ -327,23 +331,47 @@ fn count_overlaps(mentions: &Path, part: usize, seen: &mut std::collections::Has
     overlaps
 }
 
-/// Files named on the command line; directories contribute their export files (sorted,
-/// recursively, hidden files skipped). A path that does not exist is an input error.
-pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            collect_dir(p, &mut out).map_err(|e| Error::NoInput(format!("{}: {e}", p.display())))?;
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(Error::NoInput(format!("{}: no such file or directory", p.display())));
-        }
-    }
-    Ok(out)
+/// The export files of a run, and the paths that were passed over with the reason.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub files: Vec<PathBuf>,
+    /// Not read: FIFOs, sockets, devices (a read could block forever), directories
+    /// reached again through a symlink loop, a file reached twice.
+    pub skipped: Vec<(PathBuf, String)>,
 }
 
-fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Files named on the command line; directories contribute their export files (sorted,
+/// recursively, hidden files skipped, each directory and file once however many symlinks
+/// lead to it). A path that does not exist is an input error.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Inputs> {
+    let mut inputs = Inputs::default();
+    let mut seen = std::collections::HashSet::new();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => collect_dir(p, &mut inputs, &mut seen).map_err(|e| Error::NoInput(format!("{}: {e}", p.display())))?,
+            Ok(m) => add_file(p, &m, &mut inputs, &mut seen),
+            Err(_) if p.symlink_metadata().is_ok() => inputs.skipped.push((p.clone(), "a symlink to nothing".into())),
+            Err(_) => return Err(Error::NoInput(format!("{}: no such file or directory", p.display()))),
+        }
+    }
+    Ok(inputs)
+}
+
+fn add_file(p: &Path, meta: &std::fs::Metadata, inputs: &mut Inputs, seen: &mut std::collections::HashSet<PathBuf>) {
+    if !meta.is_file() {
+        inputs.skipped.push((p.to_path_buf(), "not a regular file (FIFO, socket or device): not read".into()));
+    } else if !seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())) {
+        inputs.skipped.push((p.to_path_buf(), "the same file as an earlier input: read once".into()));
+    } else {
+        inputs.files.push(p.to_path_buf());
+    }
+}
+
+fn collect_dir(dir: &Path, inputs: &mut Inputs, seen: &mut std::collections::HashSet<PathBuf>) -> std::io::Result<()> {
+    if !seen.insert(std::fs::canonicalize(dir)?) {
+        inputs.skipped.push((dir.to_path_buf(), "a directory already read (symlink loop or second link): read once".into()));
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
@@ -351,14 +379,18 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if name.starts_with('.') {
             continue;
         }
-        if p.is_dir() {
-            collect_dir(&p, out)?;
+        let Ok(meta) = std::fs::metadata(&p) else {
+            inputs.skipped.push((p.clone(), "a symlink to nothing".into()));
+            continue;
+        };
+        if meta.is_dir() {
+            collect_dir(&p, inputs, seen)?;
         } else if p
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| INPUT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
         {
-            out.push(p);
+            add_file(&p, &meta, inputs, seen);
         }
     }
     Ok(())
@@ -369,7 +401,7 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub fn run(opts: &RunOptions) -> Result<Summary> {
     let started = Instant::now();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let inputs = expand_inputs(&opts.inputs)?;
+    let Inputs { files: inputs, skipped } = expand_inputs(&opts.inputs)?;
     if inputs.is_empty() {
         return Err(Error::NoInput("no export files (.csv, .tsv, .txt, .xlsx, .xls, .ods) in the given paths".into()));
     }
@@ -379,7 +411,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         let path = path.to_path_buf();
         move |source: std::io::Error| Error::Write { path, source }
     };
-    let mut staging = Staging::new(out).map_err(werr(out))?;
+    let mut staging = Staging::set(out).map_err(werr(out))?;
     let (sink, pq_path, staged_mentions) = if opts.partitioned {
         let tmp = staging.create_dir("mentions").map_err(werr(out))?;
         staging.remove_at_commit("mentions.parquet");
@@ -405,6 +437,10 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let mut warnings = CsvTable::new(f, &["file", "line", "column", "column_name", "message"])
         .map_err(|e| Error::Write { path: warnings_path.clone(), source: e.into() })?;
 
+    for (p, why) in &skipped {
+        let p = p.display().to_string();
+        warnings.row([p.as_str(), "0", "", "", &format!("skipped: {why}")]).map_err(|e| Error::Write { path: warnings_path.clone(), source: e.into() })?;
+    }
     let pb = crate::progress::rows_spinner(opts.quiet);
     let mut failure: Option<Error> = None;
     let mut unshown = 0u64;
@@ -427,8 +463,13 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
             let res = match event {
                 Event::Mention(mut m) => mentions
                     .push({
-                        if let (Some(key), Some(a)) = (&opts.pseudonym_key, &m.author) {
-                            m.author = Some(report::pseudonym(key, a));
+                        if let Some(key) = &opts.pseudonym_key {
+                            if let Some(u) = &m.url {
+                                m.url = Some(report::pseudonymize_url(key, u, m.author.as_deref()));
+                            }
+                            if let Some(a) = &m.author {
+                                m.author = Some(report::pseudonym(key, a));
+                            }
                         }
                         *m
                     })
@@ -442,7 +483,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
                         &opt_num(r.column),
                         r.column_name.as_deref().unwrap_or(""),
                         &r.reason,
-                        &r.excerpt,
+                        // The raw record may name its author: not shown when pseudonymizing.
+                        if opts.pseudonym_key.is_some() { "(hidden: pseudonymized run)" } else { &r.excerpt },
                     ])
                     .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() })
                 }
@@ -503,8 +545,10 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         timezone: opts.report.report_timezone.name().to_string(),
         pseudonymized: opts.pseudonym_key.is_some(),
         model_version: opts.classifier.as_ref().map_or("–".to_string(), |c| c.version.clone()),
+        sentiment_measured: opts.classifier.as_ref().and_then(|c| c.sentiment.measured().cloned()),
     };
     let report_ctx = report::html::Context {
+        sentiment_measured: meta.sentiment_measured.clone(),
         files: &files,
         reasons: by_count(&reasons),
         model_version: meta.model_version.clone(),
@@ -525,7 +569,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         duplicates: sum(|f| f.duplicates),
         rejected: sum(|f| f.rejected),
         skipped_lines: sum(|f| f.skipped_lines),
-        warnings: sum(|f| f.warnings),
+        warnings: sum(|f| f.warnings) + skipped.len() as u64,
         reject_reasons: reasons,
         files,
         parts: Vec::new(),
@@ -585,6 +629,9 @@ fn write_report(
     let (tz, g, period) = (opts.report_timezone, opts.granularity, opts.period.as_deref());
     let perr = |source: polars::error::PolarsError| Error::Parquet { path: out.join("partials"), source };
     let mut tables = crate::aggregate::tables(partials, tz, g, period).map_err(perr)?;
+    if let Some(m) = &meta.sentiment_measured {
+        tables.with_share_intervals(m.share_error_pp).map_err(perr)?;
+    }
     let mut roi = match opts.roi.costs.is_empty() {
         true => None,
         false => Some(crate::aggregate::up_to(crate::aggregate::roi(&tables.by_channel, &opts.roi).map_err(perr)?, period).map_err(perr)?),
@@ -626,7 +673,10 @@ pub struct Inspection {
 
 /// Reads each file on its own (duplicates counted within the file) and writes nothing.
 pub fn inspect(paths: &[PathBuf], opts: &IngestOptions, max_rejects: usize) -> Result<Vec<Inspection>> {
-    let inputs = expand_inputs(paths)?;
+    let Inputs { files: inputs, skipped } = expand_inputs(paths)?;
+    for (p, why) in &skipped {
+        eprintln!("resonanz: {}: skipped, {why}", p.display());
+    }
     let mut out = Vec::with_capacity(inputs.len());
     for path in inputs {
         let mut first_rejects = Vec::new();

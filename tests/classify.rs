@@ -136,3 +136,34 @@ fn taxonomy_and_aspect_model_combine() {
     let e = MentionClassifier::from_specs("lexicon", None, Some("mittelstand+nowhere.toml")).unwrap_err();
     assert!(e.contains("nowhere.toml"), "{e}");
 }
+
+#[test]
+fn eval_without_a_model_scores_exactly_what_run_uses_by_default() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let demo = crate::util::repo("data");
+    let o = resonanz(&["run", demo.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let df = ParquetReader::new(fs::File::open(out.join("mentions.parquet")).unwrap()).finish().unwrap();
+    let texts: Vec<String> = df.column("text").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+    let sentiments: Vec<String> = df.column("sentiment").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+    assert_eq!(texts.len(), sentiments.len());
+    // The run's own labels as gold: the default eval must agree on every mention.
+    let labelled = dir.path().join("demo_labelled.csv");
+    let mut w = csv::Writer::from_path(&labelled).unwrap();
+    w.write_record(["text", "label"]).unwrap();
+    for (t, s) in texts.iter().zip(&sentiments) {
+        w.write_record([t.as_str(), s.as_str()]).unwrap();
+    }
+    w.flush().unwrap();
+    let o = resonanz(&["eval", "--data", labelled.to_str().unwrap(), "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["accuracy"].as_f64(), Some(1.0), "eval's default predicts what run wrote: {v}");
+    assert_eq!(v["share_error_pp"].as_f64(), Some(0.0), "{v}");
+    // Every class occurs in the demo's predictions: the default is not stuck on one.
+    for class in ["negative", "neutral", "positive"] {
+        assert!(sentiments.iter().any(|s| s == class), "no {class} in the demo");
+    }
+}

@@ -9,5 +9,6 @@ mod classify;
 mod ingest;
 mod merge;
 mod properties;
+mod reliability;
 mod report;
 mod run;

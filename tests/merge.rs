@@ -23,9 +23,10 @@ fn merge_of_runs_over_parts_equals_one_run_over_all() {
     run(&["synth", "--rows", "900", "--layout", "talkwalker", "--seed", "12", "--out", "s2.csv"], d);
     let torture = fixture("torture.csv");
     let torture = torture.to_str().unwrap();
-    run(&["run", "s1.csv", "s2.csv", torture, "--out", "all", "--excel-csv", "-q"], d);
-    run(&["run", "s1.csv", "--out", "a", "-q"], d);
-    run(&["run", "s2.csv", torture, "--out", "b", "-q"], d);
+    // Parts that are merged keep one class prior (each would adapt to its own mix).
+    run(&["run", "s1.csv", "s2.csv", torture, "--out", "all", "--excel-csv", "--fixed-prior", "-q"], d);
+    run(&["run", "s1.csv", "--out", "a", "--fixed-prior", "-q"], d);
+    run(&["run", "s2.csv", torture, "--out", "b", "--fixed-prior", "-q"], d);
     run(&["merge", "a", "b", "--out", "merged", "--excel-csv", "-q"], d);
 
     let (all, merged) = (d.join("all"), d.join("merged"));

@@ -166,7 +166,7 @@ fn scheduled_run_with_a_config_writes_the_period_folder_and_rejects_unknown_keys
     fs::write(dir.path().join("report.toml"), config.replace("max_reject_rate", "max_rejects")).unwrap();
     let o = resonanz(&["run", "--config", "report.toml"], dir.path());
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("max_rejects") && stderr(&o).contains("line 6"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("max_rejects") && stderr(&o).contains("report.toml:6:"), "{}", stderr(&o));
     fs::write(dir.path().join("report.toml"), "inputs = [\"nothing/*.csv\"]\n").unwrap();
     let o = resonanz(&["run", "--config", "report.toml"], dir.path());
     assert_eq!(o.status.code(), Some(2));

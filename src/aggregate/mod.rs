@@ -60,6 +60,39 @@ pub struct Tables {
 }
 
 impl Tables {
+    /// Adds `positive_share_pm`, `neutral_share_pm`, `negative_share_pm` to `by_period`,
+    /// `by_channel` and `by_topic`: the half-width of an interval around each share (same
+    /// unit as the share), from the classifier's measured cross-domain share error per class
+    /// `error_pp` (percentage points) and the sampling error of the group's mentions:
+    /// `√((e / 100)² + 1.96² · s (1 − s) / n)`, 0 for an empty group (`metrics.md`).
+    pub fn with_share_intervals(&mut self, error_pp: [f64; 3]) -> PolarsResult<()> {
+        let pm = |c: &str, e: f64| {
+            let s = col(format!("{c}_share"));
+            let n = col("mentions").cast(DataType::Float64);
+            when(col("mentions").gt(lit(0u32)))
+                .then(((s.clone() * (lit(1.0) - s) / n) * lit(1.96f64 * 1.96) + lit((e / 100.0) * (e / 100.0))).sqrt())
+                .otherwise(lit(0.0))
+                .alias(format!("{c}_share_pm"))
+        };
+        for df in [&mut self.by_period, &mut self.by_channel, &mut self.by_topic] {
+            // Each `_pm` right after its share.
+            let mut order: Vec<Expr> = Vec::new();
+            for name in df.get_column_names() {
+                order.push(col(name.as_str()));
+                if let Some(class) = name.strip_suffix("_share").filter(|c| ["positive", "neutral", "negative"].contains(c)) {
+                    order.push(col(format!("{class}_share_pm")));
+                }
+            }
+            *df = df
+                .clone()
+                .lazy()
+                .with_columns([pm("positive", error_pp[2]), pm("neutral", error_pp[1]), pm("negative", error_pp[0])])
+                .select(order)
+                .collect()?;
+        }
+        Ok(())
+    }
+
     /// Name and table, in the order they are written.
     pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 7] {
         [

@@ -3,7 +3,7 @@
 //! next polar word; a negation (`nicht gut`) flips and damps it; emphasis (`SUPER`,
 //! `suuuper`) and `!` strengthen the whole. The score is squashed into -1..1.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
@@ -15,17 +15,23 @@ const BUILTIN: &str = include_str!("lexicon_de.toml");
 /// Scores with |score| below this are neutral.
 pub const NEUTRAL_BAND: f32 = 0.3;
 
+/// Sorted maps: when two words share a stem, the same one wins in every run (positive
+/// first, then negative).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LexiconFile {
     #[serde(default)]
-    positive: HashMap<String, f32>,
+    positive: BTreeMap<String, f32>,
     #[serde(default)]
-    negative: HashMap<String, f32>,
+    negative: BTreeMap<String, f32>,
     #[serde(default)]
-    intensifiers: HashMap<String, f32>,
+    intensifiers: BTreeMap<String, f32>,
     #[serde(default)]
-    emoji: HashMap<String, f32>,
+    emoji: BTreeMap<String, f32>,
+    /// Fixed expressions of two or more words, often ironic (`na toll`, `danke für
+    /// nichts`): their weight replaces that of their words.
+    #[serde(default)]
+    phrases: BTreeMap<String, f32>,
 }
 
 /// Term key ([`crate::normalize::term_key`]) → weight.
@@ -36,6 +42,8 @@ type WordMap = HashMap<u64, f32, crate::ingest::dedup::KeyBuildHasher>;
 pub struct LexiconSentiment {
     polarity: WordMap,
     intensifiers: WordMap,
+    /// First term key → (the phrase's term keys, weight), longest first.
+    phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::ingest::dedup::KeyBuildHasher>,
     labels: Vec<String>,
 }
 
@@ -78,16 +86,54 @@ impl LexiconSentiment {
                 intensifiers.insert(k, *v);
             }
         }
-        Ok(LexiconSentiment { polarity, intensifiers, labels: Task::Sentiment.labels() })
+        let mut phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::ingest::dedup::KeyBuildHasher> = HashMap::default();
+        let mut short = Vec::new();
+        for (p, v) in &file.phrases {
+            let keys: Vec<u64> = normalizer.normalize(p).iter().filter(|t| t.kind != Kind::Punct).map(|t| t.key).collect();
+            if keys.len() < 2 {
+                short.push(format!("`{p}`"));
+                continue;
+            }
+            phrases.entry(keys[0]).or_default().push((keys, *v));
+        }
+        if !short.is_empty() {
+            return Err(format!("phrases {} keep fewer than two words after normalization (stop words are dropped): list them as words", short.join(", ")));
+        }
+        for list in phrases.values_mut() {
+            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.total_cmp(&b.1)));
+        }
+        Ok(LexiconSentiment { polarity, intensifiers, phrases, labels: Task::Sentiment.labels() })
     }
 
     /// The raw score in -1..1 for normalized terms.
     pub fn score(&self, terms: &[Term]) -> f32 {
-        let mut sum = 0.0f32;
+        self.evidence(terms).score
+    }
+
+    /// What the lexicon found in a document: the positive and negative weight (after
+    /// intensifiers, emphasis and negation) and the squashed score.
+    pub fn evidence(&self, terms: &[Term]) -> Evidence {
+        let (mut positive, mut negative) = (0.0f32, 0.0f32);
         let mut boost = 1.0f32;
         let mut exclaim = false;
         let mut emphasis = false;
-        for t in terms {
+        let mut skip = 0usize;
+        for (i, t) in terms.iter().enumerate() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            if let Some(list) = self.phrases.get(&t.key) {
+                let found = list.iter().find(|(keys, _)| {
+                    terms.len() >= i + keys.len() && terms[i..i + keys.len()].iter().zip(keys).all(|(t, k)| t.key == *k)
+                });
+                if let Some((keys, w)) = found {
+                    if *w > 0.0 { positive += w } else { negative -= w }
+                    skip = keys.len() - 1;
+                    boost = 1.0;
+                    continue;
+                }
+            }
             if t.kind == Kind::Punct {
                 exclaim |= &*t.text == "!";
                 boost = 1.0;
@@ -108,15 +154,31 @@ impl LexiconSentiment {
                 if t.negated {
                     v *= -0.6;
                 }
-                sum += v;
+                if v > 0.0 {
+                    positive += v;
+                } else {
+                    negative -= v;
+                }
             }
             boost = 1.0;
         }
         if exclaim || emphasis {
-            sum *= 1.2;
+            positive *= 1.2;
+            negative *= 1.2;
         }
-        (sum / 2.5).tanh()
+        Evidence { positive, negative, score: ((positive - negative) / 2.5).tanh() }
     }
+}
+
+/// The lexicon's evidence in one document (see [`LexiconSentiment::evidence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Evidence {
+    /// Summed weight of the positive words, ≥ 0.
+    pub positive: f32,
+    /// Summed weight of the negative words, ≥ 0.
+    pub negative: f32,
+    /// `tanh((positive − negative) / 2.5)`, in -1..1.
+    pub score: f32,
 }
 
 impl Classifier for LexiconSentiment {

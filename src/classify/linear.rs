@@ -459,9 +459,16 @@ mod tests {
 
     #[test]
     fn models_sharing_a_feature_space_score_as_they_would_alone() {
-        let load = |t: Task| LinearModel::from_json(crate::classify::shipped_model(t), Path::new("shipped"), Some(t)).unwrap();
-        let (sentiment, relevance) = (load(Task::Sentiment), load(Task::Relevance));
-        assert_eq!(sentiment.space, relevance.space, "the shipped models share their features");
+        // The shipped relevance model and a twin with other weights over the same features
+        // (the case of two models trained on the same texts with the same settings).
+        let text = crate::classify::shipped_model(Task::Relevance);
+        let relevance = LinearModel::from_json(text, Path::new("shipped"), Some(Task::Relevance)).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        for w in v["weights"].as_array_mut().unwrap() {
+            *w = serde_json::json!(-w.as_f64().unwrap() * 0.5);
+        }
+        let sentiment = LinearModel::from_json(&v.to_string(), Path::new("twin"), Some(Task::Relevance)).unwrap();
+        assert_eq!(sentiment.space, relevance.space, "the twins share their features");
         let n = Normalizer::default();
         let texts = ["Die Bahn ist schon wieder zu spät", "Danke für den tollen Service!", "nicht gut, gar nicht gut"];
         let alone: Vec<Vec<f32>> = texts.iter().map(|t| relevance.scores(&n.normalize(t))).collect();

@@ -118,6 +118,22 @@ pub fn evaluate_sets(labels: &[String], multilabel: bool, gold: &[Vec<usize>], p
     }
 }
 
+/// The largest |predicted − true| share of the first or last class (negative, positive),
+/// in percentage points, from a confusion matrix (rows gold, columns predicted).
+pub fn share_error_pp(confusion: &[Vec<u64>]) -> f64 {
+    let k = confusion.len();
+    let n: u64 = confusion.iter().flatten().sum();
+    if k == 0 || n == 0 {
+        return 0.0;
+    }
+    let share = |c: usize| -> (f64, f64) {
+        let gold: u64 = confusion[c].iter().sum();
+        let predicted: u64 = confusion.iter().map(|row| row[c]).sum();
+        (gold as f64 / n as f64, predicted as f64 / n as f64)
+    };
+    [0, k - 1].iter().map(|&c| { let (g, p) = share(c); 100.0 * (p - g).abs() }).fold(0.0, f64::max)
+}
+
 /// Micro-F1 over (document, category) pairs for multi-label predictions.
 pub fn multilabel_micro_f1(gold: &[Vec<String>], predicted: &[Vec<String>]) -> f64 {
     let (mut tp, mut n_pred, mut n_gold) = (0u64, 0u64, 0u64);

@@ -6,6 +6,7 @@
 //! is read by [`data`], and [`metrics`] scores predictions against it.
 
 pub mod bench;
+pub mod cross_domain;
 pub mod data;
 pub mod ensemble;
 pub mod features;
@@ -13,6 +14,7 @@ pub mod lbfgs;
 pub mod lexicon;
 pub mod linear;
 pub mod metrics;
+pub mod stacked;
 pub mod topics;
 pub mod train;
 
@@ -74,6 +76,16 @@ pub trait Classifier: Send + Sync {
     fn predict_set(&self, terms: &[Term]) -> Vec<usize> {
         vec![self.predict(terms).label]
     }
+    /// For sentiment classifiers whose probabilities are calibrated for a known class prior
+    /// and that adapt it to each batch ([`stacked::estimate_prior`]): how.
+    fn batch_prior(&self) -> Option<stacked::Adaptation> {
+        None
+    }
+    /// Sentiment: how the classifier scored on corpora it was not trained on, when it was
+    /// measured so.
+    fn measured(&self) -> Option<&stacked::Measured> {
+        None
+    }
 }
 
 /// The index of the highest score (0 when there is none).
@@ -106,6 +118,36 @@ pub fn shipped_model(task: Task) -> &'static str {
     }
 }
 
+/// The shipped sentiment model's stacker (`models/sentiment/stack.json`), built in.
+pub const SHIPPED_STACK: &str = include_str!("../../models/sentiment/stack.json");
+
+/// The default sentiment classifier ([`stacked`]): the shipped model, the built-in lexicon
+/// and the stacker, as `run` and `eval` use it without `--sentiment-model` / `--model`.
+fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, String> {
+    let path = std::path::Path::new("models/sentiment");
+    let m = linear::LinearModel::from_json(shipped_model(Task::Sentiment), path, Some(Task::Sentiment)).map_err(|e| e.to_string())?;
+    stacked_from(m, SHIPPED_STACK, "models/sentiment", normalizer)
+}
+
+/// A linear model and the stacker saved beside it.
+fn stacked_from(m: linear::LinearModel, stack_json: &str, name: &str, normalizer: &Normalizer) -> Result<Loaded, String> {
+    if m.normalizer != normalizer.settings() {
+        return Err(format!("{name}: trained with other normalizer settings ({:?}) than the pipeline ({:?})", m.normalizer, normalizer.settings()));
+    }
+    let stack: stacked::Stack = serde_json::from_str(stack_json).map_err(|e| format!("{name}/stack.json: not a resonanz stacker: {e}"))?;
+    if stack.format_version != stacked::STACK_FORMAT {
+        return Err(format!("{name}/stack.json: stacker format {}, this resonanz reads format {}", stack.format_version, stacked::STACK_FORMAT));
+    }
+    let prior = match stack.em_strength {
+        Some(k) => format!("+batch-prior:{k}"),
+        None if stack.target_prior != stack.training_prior => "+typical-mix".to_string(),
+        None => String::new(),
+    };
+    let version = format!("{name}:{}+lexicon:stacked{prior}", m.algorithm);
+    let s = stacked::Stacked::new(m, lexicon::LexiconSentiment::builtin(normalizer), stack).map_err(|e| format!("{name}: {e}"))?;
+    Ok(Loaded { classifier: Box::new(s), version })
+}
+
 /// A classifier chosen by name, and the name that goes into `model_version`.
 pub struct Loaded {
     pub classifier: Box<dyn Classifier>,
@@ -125,6 +167,11 @@ pub const ENSEMBLE_WEIGHT: f32 = 4.0;
 /// `normalizer`. Without `task`, a trained model is taken for its own task and everything
 /// else for sentiment.
 pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) -> Result<Loaded, String> {
+    let or_sentiment = task.unwrap_or(Task::Sentiment);
+    // The default already combines its model with the lexicon (learned, not by a weight).
+    if or_sentiment == Task::Sentiment && (spec == "default" || spec == "default+lexicon") {
+        return shipped_stacked(normalizer);
+    }
     if let Some((model, weight)) = spec.split_once("+lexicon") {
         let weight = match weight.strip_prefix(':') {
             Some(w) => w.parse::<f32>().map_err(|_| format!("{spec}: the lexicon weight `{w}` is not a number"))?,
@@ -141,7 +188,6 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
         }
         Ok(Loaded { classifier: Box::new(m), version })
     };
-    let or_sentiment = task.unwrap_or(Task::Sentiment);
     match spec {
         "default" => {
             let task = or_sentiment;
@@ -162,6 +208,11 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
             let p = std::path::Path::new(path);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
             let m = linear::LinearModel::load(&file, task).map_err(|e| e.to_string())?;
+            let stack = file.with_file_name("stack.json");
+            if m.task == Task::Sentiment && stack.is_file() {
+                let text = std::fs::read_to_string(&stack).map_err(|e| format!("{}: {e}", stack.display()))?;
+                return stacked_from(m, &text, path, normalizer);
+            }
             let version = format!("{path}:{}", m.algorithm);
             trained(m, version)
         }
@@ -211,6 +262,10 @@ pub struct MentionClassifier {
     word_ids: Vec<Vec<u32>>,
     /// Written into every mention's `model_version`.
     pub version: String,
+    /// Whether a sentiment classifier that can ([`Classifier::batch_prior`]) adapts its class
+    /// prior to each batch; off ([`MentionClassifier::fixed_prior`]) for runs over parts that
+    /// are merged, where each part would otherwise adapt to its own mix.
+    pub adapt_prior: bool,
 }
 
 impl MentionClassifier {
@@ -218,7 +273,7 @@ impl MentionClassifier {
     /// [`ENSEMBLE_WEIGHT`]), the trained relevance model and the Mittelstand taxonomy, all
     /// built in.
     pub fn default_models() -> Result<MentionClassifier, String> {
-        MentionClassifier::from_specs("default+lexicon", Some("default"), Some("mittelstand"))
+        MentionClassifier::from_specs("default", Some("default"), Some("mittelstand"))
     }
 
     /// Builds the classifiers from names as [`load_classifier`] takes them; `topics` is
@@ -261,7 +316,17 @@ impl MentionClassifier {
             };
             word_ids.push(ids);
         }
-        Ok(MentionClassifier { normalizer, sentiment: s.classifier, relevance: r.map(|r| r.classifier), topics: sources, topic_words, word_ids, version })
+        Ok(MentionClassifier { normalizer, sentiment: s.classifier, relevance: r.map(|r| r.classifier), topics: sources, topic_words, word_ids, version, adapt_prior: true })
+    }
+
+    /// Keeps the sentiment classifier's training prior instead of estimating each batch's
+    /// class mix; says so in `model_version`.
+    pub fn fixed_prior(mut self) -> MentionClassifier {
+        if self.adapt_prior && self.sentiment.batch_prior().is_some() {
+            self.adapt_prior = false;
+            self.version += ";prior=fixed";
+        }
+        self
     }
 
     /// Fills sentiment, score, relevance, topics and model version, in parallel; the result
@@ -269,16 +334,30 @@ impl MentionClassifier {
     pub fn classify_all(&self, mentions: &mut [crate::Mention]) {
         use rayon::prelude::*;
         let version: std::sync::Arc<str> = self.version.as_str().into();
-        mentions.par_iter_mut().with_min_len(256).for_each_init(Vec::new, |terms, m| {
-            self.normalizer.normalize_into(&m.text, terms);
-            let p = self.sentiment.predict(terms);
-            m.sentiment = crate::Sentiment::ALL.get(p.label).copied();
-            m.sentiment_score = Some(p.score);
-            m.relevant = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
-            m.topic_words.clear();
-            m.topics = self.topics_and_words(terms, &mut m.topic_words);
-            m.model_version = Some(version.clone());
-        });
+        let probs: Vec<[f32; 3]> = mentions
+            .par_iter_mut()
+            .with_min_len(256)
+            .map_init(Vec::new, |terms, m| {
+                self.normalizer.normalize_into(&m.text, terms);
+                let p = self.sentiment.predict(terms);
+                m.sentiment = crate::Sentiment::ALL.get(p.label).copied();
+                m.sentiment_score = Some(p.score);
+                m.relevant = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
+                m.topic_words.clear();
+                m.topics = self.topics_and_words(terms, &mut m.topic_words);
+                m.model_version = Some(version.clone());
+                [0, 1, 2].map(|c| p.scores.get(c).copied().unwrap_or(0.0))
+            })
+            .collect();
+        if let Some(a) = self.sentiment.batch_prior().filter(|_| self.adapt_prior) {
+            // The batch's own class mix (EM), then each mention's label under it.
+            let prior = stacked::estimate_prior(&probs, &a);
+            mentions.par_iter_mut().zip(&probs).with_min_len(256).for_each(|(m, p)| {
+                let d = stacked::decide(stacked::adapt(p, &a.from, &prior));
+                m.sentiment = crate::Sentiment::ALL.get(d.label).copied();
+                m.sentiment_score = Some(d.score);
+            });
+        }
     }
 
     /// A document's topics from every source, in source order, each name once.
@@ -331,6 +410,10 @@ pub struct EvalReport {
     pub model: String,
     #[serde(flatten)]
     pub metrics: metrics::Report,
+    /// Sentiment: the largest |predicted − true| share of negative or positive, in
+    /// percentage points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_error_pp: Option<f64>,
     /// Documents per second for normalize + predict, single thread.
     pub docs_per_s: f64,
 }
@@ -346,19 +429,30 @@ pub fn evaluate_on(
     let targets = data::targets(examples, task, Some(classifier.labels()))?;
     let mut terms = Vec::new();
     let started = std::time::Instant::now();
-    let predicted: Vec<Vec<usize>> = targets
-        .examples
-        .iter()
-        .map(|&i| {
-            normalizer.normalize_into(&examples[i].text, &mut terms);
-            classifier.predict_set(&terms)
-        })
-        .collect();
+    let mut predicted = Vec::with_capacity(targets.examples.len());
+    let mut probs = Vec::new();
+    for &i in &targets.examples {
+        normalizer.normalize_into(&examples[i].text, &mut terms);
+        if classifier.batch_prior().is_some() {
+            let p = classifier.predict(&terms).scores;
+            probs.push([p[0], p[1], p[2]]);
+        } else {
+            predicted.push(classifier.predict_set(&terms));
+        }
+    }
+    if let Some(a) = classifier.batch_prior() {
+        // As `run` does to a batch: the file's class mix by EM, each label under it.
+        let prior = stacked::estimate_prior(&probs, &a);
+        predicted = probs.iter().map(|p| vec![argmax(&stacked::adapt(p, &a.from, &prior))]).collect();
+    }
     let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
+    let share_error_pp = (task == Task::Sentiment).then(|| metrics::share_error_pp(&metrics.confusion));
     Ok(EvalReport {
         task: task.as_str().into(),
         model: classifier.name().into(),
-        metrics: metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted),
+        metrics,
+        share_error_pp,
         docs_per_s: predicted.len() as f64 / secs,
     })
 }

@@ -149,6 +149,25 @@ pub struct Corpus<'a> {
 
 /// Fits a model on the documents at `rows` (all when `None`).
 pub fn fit(corpus: &Corpus, vectors: &[Vec<(u32, f32)>], rows: Option<&[usize]>, params: TrainParams) -> Result<LinearModel, ModelError> {
+    fit_weighted(corpus, vectors, rows, None, None, params)
+}
+
+/// [`fit`] with a weight per document (indexed like `corpus.docs`) on its loss, and per
+/// document the classes its label was chosen among (bit `c` for class `c`): a document of
+/// a corpus that left a class out (polarity-only tweets have no neutral) is scored by the
+/// softmax over its corpus's classes only, so it teaches which of those, not that the left
+/// out class never occurs. Sparse-logistic, single-label only.
+pub fn fit_weighted(
+    corpus: &Corpus,
+    vectors: &[Vec<(u32, f32)>],
+    rows: Option<&[usize]>,
+    doc_weights: Option<&[f64]>,
+    doc_classes: Option<&[u8]>,
+    params: TrainParams,
+) -> Result<LinearModel, ModelError> {
+    if doc_weights.is_some() && params.algorithm != Algorithm::SparseLogistic {
+        return Err(ModelError::Training(format!("{} does not take document weights", params.algorithm.as_str())));
+    }
     if !params.algorithm.supports(corpus.task) {
         return Err(ModelError::Training(format!("{} cannot learn the {} task", params.algorithm.as_str(), corpus.task.as_str())));
     }
@@ -174,8 +193,16 @@ pub fn fit(corpus: &Corpus, vectors: &[Vec<(u32, f32)>], rows: Option<&[usize]>,
     let (feature_ids, idf) = select_features(vectors, corpus.gold, rows, c, params);
     let design = Design::new(vectors, rows, &feature_ids, &idf);
     let gold: Vec<&[usize]> = rows.iter().map(|&r| corpus.gold[r].as_slice()).collect();
+    let row_weights: Vec<f64> = match doc_weights {
+        Some(w) => rows.iter().map(|&r| w[r]).collect(),
+        None => vec![1.0; rows.len()],
+    };
+    let row_classes: Vec<u8> = match doc_classes {
+        Some(m) => rows.iter().map(|&r| m[r]).collect(),
+        None => vec![u8::MAX; rows.len()],
+    };
     let (weights, intercept) = match params.algorithm {
-        Algorithm::SparseLogistic => fit_sparse_logistic(&design, &gold, c, corpus.task.is_multilabel(), params),
+        Algorithm::SparseLogistic => fit_sparse_logistic(&design, &gold, &row_weights, &row_classes, c, corpus.task.is_multilabel(), params),
         Algorithm::Logistic => fit_linfa_logistic(&design, &gold, c, params)?,
         Algorithm::NaiveBayes => fit_naive_bayes(&design, &gold, c, params)?,
         Algorithm::Svm => fit_svm(&design, &gold, c, params)?,
@@ -301,7 +328,7 @@ impl Design {
 
 /// `C · Σ loss + ½‖W‖²` minimized by L-BFGS; softmax loss for single-label tasks, a sum of
 /// per-label logistic losses for multi-label ones. Intercepts are not penalized.
-fn fit_sparse_logistic(x: &Design, gold: &[&[usize]], c: usize, multilabel: bool, params: TrainParams) -> (Vec<f32>, Vec<f32>) {
+fn fit_sparse_logistic(x: &Design, gold: &[&[usize]], doc_weights: &[f64], doc_classes: &[u8], c: usize, multilabel: bool, params: TrainParams) -> (Vec<f32>, Vec<f32>) {
     let k = x.width;
     let mut w = vec![0.0f64; k * c + c];
     let objective = |w: &[f64], g: &mut [f64]| -> f64 {
@@ -309,7 +336,7 @@ fn fit_sparse_logistic(x: &Design, gold: &[&[usize]], c: usize, multilabel: bool
         g.fill(0.0);
         let mut loss = 0.0;
         let mut z = vec![0.0; c];
-        for (i, y) in gold.iter().enumerate() {
+        for (i, ((y, &dw), &allowed)) in gold.iter().zip(doc_weights).zip(doc_classes).enumerate() {
             z.copy_from_slice(bias);
             for (col, v) in x.row(i) {
                 for (zj, wj) in z.iter_mut().zip(&weights[col * c..col * c + c]) {
@@ -320,16 +347,17 @@ fn fit_sparse_logistic(x: &Design, gold: &[&[usize]], c: usize, multilabel: bool
                 for (j, zj) in z.iter_mut().enumerate() {
                     let t = if y.contains(&j) { 1.0 } else { 0.0 };
                     // log(1 + e^z) - t·z, computed stably.
-                    loss += zj.max(0.0) + (-zj.abs()).exp().ln_1p() - t * *zj;
-                    *zj = 1.0 / (1.0 + (-*zj).exp()) - t;
+                    loss += dw * (zj.max(0.0) + (-zj.abs()).exp().ln_1p() - t * *zj);
+                    *zj = dw * (1.0 / (1.0 + (-*zj).exp()) - t);
                 }
             } else {
-                let max = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
+                let on = |j: usize| j >= 8 || allowed & (1 << j) != 0;
+                let max = z.iter().enumerate().filter(|(j, _)| on(*j)).map(|(_, v)| *v).fold(f64::NEG_INFINITY, f64::max);
+                let sum: f64 = z.iter().enumerate().filter(|(j, _)| on(*j)).map(|(_, v)| (v - max).exp()).sum();
                 let lse = max + sum.ln();
-                loss += lse - z[y[0]];
+                loss += dw * (lse - z[y[0]]);
                 for (j, zj) in z.iter_mut().enumerate() {
-                    *zj = (*zj - lse).exp() - if j == y[0] { 1.0 } else { 0.0 };
+                    *zj = if on(j) { dw * ((*zj - lse).exp() - if j == y[0] { 1.0 } else { 0.0 }) } else { 0.0 };
                 }
             }
             let (gw, gb) = g.split_at_mut(k * c);
@@ -593,7 +621,7 @@ mod tests {
         let gold_sets: Vec<Vec<usize>> = gold.iter().map(|&g| vec![g]).collect();
         let gold_refs: Vec<&[usize]> = gold_sets.iter().map(|g| g.as_slice()).collect();
         let params = TrainParams { c: 1e6, ..Algorithm::SparseLogistic.defaults() };
-        let (w, b) = fit_sparse_logistic(&design, &gold_refs, 2, false, params);
+        let (w, b) = fit_sparse_logistic(&design, &gold_refs, &[1.0; 8], &[u8::MAX; 8], 2, false, params);
         let p = |x: f32| {
             let z1 = b[1] + x * w[1];
             let z0 = b[0] + x * w[0];

@@ -274,8 +274,10 @@ impl StreamEnd {
     }
 }
 
-/// Turns CRLF into LF while streaming, so that every line ends in one byte and line numbers
-/// can be counted the same way for every file. A lone CR is kept.
+/// Turns CRLF and a lone CR (old Mac, some Excel exports) into LF while streaming, so that
+/// every line ends in one LF and line numbers are counted the same way for every file: the
+/// CSV reader splits records at CR as well as LF but counts lines at LF only, so a CR kept
+/// would put every record on the header's line. A CR inside a quoted cell becomes LF too.
 pub struct CrlfToLf<R> {
     inner: R,
     buf: Box<[u8]>,
@@ -305,9 +307,9 @@ impl<R: Read> Read for CrlfToLf<R> {
                 if self.eof {
                     if self.pending_cr {
                         self.pending_cr = false;
-                        out[0] = b'\r';
+                        out[0] = b'\n';
                         self.emitted += 1;
-                        self.last = b'\r';
+                        self.last = b'\n';
                         return Ok(1);
                     }
                     self.end_state.total.store(self.emitted, Relaxed);
@@ -327,7 +329,7 @@ impl<R: Read> Read for CrlfToLf<R> {
             if self.pending_cr {
                 self.pending_cr = false;
                 if self.buf[self.start] != b'\n' {
-                    out[w] = b'\r';
+                    out[w] = b'\n';
                     w += 1;
                 }
             }
@@ -356,7 +358,7 @@ impl<R: Read> Read for CrlfToLf<R> {
                                 self.start -= 1; // no room for the lone CR: keep it for later
                                 break;
                             }
-                            out[w] = b'\r';
+                            out[w] = b'\n';
                             w += 1;
                         }
                     }
@@ -391,7 +393,7 @@ mod crlf_tests {
             r.buf = vec![0; 1].into_boxed_slice(); // one byte at a time
             let mut out = Vec::new();
             r.read_to_end(&mut out).unwrap();
-            let want = String::from_utf8_lossy(input).replace("\r\n", "\n");
+            let want = String::from_utf8_lossy(input).replace("\r\n", "\n").replace('\r', "\n");
             assert_eq!(String::from_utf8_lossy(&out), want);
             assert_eq!(end.unterminated_at(out.len() as u64, false), !want.ends_with('\n'));
         }

@@ -51,11 +51,29 @@ pub struct IngestOptions {
     pub layouts: Layouts,
     /// Time zone for dates without an offset, overriding the layout's own.
     pub timezone: Option<Tz>,
+    /// Plausible publication times: a mention dated outside is rejected (a year 1 or 9999,
+    /// an epoch in the wrong unit), not allowed to stretch the report over centuries.
+    pub dates: DateWindow,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { layouts: Layouts::builtin(), timezone: None }
+        IngestOptions { layouts: Layouts::builtin(), timezone: None, dates: DateWindow::default() }
+    }
+}
+
+/// The publication times a mention may have, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DateWindow {
+    pub earliest: chrono::DateTime<chrono::Utc>,
+    pub latest: chrono::DateTime<chrono::Utc>,
+}
+
+impl Default for DateWindow {
+    /// 1990-01-01 (before any social-listening tool) to one day after now.
+    fn default() -> Self {
+        let earliest = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc()).unwrap_or_default();
+        DateWindow { earliest, latest: chrono::Utc::now() + chrono::Duration::days(1) }
     }
 }
 
@@ -233,6 +251,7 @@ struct Plan {
     tz: Tz,
     order: DateOrder,
     default_channel: Channel,
+    dates: DateWindow,
 }
 
 /// Records read per batch; a batch is converted in parallel while the next one is read.
@@ -391,7 +410,21 @@ impl ExportReader {
 
         let stream_end = std::sync::Arc::new(decode::StreamEnd::default());
         let source = match source_kind {
-            SourceKind::Sheet => Source::Sheet(records.split_off(choice.index + 1).into_iter()),
+            SourceKind::Sheet => {
+                // Cells as wide as the header: a sheet row ends at its last filled cell
+                // (XLSX) or at the sheet's edge (XLS, ODS); neither is a field count.
+                let width = header.len();
+                let mut rows = records.split_off(choice.index + 1);
+                for (_, cells) in rows.iter_mut() {
+                    while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
+                        cells.pop();
+                    }
+                    if cells.len() < width {
+                        cells.resize(width, String::new());
+                    }
+                }
+                Source::Sheet(rows.into_iter())
+            }
             SourceKind::Csv => {
                 let file = File::open(path).map_err(io_err)?;
                 let reader = decode::utf8_reader(BufReader::with_capacity(1 << 16, file), encoding.unwrap_or(Encoding::Utf8));
@@ -431,6 +464,7 @@ impl ExportReader {
             tz,
             order,
             default_channel: layout.default_channel.unwrap_or(Channel::Other),
+            dates: opts.dates,
         };
         Ok(ExportReader {
             report,
@@ -590,6 +624,13 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
         }
     }
     let published_at = date.to_utc(plan.tz);
+    if published_at < plan.dates.earliest || published_at > plan.dates.latest {
+        let fmt = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d").to_string();
+        return Err(reject(
+            Some(date_col),
+            format!("date outside the plausible window {} … {}: `{}`", fmt(plan.dates.earliest), fmt(plan.dates.latest), raw_date.trim()),
+        ));
+    }
 
     let reach = cells.count(plan.map.reach, "reach");
     let mut engagement = cells.count(plan.map.engagement, "engagement");

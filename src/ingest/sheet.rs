@@ -7,6 +7,45 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Sheets};
 
+/// Columns a mention sheet may use; a cell further right is an error, not a reason to
+/// allocate a row of 16,384 cells.
+pub const MAX_COLUMNS: u32 = 1024;
+
+/// A1-style name of a 0-based (row, column).
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col as u64 + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row as u64 + 1)
+}
+
+/// The rows of an XLSX sheet from the cells actually present (a streaming reader): memory
+/// follows the data, not the sheet's declared dimension or one far-off cell reference.
+fn xlsx_rows<RS: std::io::Read + std::io::Seek>(book: &mut calamine::Xlsx<RS>, sheet: &str) -> Result<Vec<(u64, Vec<String>)>, String> {
+    let mut reader = book.worksheet_cells_reader(sheet).map_err(|e| format!("sheet `{sheet}` cannot be read: {e}"))?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| format!("sheet `{sheet}` cannot be read: {e}"))? {
+        let (row, col) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        if col >= MAX_COLUMNS {
+            return Err(format!("sheet `{sheet}`: cell {} is beyond column {} (the most a mention sheet may use)", cell_name(row, col), cell_name(0, MAX_COLUMNS - 1).trim_end_matches('1')));
+        }
+        let cells = rows.entry(row).or_default();
+        if cells.len() <= col as usize {
+            cells.resize(col as usize + 1, String::new());
+        }
+        cells[col as usize] = text;
+    }
+    Ok(rows.into_iter().map(|(r, cells)| (r as u64 + 1, cells)).collect())
+}
+
 /// All rows of the mention sheet: (1-based sheet row, cells as text).
 pub fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, String> {
     // By extension first; a spreadsheet saved as `.csv` is tried as XLSX, then XLS.
@@ -18,6 +57,13 @@ pub fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, String> {
     let preferred = names.iter().position(|n| n.eq_ignore_ascii_case("mentions"));
     let order: Vec<usize> = preferred.into_iter().chain(0..names.len()).collect();
     for idx in order {
+        if let Sheets::Xlsx(x) = &mut book {
+            let rows = xlsx_rows(x, &names[idx])?;
+            if !rows.is_empty() {
+                return Ok(rows);
+            }
+            continue;
+        }
         let Some(Ok(range)) = book.worksheet_range_at(idx) else { continue };
         let Some((row0, _)) = range.start() else { continue };
         let rows: Vec<(u64, Vec<String>)> = range
@@ -30,6 +76,16 @@ pub fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, String> {
         }
     }
     Err("spreadsheet has no sheet with data".into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cell_names() {
+        assert_eq!(super::cell_name(0, 0), "A1");
+        assert_eq!(super::cell_name(1_048_575, 16_383), "XFD1048576");
+        assert_eq!(super::cell_name(99_999, 701), "ZZ100000");
+    }
 }
 
 fn cell_text(d: &Data) -> String {

@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub reasons: Vec<(String, u64)>,
     pub model_version: String,
     pub lang: Lang,
+    /// How the sentiment classifier scored on corpora it never saw (the intervals' basis).
+    pub sentiment_measured: Option<crate::classify::stacked::Measured>,
 }
 
 fn labels(lang: Lang) -> serde_json::Value {
@@ -41,6 +43,8 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("neutral", "neutral", "neutral"),
         ("negative", "negativ", "negative"),
         ("positive_share", "Anteil positiv", "Positive share"),
+        ("reliability", "Wie verlässlich die Stimmung ist: auf {n} Textsammlungen gemessen, die der Klassifikator beim Training nicht gesehen hatte ({corpora}), traf er {acc_lo}–{acc_hi} % der Stimmungen; seine Anteile lagen dort im Mittel um {neg} Prozentpunkte (negativ) und {pos} Prozentpunkte (positiv) daneben. Die ± bei den Anteilen enthalten diesen Fehler und den Zufallsfehler der Anzahl.", "How reliable the sentiment is: measured on {n} text collections the classifier had not seen in training ({corpora}), it got {acc_lo}–{acc_hi} % of sentiments right; its shares there were off by {neg} percentage points (negative) and {pos} (positive) on average. The ± on the shares include this error and the sampling error of the count."),
+        ("reliability_unmeasured", "Die Stimmung stammt von einem Klassifikator ohne Messung auf fremden Daten: Anteile ohne Fehlerspanne.", "The sentiment comes from a classifier not measured on unseen data: shares without an error margin."),
         ("negative_share", "Anteil negativ", "Negative share"),
         ("reach", "Reichweite (brutto)", "Reach (gross)"),
         ("engagement", "Engagement", "Engagement"),
@@ -160,6 +164,22 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
     let (mentions, pos, neu, neg) = (p.u("mentions"), p.u("positive"), p.u("neutral"), p.u("negative"));
     let (reach, engagement, net) = (p.u("reach_gross"), p.u("engagement"), p.f("net_sentiment"));
     let (pos_share, neg_share) = (p.f("positive_share"), p.f("negative_share"));
+    let has_pm = tables.by_period.column("positive_share_pm").is_ok();
+    let (pos_pm, neg_pm) = if has_pm { (p.f("positive_share_pm"), p.f("negative_share_pm")) } else { (Vec::new(), Vec::new()) };
+    let with_pm = |share: f64, pm: &Vec<Option<f64>>, i: usize| match pm.get(i).copied().flatten() {
+        Some(e) => format!("{} (±{} pp)", pct(share, lang), dec(e * 100.0, 1, lang)),
+        None => pct(share, lang),
+    };
+    let reliability = match &ctx.sentiment_measured {
+        Some(m) => label("reliability")
+            .replace("{n}", &m.corpora.len().to_string())
+            .replace("{corpora}", &m.corpora.join(", "))
+            .replace("{acc_lo}", &dec(m.accuracy[0] * 100.0, 0, lang))
+            .replace("{acc_hi}", &dec(m.accuracy[1] * 100.0, 0, lang))
+            .replace("{neg}", &dec(m.share_error_pp[0], 1, lang))
+            .replace("{pos}", &dec(m.share_error_pp[2], 1, lang)),
+        None => label("reliability_unmeasured"),
+    };
     let at = |v: &Vec<i64>, i: usize| v.get(i).copied().unwrap_or(0);
     let atf = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten().unwrap_or(0.0);
     let has_prev = last > 0 && !periods.is_empty();
@@ -182,8 +202,8 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
     let cards = vec![
         Card { id: "mentions", label: label("mentions"), value: int(at(&mentions, last), lang), delta: delta_int(&mentions) },
         Card { id: "net", label: label("net_sentiment"), value: signed(dec(atf(&net, last), 2, lang), atf(&net, last) < 0.0), delta: delta_f(&net, 1.0, "") },
-        Card { id: "positive", label: label("positive_share"), value: pct(atf(&pos_share, last), lang), delta: delta_f(&pos_share, 100.0, " pp") },
-        Card { id: "negative", label: label("negative_share"), value: pct(atf(&neg_share, last), lang), delta: delta_f(&neg_share, 100.0, " pp") },
+        Card { id: "positive", label: label("positive_share"), value: with_pm(atf(&pos_share, last), &pos_pm, last), delta: delta_f(&pos_share, 100.0, " pp") },
+        Card { id: "negative", label: label("negative_share"), value: with_pm(atf(&neg_share, last), &neg_pm, last), delta: delta_f(&neg_share, 100.0, " pp") },
         Card { id: "reach", label: label("reach"), value: int(at(&reach, last), lang), delta: delta_int(&reach) },
         Card { id: "engagement", label: label("engagement"), value: int(at(&engagement, last), lang), delta: delta_int(&engagement) },
     ];
@@ -220,7 +240,7 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
     let kw = k.s("top_terms");
     let mut complaint_rows: Vec<serde_json::Value> = Vec::new();
     for i in (0..kp.len()).filter(|&i| kp[i] == period) {
-        let example = serde_json::json!({"text": kx[i], "channel": kc[i], "published_at": kd[i], "url": ku[i]});
+        let example = serde_json::json!({"text": kx[i], "channel": kc[i], "published_at": kd[i], "url": link(&ku[i])});
         match complaint_rows.last_mut() {
             Some(last) if last["rank"] == kr[i] => last["examples"].as_array_mut().map(|a| a.push(example)).unwrap_or(()),
             _ => complaint_rows.push(serde_json::json!({"rank": kr[i], "topic": kt[i], "count": int(kn[i], lang), "terms": kw.get(i), "examples": [example]})),
@@ -277,6 +297,7 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
         t => t,
         period => period,
         model_version => ctx.model_version,
+        reliability => reliability,
         cards => cards,
         periods => period_rows,
         trend_svg => minijinja::Value::from_safe_string(trend),
@@ -326,6 +347,20 @@ fn bars_svg(rows: &[(String, i64)], lang: Lang) -> String {
         s += &format!(r##"<text x="{:.1}" y="{:.1}" font-size="12" fill="#334e68">{}</text>"##, 146.0 + bw, y + 13.0, int(*v, lang));
     }
     s + "</svg>"
+}
+
+/// A mention's URL as a link target: only `http://` and `https://` (a bare `www.` host gets
+/// `https://`); `javascript:`, `data:`, `vbscript:` and anything else give no link.
+pub fn link(url: &str) -> Option<String> {
+    let u = url.trim();
+    let lower = u.get(..8).unwrap_or(u).to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        Some(u.to_string())
+    } else if lower.starts_with("www.") {
+        Some(format!("https://{u}"))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

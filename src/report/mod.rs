@@ -53,6 +53,59 @@ pub fn pseudonym(key: &[u8], name: &str) -> String {
     format!("anon-{hex}")
 }
 
+/// Hosts whose first path segment names an account (`x.com/<handle>/status/…`).
+const HANDLE_HOSTS: [&str; 6] = ["twitter.com", "x.com", "instagram.com", "tiktok.com", "threads.net", "mastodon.social"];
+/// First path segments on those hosts that are not accounts.
+const NOT_HANDLES: [&str; 12] = ["i", "status", "p", "reel", "reels", "hashtag", "search", "explore", "intent", "share", "home", "tag"];
+
+/// A mention's URL with its author taken out: the author's name or handle wherever it
+/// occurs (any case), and the account segment of social-network links, become the author's
+/// pseudonym. Returns the URL unchanged when there is nothing to replace.
+pub fn pseudonymize_url(key: &[u8], url: &str, author: Option<&str>) -> String {
+    let mut out = url.to_string();
+    if let Some(a) = author {
+        let handle = a.trim().trim_start_matches('@');
+        if handle.chars().count() >= 2 {
+            let alias = pseudonym(key, a);
+            let lower = out.to_lowercase();
+            let needle = handle.to_lowercase();
+            if lower.len() == out.len() && needle.len() == handle.len() {
+                let mut rebuilt = String::with_capacity(out.len());
+                let mut at = 0;
+                for (i, _) in lower.match_indices(&needle) {
+                    if i >= at {
+                        rebuilt.push_str(&out[at..i]);
+                        rebuilt.push_str(&alias);
+                        at = i + needle.len();
+                    }
+                }
+                rebuilt.push_str(&out[at..]);
+                out = rebuilt;
+            }
+        }
+    }
+    // The account segment of social links, whoever it names (a retweet's original author).
+    let (scheme, rest) = match out.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r.to_string()),
+        None => (String::new(), out.clone()),
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest.as_str(), ""));
+    let bare = host.to_ascii_lowercase();
+    let bare = bare.trim_start_matches("www.").trim_start_matches("mobile.").trim_start_matches("m.");
+    if HANDLE_HOSTS.contains(&bare) {
+        let (first, tail) = path.split_once('/').map_or((path, None), |(f, t)| (f, Some(t)));
+        let name = first.trim_start_matches('@');
+        if !name.is_empty() && !name.starts_with("anon-") && !NOT_HANDLES.contains(&name.to_ascii_lowercase().as_str()) && !name.contains(['?', '#']) {
+            let alias = pseudonym(key, name);
+            return match tail {
+                Some(t) => format!("{scheme}{host}/{alias}/{t}"),
+                None => format!("{scheme}{host}/{alias}"),
+            };
+        }
+    }
+    out
+}
+
 /// Writes a value as pretty JSON followed by a newline.
 pub fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     let mut v = serde_json::to_vec_pretty(value).unwrap_or_default();
@@ -63,6 +116,19 @@ pub fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pseudonymized_urls_keep_no_handle() {
+        let k = b"a key of sixteen+";
+        let u = pseudonymize_url(k, "https://twitter.com/MaxMuster/status/123", Some("@maxmuster"));
+        assert!(!u.to_lowercase().contains("maxmuster") && u.ends_with("/status/123") && u.contains("anon-"), "{u}");
+        let rt = pseudonymize_url(k, "https://x.com/someone_else/status/9", Some("Max"));
+        assert!(!rt.contains("someone_else"), "{rt}");
+        let fb = pseudonymize_url(k, "https://www.facebook.com/jana.beispiel/posts/1", Some("jana.beispiel"));
+        assert!(!fb.contains("jana.beispiel"), "{fb}");
+        assert_eq!(pseudonymize_url(k, "https://www.welt.de/artikel/1", Some("Redaktion")), "https://www.welt.de/artikel/1");
+        assert_eq!(pseudonymize_url(k, "https://x.com/i/web/status/1", None), "https://x.com/i/web/status/1");
+    }
 
     #[test]
     fn formulas_are_escaped() {

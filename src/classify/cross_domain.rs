@@ -1,0 +1,429 @@
+//! Training the default sentiment classifier across corpora, and measuring it the way a
+//! user meets it: on a corpus it never saw (leave one corpus out).
+//!
+//! Each corpus is a domain (rail feedback, political tweets, brand tweets, …). The linear
+//! model is trained with [`balanced_weights`]: every corpus weighs the same, every class
+//! weighs the same inside its corpus. The stacker ([`super::stacked`]) is fitted on
+//! out-of-corpus predictions: corpus `O` scored by a model trained without `O`. For the
+//! leave-one-corpus-out table the same is done one level deeper: for the held-out corpus
+//! `H`, the stacker learns from models trained without `H` and `O`, so nothing of `H` is seen
+//! before it is scored.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::data::Example;
+use super::features::FeatureSettings;
+use super::lexicon::{Evidence, LexiconSentiment};
+use super::linear::{LinearModel, ModelError};
+use super::stacked::{adapt, estimate_prior, stack_features, Stack, STACK_FEATURES, STACK_FORMAT};
+
+/// The typical mix the final stacker was given, for the caller to pick variants with.
+pub type Mix = [f32; 3];
+use super::train::{featurize_all, fit_weighted, Algorithm, Corpus, TrainParams};
+use super::{argmax, lbfgs, metrics, Classifier, Task};
+use crate::normalize::{Normalizer, Term};
+
+/// One labelled corpus, a domain of its own.
+pub struct Domain {
+    pub name: String,
+    pub sources: Vec<String>,
+    pub examples: Vec<Example>,
+}
+
+/// Settings of a cross-domain training run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Settings {
+    /// Inverse L2 penalty of the linear model (see [`TrainParams::c`]).
+    pub c: f64,
+    pub min_df: u32,
+    /// Features kept after chi² ranking; 0 keeps all that pass `min_df`.
+    pub max_features: usize,
+    /// L2 penalty of the stacker's weights, per unit of (normalized) document weight.
+    pub stack_l2: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3 }
+    }
+}
+
+/// Scores of one classifier variant on one held-out corpus.
+#[derive(Debug, Clone, Serialize)]
+pub struct Held {
+    pub corpus: String,
+    pub variant: String,
+    pub n: u64,
+    pub accuracy: f64,
+    pub micro_f1: f64,
+    pub macro_f1: f64,
+    /// Shares in %, order negative, neutral, positive.
+    pub true_share: [f64; 3],
+    pub predicted_share: [f64; 3],
+    /// Largest |predicted − true| share of negative or positive, in percentage points.
+    pub share_error_pp: f64,
+    /// Rows gold, columns predicted.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+/// The variants scored per held-out corpus: the linear model alone, the lexicon alone, and
+/// the stacked classifier under its training prior, half-way to the typical mix (the mean
+/// class mix of the training corpora) and at it, each also with the batch's prior
+/// estimated by EM anchored there (strength 1), and by plain EM (Saerens et al.).
+pub const VARIANTS: [&str; 8] = ["model", "lexicon", "stacked", "stacked+mix50", "stacked+mix50+em", "stacked+mix", "stacked+mix+em", "stacked+em"];
+
+/// The stacker's prior settings for a `stacked…` variant: (how far towards the typical
+/// mix, 0..1, and the EM strength if the batch prior is estimated).
+pub fn variant_prior(variant: &str) -> Option<(f32, Option<f32>)> {
+    match variant {
+        "stacked" => Some((0.0, None)),
+        "stacked+mix50" => Some((0.5, None)),
+        "stacked+mix50+em" => Some((0.5, Some(1.0))),
+        "stacked+mix" => Some((1.0, None)),
+        "stacked+mix+em" => Some((1.0, Some(1.0))),
+        "stacked+em" => Some((0.0, Some(0.0))),
+        _ => None,
+    }
+}
+
+/// The prior `t` of the way from `from` to `to` (geometric: `from^(1−t) · to^t`, normalized).
+pub fn towards(from: &[f32; 3], to: &[f32; 3], t: f32) -> [f32; 3] {
+    let v = [0, 1, 2].map(|c| from[c].max(1e-6).powf(1.0 - t) * to[c].max(1e-6).powf(t));
+    let s: f32 = v.iter().sum();
+    v.map(|x| x / s)
+}
+
+/// A trained default classifier and its leave-one-corpus-out table.
+pub struct Outcome {
+    pub model: LinearModel,
+    pub stack: Stack,
+    /// The typical mix: the mean class mix of the training corpora that label all classes.
+    pub mix: Mix,
+    pub held_out: Vec<Held>,
+}
+
+/// Document weights: `N / (corpora × classes in the corpus × documents of the class in the
+/// corpus)`, so each corpus and each class within it carries the same mass.
+pub fn balanced_weights(domain_of: &[usize], gold: &[usize], domains: usize) -> Vec<f64> {
+    let mut count = vec![[0usize; 3]; domains];
+    for (&d, &g) in domain_of.iter().zip(gold) {
+        count[d][g] += 1;
+    }
+    let n = gold.len() as f64;
+    domain_of
+        .iter()
+        .zip(gold)
+        .map(|(&d, &g)| {
+            let classes = count[d].iter().filter(|&&k| k > 0).count() as f64;
+            n / (domains as f64 * classes * count[d][g] as f64)
+        })
+        .collect()
+}
+
+/// Per document, the classes its corpus labels (bit `c` for class `c`).
+pub fn corpus_classes(domain_of: &[usize], gold: &[usize], domains: usize) -> Vec<u8> {
+    let mut mask = vec![0u8; domains];
+    for (&d, &g) in domain_of.iter().zip(gold) {
+        mask[d] |= 1 << g;
+    }
+    domain_of.iter().map(|&d| mask[d]).collect()
+}
+
+/// Multinomial logistic regression on dense stacker inputs: `Σ wᵢ · loss + ½ λ Σwᵢ ‖W‖²`
+/// (intercepts free), by L-BFGS.
+pub fn fit_stack(x: &[[f32; STACK_FEATURES]], y: &[usize], w: &[f64], classes: &[u8], l2: f64) -> (Vec<f32>, [f32; 3]) {
+    const F: usize = STACK_FEATURES;
+    let total: f64 = w.iter().sum::<f64>().max(1e-12);
+    let lambda = l2 * total;
+    let mut theta = vec![0.0f64; 3 * F + 3];
+    let objective = |t: &[f64], g: &mut [f64]| -> f64 {
+        g.fill(0.0);
+        let mut loss = 0.0;
+        for (((xi, &yi), &wi), &allowed) in x.iter().zip(y).zip(w).zip(classes) {
+            let mut z = [0f64; 3];
+            for (j, zj) in z.iter_mut().enumerate() {
+                *zj = t[3 * F + j] + (0..F).map(|f| t[j * F + f] * xi[f] as f64).sum::<f64>();
+            }
+            // The softmax over the classes the document's corpus labels (see fit_weighted).
+            let on = |j: usize| allowed & (1 << j) != 0;
+            let max = (0..3).filter(|&j| on(j)).map(|j| z[j]).fold(f64::NEG_INFINITY, f64::max);
+            let lse = max + (0..3).filter(|&j| on(j)).map(|j| (z[j] - max).exp()).sum::<f64>().ln();
+            loss += wi * (lse - z[yi]);
+            for j in 0..3 {
+                if !on(j) {
+                    continue;
+                }
+                let d = wi * ((z[j] - lse).exp() - if j == yi { 1.0 } else { 0.0 });
+                for f in 0..F {
+                    g[j * F + f] += d * xi[f] as f64;
+                }
+                g[3 * F + j] += d;
+            }
+        }
+        let mut reg = 0.0;
+        for (gj, tj) in g[..3 * F].iter_mut().zip(&t[..3 * F]) {
+            *gj += lambda * tj;
+            reg += tj * tj;
+        }
+        loss + 0.5 * lambda * reg
+    };
+    lbfgs::minimize(&mut theta, objective, 500, 1e-8);
+    let weights = theta[..3 * F].iter().map(|&v| v as f32).collect();
+    let intercept = [theta[3 * F] as f32, theta[3 * F + 1] as f32, theta[3 * F + 2] as f32];
+    (weights, intercept)
+}
+
+/// The class mass of weighted labels, as a prior.
+fn class_mass(y: &[usize], w: &[f64]) -> [f32; 3] {
+    let mut m = [0f64; 3];
+    for (&c, &wi) in y.iter().zip(w) {
+        m[c] += wi;
+    }
+    let s: f64 = m.iter().sum::<f64>().max(1e-12);
+    m.map(|v| (v / s) as f32)
+}
+
+/// Scores predictions against gold labels, with shares and the share error.
+pub fn held(corpus: &str, variant: &str, gold: &[usize], predicted: &[usize]) -> Held {
+    let labels = Task::Sentiment.labels();
+    let r = metrics::evaluate(&labels, gold, predicted);
+    let n = r.n.max(1) as f64;
+    let mut true_share = [0f64; 3];
+    let mut predicted_share = [0f64; 3];
+    for g in 0..3 {
+        for p in 0..3 {
+            true_share[g] += 100.0 * r.confusion[g][p] as f64 / n;
+            predicted_share[p] += 100.0 * r.confusion[g][p] as f64 / n;
+        }
+    }
+    let share_error_pp = metrics::share_error_pp(&r.confusion);
+    Held {
+        corpus: corpus.into(),
+        variant: variant.into(),
+        n: r.n,
+        accuracy: r.accuracy,
+        micro_f1: r.micro_f1,
+        macro_f1: r.macro_f1,
+        true_share,
+        predicted_share,
+        share_error_pp,
+        confusion: r.confusion,
+    }
+}
+
+/// Labels of stacked probabilities (calibrated for `stack.training_prior`) under a variant's
+/// prior settings, with `mix` as the typical mix.
+pub fn variant_labels(probs: &[[f32; 3]], stack: &Stack, mix: &[f32; 3], variant: &str) -> Vec<usize> {
+    let (t, em) = variant_prior(variant).unwrap_or((0.0, None));
+    let target = towards(&stack.training_prior, mix, t);
+    let moved: Vec<[f32; 3]> = probs.iter().map(|p| adapt(p, &stack.training_prior, &target)).collect();
+    match em {
+        Some(strength) => {
+            let a = super::stacked::Adaptation { from: target, strength };
+            let prior = estimate_prior(&moved, &a);
+            moved.iter().map(|p| argmax(&adapt(p, &target, &prior))).collect()
+        }
+        None => moved.iter().map(|p| argmax(p)).collect(),
+    }
+}
+
+/// The mean class mix of the corpora that label all three classes, among `domains`.
+fn typical_mix(domains: &[usize], domain_of: &[usize], gold: &[usize], classes: &[u8]) -> [f32; 3] {
+    let mut mixes = Vec::new();
+    for &d in domains {
+        let docs: Vec<usize> = (0..gold.len()).filter(|&i| domain_of[i] == d && classes[i] == 7).collect();
+        if !docs.is_empty() {
+            let mut m = [0f32; 3];
+            for &i in &docs {
+                m[gold[i]] += 1.0 / docs.len() as f32;
+            }
+            mixes.push(m);
+        }
+    }
+    if mixes.is_empty() {
+        return [1.0 / 3.0; 3];
+    }
+    [0, 1, 2].map(|c| mixes.iter().map(|m| m[c]).sum::<f32>() / mixes.len() as f32)
+}
+
+/// Trains the default classifier on `domains` and scores it leave-one-corpus-out.
+/// `progress` is told each step as it finishes.
+pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, features: FeatureSettings, progress: &(dyn Fn(&str) + Sync)) -> Result<Outcome, ModelError> {
+    let k = domains.len();
+    if k < 2 {
+        return Err(ModelError::Training("cross-domain training needs at least two corpora".into()));
+    }
+    let labels = Task::Sentiment.labels();
+    let lexicon = LexiconSentiment::builtin(normalizer);
+    let mut docs: Vec<Vec<Term>> = Vec::new();
+    let mut gold: Vec<usize> = Vec::new();
+    let mut domain_of: Vec<usize> = Vec::new();
+    for (d, domain) in domains.iter().enumerate() {
+        let targets = super::data::targets(&domain.examples, Task::Sentiment, None).map_err(ModelError::Training)?;
+        let texts: Vec<&str> = targets.examples.iter().map(|&i| domain.examples[i].text.as_str()).collect();
+        docs.extend(texts.par_iter().map(|t| normalizer.normalize(t)).collect::<Vec<_>>());
+        gold.extend(targets.gold.iter().map(|g| g[0]));
+        domain_of.extend(std::iter::repeat_n(d, targets.examples.len()));
+    }
+    progress(&format!("{} documents in {k} corpora normalized", docs.len()));
+    let gold_sets: Vec<Vec<usize>> = gold.iter().map(|&g| vec![g]).collect();
+    let corpus = Corpus { task: Task::Sentiment, labels: &labels, docs: &docs, gold: &gold_sets, normalizer: normalizer.settings(), features };
+    let vectors = featurize_all(&docs, &features);
+    let weights = balanced_weights(&domain_of, &gold, k);
+    let classes = corpus_classes(&domain_of, &gold, k);
+    let params = TrainParams { c: settings.c, min_df: settings.min_df, max_features: settings.max_features, ..Algorithm::SparseLogistic.defaults() };
+
+    // Every model needed: trained without no corpus, one, or two (bitmask of those left out).
+    let mut masks: Vec<u32> = vec![0];
+    for a in 0..k {
+        masks.push(1 << a);
+        for b in a + 1..k {
+            masks.push(1 << a | 1 << b);
+        }
+    }
+    let fitted: Vec<Result<(u32, LinearModel), ModelError>> = masks
+        .par_iter()
+        .map(|&mask| {
+            let rows: Vec<usize> = (0..docs.len()).filter(|&i| mask & (1 << domain_of[i]) == 0).collect();
+            let m = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
+            let left_out: Vec<&str> = (0..k).filter(|d| mask & (1 << d) != 0).map(|d| domains[d].name.as_str()).collect();
+            progress(&format!("model without [{}] fitted on {} documents", left_out.join(", "), rows.len()));
+            Ok((mask, m))
+        })
+        .collect();
+    let mut models: BTreeMap<u32, LinearModel> = BTreeMap::new();
+    for r in fitted {
+        let (mask, m) = r?;
+        models.insert(mask, m);
+    }
+    let evidence: Vec<Evidence> = docs.par_iter().map(|t| lexicon.evidence(t)).collect();
+    let in_domain = |d: usize| -> Vec<usize> { (0..docs.len()).filter(|&i| domain_of[i] == d).collect() };
+    // The stacker's inputs for the documents of corpus `d`, scored by the model `mask`.
+    let inputs = |d: usize, mask: u32| -> Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)> {
+        let m = &models[&mask];
+        in_domain(d).into_par_iter().map(|i| {
+            let p = m.scores(&docs[i]);
+            (i, stack_features(&p, evidence[i]), p)
+        }).collect()
+    };
+    let fit_stack_on = |parts: Vec<Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)>>| -> Stack {
+        let rows: Vec<&(usize, [f32; STACK_FEATURES], Vec<f32>)> = parts.iter().flatten().collect();
+        let x: Vec<[f32; STACK_FEATURES]> = rows.iter().map(|r| r.1).collect();
+        let y: Vec<usize> = rows.iter().map(|r| gold[r.0]).collect();
+        // Every corpus and class the same mass among the stacker's rows too.
+        let doms: Vec<usize> = rows.iter().map(|r| domain_of[r.0]).collect();
+        let w = balanced_weights(&doms, &y, k);
+        let allowed: Vec<u8> = rows.iter().map(|r| classes[r.0]).collect();
+        let (weights, intercept) = fit_stack(&x, &y, &w, &allowed, settings.stack_l2);
+        // The prior its outputs are calibrated for: the class mass of the rows that were
+        // scored over all three classes.
+        let full: Vec<usize> = (0..y.len()).filter(|&i| allowed[i] == 7).collect();
+        let prior = if full.is_empty() {
+            [1.0 / 3.0; 3]
+        } else {
+            class_mass(&full.iter().map(|&i| y[i]).collect::<Vec<_>>(), &full.iter().map(|&i| w[i]).collect::<Vec<_>>())
+        };
+        Stack { format_version: STACK_FORMAT, weights, intercept, training_prior: prior, target_prior: prior, em_strength: None, measured: None, card: serde_json::Value::Null }
+    };
+
+    let mut held_out = Vec::new();
+    for h in 0..k {
+        let others: Vec<usize> = (0..k).filter(|&o| o != h).collect();
+        let stack = fit_stack_on(others.iter().map(|&o| inputs(o, 1 << h | 1 << o)).collect());
+        let test = inputs(h, 1 << h);
+        let y: Vec<usize> = test.iter().map(|r| gold[r.0]).collect();
+        let name = &domains[h].name;
+        let model_labels: Vec<usize> = test.iter().map(|r| argmax(&r.2)).collect();
+        held_out.push(held(name, VARIANTS[0], &y, &model_labels));
+        let lexicon_labels: Vec<usize> = test.iter().map(|r| lexicon.predict(&docs[r.0]).label).collect();
+        held_out.push(held(name, VARIANTS[1], &y, &lexicon_labels));
+        let probs: Vec<[f32; 3]> = test.iter().map(|r| stack.probabilities(&r.1)).collect();
+        let mix = typical_mix(&others, &domain_of, &gold, &classes);
+        for variant in &VARIANTS[2..] {
+            held_out.push(held(name, variant, &y, &variant_labels(&probs, &stack, &mix, variant)));
+        }
+        progress(&format!("{name} held out: scored"));
+    }
+    let stack = fit_stack_on((0..k).map(|o| inputs(o, 1 << o)).collect());
+    let mix = typical_mix(&(0..k).collect::<Vec<_>>(), &domain_of, &gold, &classes);
+    let mut model = models.remove(&0).ok_or_else(|| ModelError::Training("no final model".into()))?;
+    model.training_data = domains.iter().flat_map(|d| d.sources.iter().map(move |s| format!("{}: {s}", d.name))).collect();
+    model.params = params;
+    Ok(Outcome { model, stack, mix, held_out })
+}
+
+/// Whether a held-out corpus labels all three classes.
+fn three_class(h: &Held) -> bool {
+    h.true_share.iter().all(|&s| s > 0.0)
+}
+
+/// Mean |predicted − true| share per class over the held-out corpora with all three
+/// classes, for one variant, in percentage points.
+pub fn mean_share_error(rows: &[Held], variant: &str) -> [f64; 3] {
+    let v: Vec<&Held> = rows.iter().filter(|r| r.variant == variant && three_class(r)).collect();
+    let n = v.len().max(1) as f64;
+    [0, 1, 2].map(|c| v.iter().map(|h| (h.predicted_share[c] - h.true_share[c]).abs()).sum::<f64>() / n)
+}
+
+/// What the report says of a variant: its range of scores and mean share errors over the
+/// held-out corpora with all three classes.
+pub fn measured(rows: &[Held], variant: &str) -> super::stacked::Measured {
+    let v: Vec<&Held> = rows.iter().filter(|r| r.variant == variant && three_class(r)).collect();
+    let range = |f: fn(&Held) -> f64| -> [f64; 2] {
+        [v.iter().map(|h| f(h)).fold(f64::INFINITY, f64::min), v.iter().map(|h| f(h)).fold(f64::NEG_INFINITY, f64::max)]
+    };
+    super::stacked::Measured {
+        corpora: v.iter().map(|h| h.corpus.clone()).collect(),
+        accuracy: range(|h| h.accuracy),
+        macro_f1: range(|h| h.macro_f1),
+        share_error_pp: mean_share_error(rows, variant),
+    }
+}
+
+/// Mean of a score over the held-out corpora that label all three classes, for one
+/// variant (a polarity-only corpus counts every neutral answer wrong, though user mentions
+/// are mostly neutral: it is reported, not used to choose).
+pub fn mean_over_corpora(rows: &[Held], variant: &str, score: impl Fn(&Held) -> f64) -> f64 {
+    let v: Vec<f64> = rows.iter().filter(|r| r.variant == variant && three_class(r)).map(score).collect();
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_weights_give_each_corpus_and_class_the_same_mass() {
+        // Corpus 0: 3 negative, 1 positive; corpus 1: 2 neutral, 2 positive.
+        let domain_of = [0, 0, 0, 0, 1, 1, 1, 1];
+        let gold = [0, 0, 0, 2, 1, 1, 2, 2];
+        let w = balanced_weights(&domain_of, &gold, 2);
+        let mass = |d: usize, c: usize| -> f64 { (0..8).filter(|&i| domain_of[i] == d && gold[i] == c).map(|i| w[i]).sum() };
+        assert!((mass(0, 0) - mass(0, 2)).abs() < 1e-12);
+        assert!((mass(1, 1) - mass(1, 2)).abs() < 1e-12);
+        assert!((mass(0, 0) + mass(0, 2) - (mass(1, 1) + mass(1, 2))).abs() < 1e-12);
+        assert!((w.iter().sum::<f64>() - 8.0).abs() < 1e-9, "mean weight 1");
+    }
+
+    #[test]
+    fn the_stacker_learns_to_follow_an_informative_input() {
+        // Class given by the sign of the lexicon score (input 3); other inputs are noise.
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..300 {
+            let s = ((i * 37 % 100) as f32 - 50.0) / 50.0;
+            let c = if s < -0.3 { 0 } else if s > 0.3 { 2 } else { 1 };
+            x.push([-1.1, -1.1, -1.1, s, (i % 3) as f32, 0.0]);
+            y.push(c);
+        }
+        let w = vec![1.0; y.len()];
+        let (weights, intercept) = fit_stack(&x, &y, &w, &vec![7u8; y.len()], 1e-4);
+        let stack = Stack { format_version: STACK_FORMAT, weights, intercept, training_prior: [1.0 / 3.0; 3], target_prior: [1.0 / 3.0; 3], em_strength: None, measured: None, card: serde_json::Value::Null };
+        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.9, 0.0, 0.0])), 2);
+        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, -0.9, 0.0, 0.0])), 0);
+        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.0, 0.0, 0.0])), 1);
+    }
+}

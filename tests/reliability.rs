@@ -1,0 +1,161 @@
+//! Trusted with a monthly job: the defects found by breaking resonanz on purpose, one test
+//! each (lone-CR files, far-off spreadsheet cells, implausible dates, link schemes,
+//! pseudonymization leaks, directory loops and FIFOs, one atomic commit of the whole set).
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::{fixture, inspect_json, resonanz, stderr, stdout};
+
+fn run_json(args: &[&str], cwd: &Path) -> serde_json::Value {
+    let o = resonanz(args, cwd);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("--json prints JSON")
+}
+
+#[test]
+fn lone_cr_line_endings_lose_no_record_and_count_lines() {
+    let v = inspect_json(&fixture("lone_cr.csv"));
+    assert_eq!((v["rows_in"].as_u64(), v["mentions"].as_u64(), v["rejected"].as_u64()), (Some(3), Some(3), Some(0)), "{v}");
+    // The third record starts on line 5: the CR inside the quoted cell is a line break too.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_json(&["run", fixture("lone_cr.csv").to_str().unwrap(), "--out", out.to_str().unwrap(), "--json", "-q"], dir.path());
+    use polars::prelude::*;
+    let df = ParquetReader::new(fs::File::open(out.join("mentions.parquet")).unwrap()).finish().unwrap();
+    let lines: Vec<u64> = df.column("source_line").unwrap().cast(&DataType::UInt64).unwrap().u64().unwrap().into_no_null_iter().collect();
+    assert_eq!(lines, vec![2, 3, 5]);
+}
+
+#[test]
+fn far_off_spreadsheet_cells_are_bounded_not_a_crash() {
+    // A cell at XFD1048576: a one-line error naming the file and the cell, no abort.
+    let dir = tempfile::tempdir().unwrap();
+    let o = resonanz(&["inspect", "--json", fixture("far_cell_xfd.xlsx").to_str().unwrap()], dir.path());
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!text.contains("memory allocation") && !text.contains("panicked"), "{text}");
+    assert!(text.contains("XFD1048576"), "names the cell: {text}");
+    // A cell at ZZ100000 is read from the cells present: the sheet's two mentions and its
+    // bad date, and the far-off row as a reject of its own (outside the table).
+    let v = inspect_json(&fixture("far_cell_zz.xlsx"));
+    assert_eq!(v["mentions"].as_u64(), Some(2), "{v}");
+    assert_eq!(v["rows_in"].as_u64(), Some(v["mentions"].as_u64().unwrap() + v["rejected"].as_u64().unwrap() + v["duplicates"].as_u64().unwrap()));
+    assert_eq!(v["rejected"].as_u64(), Some(2), "{v}");
+    assert_eq!(v["first_rejects"][1]["line"].as_u64(), Some(100000), "{v}");
+}
+
+#[test]
+fn implausible_dates_are_rejected_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let s = run_json(&["run", fixture("implausible_dates.csv").to_str().unwrap(), "--out", out.to_str().unwrap(), "--json", "-q"], dir.path());
+    assert_eq!((s["rows_in"].as_u64(), s["mentions"].as_u64(), s["rejected"].as_u64()), (Some(4), Some(1), Some(3)), "{s}");
+    let rejects = fs::read_to_string(out.join("rejects.csv")).unwrap();
+    assert_eq!(rejects.matches("plausible window").count(), 3, "{rejects}");
+    let by_period = fs::read_to_string(out.join("by_period.csv")).unwrap();
+    assert_eq!(by_period.lines().count(), 2, "one period, not centuries: {by_period}");
+}
+
+#[test]
+fn only_http_links_are_clickable() {
+    use resonanz::report::html::link;
+    assert_eq!(link("https://example.com/a").as_deref(), Some("https://example.com/a"));
+    assert_eq!(link("www.example.com").as_deref(), Some("https://www.example.com"));
+    for bad in ["javascript:alert(1)", "JavaScript:alert('x.y')", "data:text/html,<b>x</b>", "vbscript:msgbox", "example.com/a", " javascript://x.com"] {
+        assert_eq!(link(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn pseudonymized_runs_leak_no_author_into_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("export.csv");
+    fs::write(
+        &input,
+        "date,text,author,url\n\
+         2024-05-01T09:00:00Z,Tolle Maschine,MaxMusterfrau,https://twitter.com/MaxMusterfrau/status/1\n\
+         2024-05-02T09:00:00Z,Schlechter Service und kaputt,JanaBeispiel,https://x.com/JanaBeispiel/status/2\n\
+         kein Datum,Noch ein Text,GeheimerName,https://twitter.com/GeheimerName/status/3\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_resonanz"))
+        .args(["run", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--pseudonymize", "-q"])
+        .env("RESONANZ_PSEUDONYM_KEY", "a key of at least sixteen characters")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut scanned = 0;
+    let mut stack = vec![out.clone()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let bytes = fs::read(&p).unwrap();
+            let text = String::from_utf8_lossy(&bytes).to_lowercase();
+            for name in ["maxmusterfrau", "janabeispiel", "geheimername"] {
+                assert!(!text.contains(name), "{} names {name}", p.display());
+            }
+            scanned += 1;
+        }
+    }
+    assert!(scanned >= 10, "{scanned} files scanned");
+}
+
+#[test]
+fn directory_loops_and_fifos_do_not_multiply_or_block_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    fs::create_dir_all(inputs.join("sub")).unwrap();
+    fs::copy(fixture("generic.csv"), inputs.join("sub/a.csv")).unwrap();
+    std::os::unix::fs::symlink("..", inputs.join("sub/loop")).unwrap();
+    let fifo = inputs.join("pipe.csv");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = dir.path().join("out");
+    let s = run_json(&["run", inputs.to_str().unwrap(), "--out", out.to_str().unwrap(), "--json", "-q"], dir.path());
+    let once = inspect_json(&fixture("generic.csv"))["rows_in"].as_u64().unwrap();
+    assert_eq!(s["rows_in"].as_u64(), Some(once), "each file read once: {s}");
+    let warnings = fs::read_to_string(out.join("warnings.csv")).unwrap();
+    assert!(warnings.contains("pipe.csv") && warnings.contains("not a regular file"), "{warnings}");
+    assert!(warnings.contains("loop") && warnings.contains("already read"), "{warnings}");
+}
+
+#[test]
+fn the_output_set_switches_as_a_whole_and_dead_runs_are_cleaned_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let a = fixture("generic.csv");
+    let b = fixture("brandwatch_preamble.csv");
+    // The first run over a plain folder with an old report in it.
+    fs::create_dir_all(out.join("2024-04")).unwrap();
+    fs::write(out.join("2024-04/keep.txt"), "a period folder of an earlier --period run").unwrap();
+    fs::write(out.join("roi.csv"), "a table of an older run").unwrap();
+    // What a killed run left: a generation and a temporary file of a process that is gone.
+    let dead = dir.path().join(".out.gen-4000000-1");
+    fs::create_dir_all(&dead).unwrap();
+    fs::write(dead.join("mentions.parquet"), "half").unwrap();
+    run_json(&["run", a.to_str().unwrap(), "--out", out.to_str().unwrap(), "--json", "-q"], dir.path());
+    assert!(out.symlink_metadata().unwrap().file_type().is_symlink(), "the output set is one link");
+    assert!(!dead.exists(), "the dead run's generation is removed");
+    assert!(!out.join("roi.csv").exists(), "no table of an older run beside the new set");
+    assert_eq!(fs::read_to_string(out.join("2024-04/keep.txt")).unwrap(), "a period folder of an earlier --period run");
+    let first = fs::canonicalize(&out).unwrap();
+    let summary_a = fs::read_to_string(out.join("summary.json")).unwrap();
+    run_json(&["run", b.to_str().unwrap(), "--out", out.to_str().unwrap(), "--json", "-q"], dir.path());
+    let second = fs::canonicalize(&out).unwrap();
+    assert_ne!(first, second);
+    assert!(!first.exists(), "the previous generation is removed after the switch");
+    assert_ne!(fs::read_to_string(out.join("summary.json")).unwrap(), summary_a);
+    let hidden: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert_eq!(hidden.len(), 1, "only the current generation: {hidden:?}");
+}
