@@ -230,7 +230,9 @@ struct ModelArgs {
     /// own mix: for runs over parts that `merge` adds up (each part would adapt to its own).
     #[arg(long)]
     fixed_prior: bool,
-    /// Relevance: `default` (shipped model, the default), `none`, or models/NAME.
+    /// Relevance: `none` (the default: every mention counts, and the report says relevance
+    /// was not checked), `default` (the shipped GermEval model: "is this about Deutsche
+    /// Bahn", for the rail demo only), or models/NAME.
     #[arg(long, value_name = "MODEL")]
     relevance_model: Option<String>,
     /// Topics: `mittelstand` (built-in taxonomy, the default), a taxonomy file (.toml),
@@ -349,7 +351,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
     };
     let classifier = mention_classifier(
         a.models.sentiment_model.as_deref().or(c.sentiment_model.as_deref()).unwrap_or("default"),
-        a.models.relevance_model.as_deref().or(c.relevance_model.as_deref()).unwrap_or("default"),
+        a.models.relevance_model.as_deref().or(c.relevance_model.as_deref()).unwrap_or("none"),
         a.models.topics.as_deref().or(c.topics.as_deref()).unwrap_or("mittelstand"),
     )?;
     let classifier = Some(std::sync::Arc::new(if a.models.fixed_prior { classifier.fixed_prior() } else { classifier }));

@@ -269,11 +269,11 @@ pub struct MentionClassifier {
 }
 
 impl MentionClassifier {
-    /// The shipped default: the trained sentiment model with the lexicon (see
-    /// [`ENSEMBLE_WEIGHT`]), the trained relevance model and the Mittelstand taxonomy, all
-    /// built in.
+    /// The shipped default: the stacked cross-domain sentiment classifier ([`stacked`]),
+    /// no relevance model (the shipped one learned "is this about Deutsche Bahn", which is
+    /// noise for any other brand) and the Mittelstand taxonomy, all built in.
     pub fn default_models() -> Result<MentionClassifier, String> {
-        MentionClassifier::from_specs("default", Some("default"), Some("mittelstand"))
+        MentionClassifier::from_specs("default", None, Some("mittelstand"))
     }
 
     /// Builds the classifiers from names as [`load_classifier`] takes them; `topics` is

@@ -44,6 +44,7 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("negative", "negativ", "negative"),
         ("positive_share", "Anteil positiv", "Positive share"),
         ("reliability", "Wie verlässlich die Stimmung ist: auf {n} Textsammlungen gemessen, die der Klassifikator beim Training nicht gesehen hatte ({corpora}), traf er {acc_lo}–{acc_hi} % der Stimmungen; seine Anteile lagen dort im Mittel um {neg} Prozentpunkte (negativ) und {pos} Prozentpunkte (positiv) daneben. Die ± bei den Anteilen enthalten diesen Fehler und den Zufallsfehler der Anzahl.", "How reliable the sentiment is: measured on {n} text collections the classifier had not seen in training ({corpora}), it got {acc_lo}–{acc_hi} % of sentiments right; its shares there were off by {neg} percentage points (negative) and {pos} (positive) on average. The ± on the shares include this error and the sampling error of the count."),
+        ("relevance_unchecked", "Relevanz wurde nicht geprüft: alle Erwähnungen zählen (ein eigenes Relevanzmodell: --relevance-model).", "Relevance was not checked: every mention counts (a relevance model of your own: --relevance-model)."),
         ("reliability_unmeasured", "Die Stimmung stammt von einem Klassifikator ohne Messung auf fremden Daten: Anteile ohne Fehlerspanne.", "The sentiment comes from a classifier not measured on unseen data: shares without an error margin."),
         ("negative_share", "Anteil negativ", "Negative share"),
         ("reach", "Reichweite (brutto)", "Reach (gross)"),
@@ -180,6 +181,7 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
             .replace("{pos}", &dec(m.share_error_pp[2], 1, lang)),
         None => label("reliability_unmeasured"),
     };
+    let reliability = if ctx.model_version.contains("relevance=") { reliability } else { format!("{reliability} {}", label("relevance_unchecked")) };
     let at = |v: &Vec<i64>, i: usize| v.get(i).copied().unwrap_or(0);
     let atf = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten().unwrap_or(0.0);
     let has_prev = last > 0 && !periods.is_empty();
