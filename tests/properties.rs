@@ -131,4 +131,34 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn line_ends_and_byte_order_marks_never_lose_a_record(
+        n in 1u64..40,
+        seed in 0u64..1000,
+        ending in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+        bom in any::<bool>(),
+        layout in prop_oneof![Just(SynthLayout::Generic), Just(SynthLayout::Brandwatch), Just(SynthLayout::Talkwalker)],
+    ) {
+        // The independent count: the generator wrote `n` records; whatever the line ends
+        // (LF, CRLF, a lone CR) and a UTF-8 BOM, every one must be read as a record.
+        let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2025, 12, 31, 0, 0, 0).unwrap();
+        let mut g = synth::Generator::new(seed, start, end, n);
+        let originals: Vec<SynthMention> = (0..n).map(|_| g.next_mention()).collect();
+        let mut plain = Vec::new();
+        synth::write_export(layout, originals, &mut plain).unwrap();
+        let text = String::from_utf8(plain).unwrap();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n").replace('\n', ending);
+        let mut bytes = if bom { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
+        bytes.extend_from_slice(text.as_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, &bytes).unwrap();
+        let files = ingest_files(&[p], &IngestOptions::default(), |_| {}, |_| {});
+        let f = &files[0];
+        prop_assert_eq!(f.error.as_deref(), None);
+        prop_assert_eq!(f.rows_in, n, "{:?} {:?} bom {}", layout, ending, bom);
+        prop_assert_eq!(f.rows_in, f.mentions + f.duplicates + f.rejected);
+    }
 }

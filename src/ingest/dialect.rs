@@ -17,7 +17,10 @@ pub type SampleRecord = (u64, Vec<String>);
 /// Parses a decoded sample into records with one delimiter. The last record is dropped when
 /// the sample does not reach the end of the file (it may be cut).
 pub fn sample_records(sample: &str, delimiter: u8, complete: bool) -> Vec<SampleRecord> {
-    let sample = sample.replace("\r\n", "\n");
+    // Line ends as the record reader sees them (decode::CrlfToLf): CRLF and a lone CR are
+    // LF, so the header's line number agrees with the records' (a kept CR would put every
+    // record on line 1, under the header, and lose it as preamble).
+    let sample = sample.replace("\r\n", "\n").replace('\r', "\n");
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
