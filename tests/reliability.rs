@@ -159,3 +159,22 @@ fn the_output_set_switches_as_a_whole_and_dead_runs_are_cleaned_up() {
         .collect();
     assert_eq!(hidden.len(), 1, "only the current generation: {hidden:?}");
 }
+
+#[test]
+fn contradictory_or_unsupported_encodings_are_named_not_silently_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "date,text\n2024-05-01T09:00:00Z,Erster Text\n";
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    let mut bom_mismatch = vec![0xEF, 0xBB, 0xBF];
+    bom_mismatch.extend_from_slice(&utf16);
+    let mut utf32 = vec![0xFF, 0xFE, 0x00, 0x00];
+    utf32.extend(text.chars().flat_map(|c| (c as u32).to_le_bytes()));
+    for (name, bytes, want) in [("mismatch.csv", bom_mismatch, "UTF-8 byte order mark before UTF-16"), ("utf32.csv", utf32, "UTF-32")] {
+        let p = dir.path().join(name);
+        fs::write(&p, bytes).unwrap();
+        let out = dir.path().join(format!("out-{name}"));
+        let o = resonanz(&["run", p.to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{name}: {}", stderr(&o));
+    }
+}

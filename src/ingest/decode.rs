@@ -43,6 +43,28 @@ pub enum Sniffed {
     Empty,
     /// Not text: NUL bytes or control characters where text would have none.
     Binary,
+    /// Text in an encoding we do not read, or whose byte order mark contradicts its
+    /// content: why, naming the encoding.
+    Unsupported(&'static str),
+}
+
+/// Whether bytes look like UTF-16 (NUL in every other byte of mostly-ASCII text):
+/// `Some(true)` little-endian, `Some(false)` big-endian.
+fn utf16_pattern(sample: &[u8]) -> Option<bool> {
+    let head = &sample[..sample.len().min(4096) & !1];
+    let pairs = head.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let even_nul = head.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd_nul = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    if odd_nul * 10 >= pairs * 7 && even_nul * 10 < pairs {
+        return Some(true);
+    }
+    if even_nul * 10 >= pairs * 7 && odd_nul * 10 < pairs {
+        return Some(false);
+    }
+    None
 }
 
 /// Detects the encoding from a sample of the file's first bytes. `complete` says whether
@@ -51,7 +73,13 @@ pub fn sniff(sample: &[u8], complete: bool) -> Sniffed {
     if sample.starts_with(b"PK\x03\x04") || sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Sniffed::Spreadsheet;
     }
+    if sample.starts_with(&[0xFF, 0xFE, 0x00, 0x00]) || sample.starts_with(&[0x00, 0x00, 0xFE, 0xFF]) {
+        return Sniffed::Unsupported("UTF-32 (byte order mark): not read; save the export as UTF-8 or UTF-16");
+    }
     if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        if utf16_pattern(&sample[3..]).is_some() {
+            return Sniffed::Unsupported("a UTF-8 byte order mark before UTF-16 text: the encoding contradicts itself; save the export again as UTF-8");
+        }
         return text_or_empty(&sample[3..], Encoding::Utf8, true);
     }
     if sample.starts_with(&[0xFF, 0xFE]) {
@@ -64,17 +92,10 @@ pub fn sniff(sample: &[u8], complete: bool) -> Sniffed {
         return Sniffed::Empty;
     }
     // UTF-16 without BOM: NUL in every other byte of mostly-ASCII text.
-    let head = &sample[..sample.len().min(4096) & !1];
-    let pairs = head.len() / 2;
-    if pairs >= 2 {
-        let even_nul = head.iter().step_by(2).filter(|&&b| b == 0).count();
-        let odd_nul = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
-        if odd_nul * 10 >= pairs * 7 && even_nul * 10 < pairs {
-            return Sniffed::Text { encoding: Encoding::Utf16Le, bom: false };
-        }
-        if even_nul * 10 >= pairs * 7 && odd_nul * 10 < pairs {
-            return Sniffed::Text { encoding: Encoding::Utf16Be, bom: false };
-        }
+    match utf16_pattern(sample) {
+        Some(true) => return Sniffed::Text { encoding: Encoding::Utf16Le, bom: false },
+        Some(false) => return Sniffed::Text { encoding: Encoding::Utf16Be, bom: false },
+        None => {}
     }
     let controls = sample
         .iter()
@@ -225,6 +246,8 @@ mod tests {
         assert_eq!(sniff(b"", true), Sniffed::Empty);
         assert_eq!(sniff(b"\xef\xbb\xbf  \r\n", true), Sniffed::Empty);
         assert_eq!(sniff(b"PK\x03\x04rest", false), Sniffed::Spreadsheet);
+        assert!(matches!(sniff(b"\xff\xfe\0\0d\0\0\0a\0\0\0", true), Sniffed::Unsupported(w) if w.starts_with("UTF-32")));
+        assert!(matches!(sniff(b"\xef\xbb\xbfd\0a\0t\0e\0,\0t\0", true), Sniffed::Unsupported(w) if w.contains("UTF-8 byte order mark before UTF-16")));
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0", true), Sniffed::Binary);
     }
 

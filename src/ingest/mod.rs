@@ -370,6 +370,7 @@ impl ExportReader {
         let (encoding, bom, delimiter, mut records, choice, source_kind) = match decode::sniff(&sample, complete) {
             Sniffed::Empty => return Err(unreadable("file is empty".into())),
             Sniffed::Binary => return Err(unreadable("not a text export: the file holds binary data".into())),
+            Sniffed::Unsupported(why) => return Err(unreadable(format!("encoding: {why}"))),
             Sniffed::Spreadsheet => {
                 let rows = sheet::read_rows(path).map_err(unreadable)?;
                 let choice = dialect::choose_header(&rows, &opts.layouts)
