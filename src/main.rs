@@ -635,11 +635,19 @@ fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalize
             print_held_out(&outcome.held_out, &mut std::io::stderr());
         });
         tables.push(serde_json::json!({ "settings": settings, "held_out": outcome.held_out }));
+        // This setting's best variant (the first on a tie), then against the other settings:
+        // the outcome is moved, not copied per variant.
+        let mut top: Option<(f64, &str)> = None;
         for &variant in &VARIANTS[2..] {
             let score = criterion(&outcome.held_out, variant);
             eprintln!("  C {c}, {variant}: mean over held-out corpora of (micro-F1 + macro-F1) / 2 − share error = {score:.4}");
+            if top.is_none_or(|t| score > t.0) {
+                top = Some((score, variant));
+            }
+        }
+        if let Some((score, variant)) = top {
             if best.as_ref().is_none_or(|b| score > b.0) {
-                best = Some((score, cross_domain::Outcome { model: outcome.model.clone(), stack: outcome.stack.clone(), mix: outcome.mix, held_out: outcome.held_out.clone() }, settings, variant));
+                best = Some((score, outcome, settings, variant));
             }
         }
     }

@@ -129,11 +129,17 @@ fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, String> {
     stacked_from(m, SHIPPED_STACK, "models/sentiment", normalizer)
 }
 
-/// A linear model and the stacker saved beside it.
-fn stacked_from(m: linear::LinearModel, stack_json: &str, name: &str, normalizer: &Normalizer) -> Result<Loaded, String> {
+/// A trained model must normalize text as the pipeline does.
+fn same_normalizer(m: &linear::LinearModel, name: &str, normalizer: &Normalizer) -> Result<(), String> {
     if m.normalizer != normalizer.settings() {
         return Err(format!("{name}: trained with other normalizer settings ({:?}) than the pipeline ({:?})", m.normalizer, normalizer.settings()));
     }
+    Ok(())
+}
+
+/// A linear model and the stacker saved beside it.
+fn stacked_from(m: linear::LinearModel, stack_json: &str, name: &str, normalizer: &Normalizer) -> Result<Loaded, String> {
+    same_normalizer(&m, name, normalizer)?;
     let stack: stacked::Stack = serde_json::from_str(stack_json).map_err(|e| format!("{name}/stack.json: not a resonanz stacker: {e}"))?;
     if stack.format_version != stacked::STACK_FORMAT {
         return Err(format!("{name}/stack.json: stacker format {}, this resonanz reads format {}", stack.format_version, stacked::STACK_FORMAT));
@@ -183,9 +189,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
         return Ok(Loaded { classifier: Box::new(e), version: format!("{}+lexicon:{weight}", inner.version) });
     }
     let trained = |m: linear::LinearModel, version: String| -> Result<Loaded, String> {
-        if m.normalizer != normalizer.settings() {
-            return Err(format!("{version}: trained with other normalizer settings ({:?}) than the pipeline ({:?})", m.normalizer, normalizer.settings()));
-        }
+        same_normalizer(&m, &version, normalizer)?;
         Ok(Loaded { classifier: Box::new(m), version })
     };
     match spec {
@@ -429,18 +433,19 @@ pub fn evaluate_on(
     let targets = data::targets(examples, task, Some(classifier.labels()))?;
     let mut terms = Vec::new();
     let started = std::time::Instant::now();
+    let adaptation = classifier.batch_prior();
     let mut predicted = Vec::with_capacity(targets.examples.len());
     let mut probs = Vec::new();
     for &i in &targets.examples {
         normalizer.normalize_into(&examples[i].text, &mut terms);
-        if classifier.batch_prior().is_some() {
+        if adaptation.is_some() {
             let p = classifier.predict(&terms).scores;
             probs.push([p[0], p[1], p[2]]);
         } else {
             predicted.push(classifier.predict_set(&terms));
         }
     }
-    if let Some(a) = classifier.batch_prior() {
+    if let Some(a) = adaptation {
         // As `run` does to a batch: the file's class mix by EM, each label under it.
         let prior = stacked::estimate_prior(&probs, &a);
         predicted = probs.iter().map(|p| vec![argmax(&stacked::adapt(p, &a.from, &prior))]).collect();
