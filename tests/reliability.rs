@@ -178,3 +178,96 @@ fn contradictory_or_unsupported_encodings_are_named_not_silently_empty() {
         assert!(stderr(&o).contains(want), "{name}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn a_header_after_many_blank_lines_or_longer_than_the_first_sample_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    // 300,000 blank lines (300 KB, more than the first 256 KiB sample) before the header.
+    let blank = format!("{}date,text\n2024-05-01T09:00:00Z,Erster Text\n2024-05-02T09:00:00Z,Zweiter Text\n", "\n".repeat(300_000));
+    // A header row of 400 KB: 20,000 extra columns beside the two we read.
+    let extra: String = (0..20_000).map(|i| format!(",extra_column_{i:06}")).collect();
+    let empty = ",".repeat(20_000);
+    let long = format!("date,text{extra}\n2024-05-01T09:00:00Z,Erster Text{empty}\n2024-05-02T09:00:00Z,Zweiter Text{empty}\n");
+    for (name, text, header_line) in [("blank.csv", blank, 300_001), ("long.csv", long, 1)] {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        let v = inspect_json(&p);
+        assert_eq!((v["rows_in"].as_u64(), v["mentions"].as_u64()), (Some(2), Some(2)), "{name}: {v}");
+        assert_eq!(v["header_line"].as_u64(), Some(header_line), "{name}: {v}");
+    }
+}
+
+/// The output files of a complete set, by name, without the run's own timings
+/// (`summary.json`) and the partials folder.
+fn output_set(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| (e.file_name().to_string_lossy().to_string(), fs::read(e.path()).unwrap()))
+        .filter(|(n, _)| n != "summary.json")
+        .collect()
+}
+
+#[test]
+fn kill_9_at_any_moment_leaves_the_previous_or_the_new_set_never_a_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_resonanz");
+    let big = dir.path().join("big.csv");
+    let o = resonanz(&["synth", "--rows", "20000", "--out", big.to_str().unwrap()], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let small = fixture("generic.csv");
+    // The two complete sets, each written on its own.
+    let run = |input: &Path, out: &Path| run_json(&["run", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--json", "-q"], dir.path());
+    let (ref_old, ref_new) = (dir.path().join("ref-old"), dir.path().join("ref-new"));
+    run(&small, &ref_old);
+    let started = std::time::Instant::now();
+    run(&big, &ref_new);
+    let full = started.elapsed();
+    let (old, new) = (output_set(&ref_old), output_set(&ref_new));
+    let rows = |d: &Path| -> u64 {
+        let s: serde_json::Value = serde_json::from_str(&fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
+        s["rows_in"].as_u64().unwrap()
+    };
+    let (old_rows, new_rows) = (rows(&ref_old), rows(&ref_new));
+    assert_ne!(old, new);
+
+    let out = dir.path().join("out");
+    let (mut saw_old, mut saw_new) = (0, 0);
+    for step in 0..16u32 {
+        // Start from the old set, then kill the run over the big input at a point spread
+        // over twice the time a whole run takes.
+        run(&small, &out);
+        let mut child = Command::new(bin)
+            .args(["run", big.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full * step / 8);
+        child.kill().ok(); // SIGKILL; the run may have finished already.
+        child.wait().unwrap();
+        let seen = output_set(&out);
+        if seen == old {
+            assert_eq!(rows(&out), old_rows, "step {step}: summary of another set");
+            saw_old += 1;
+        } else if seen == new {
+            assert_eq!(rows(&out), new_rows, "step {step}: summary of another set");
+            saw_new += 1;
+        } else {
+            let mixed: Vec<&String> = seen.iter().filter(|(n, b)| old.get(*n) != Some(b)).map(|(n, _)| n).collect();
+            panic!("step {step}: neither the old nor the new set; differs from the old in {mixed:?}");
+        }
+    }
+    assert!(saw_old > 0 && saw_new > 0, "kills before and after the switch: old {saw_old}, new {saw_new}");
+    // The next run removes what the killed ones left.
+    run(&small, &out);
+    let hidden: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".out."))
+        .collect();
+    assert_eq!(hidden.len(), 1, "only the current generation: {hidden:?}");
+}

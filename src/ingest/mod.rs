@@ -30,8 +30,10 @@ use dedup::{Deduper, Keys, Origin};
 use fields::DateOrder;
 use layout::{ColumnMap, Layouts};
 
-/// Bytes read from the start of a file to sniff its format.
+/// Bytes read from the start of a file to sniff its format; when they hold no header (a
+/// long run of blank lines, a huge header row) the sample grows fourfold up to the cap.
 const SAMPLE_BYTES: usize = 256 * 1024;
+const MAX_SAMPLE_BYTES: usize = 64 * 1024 * 1024;
 
 /// A file-level failure: the file cannot be read as an export at all.
 #[derive(Debug, thiserror::Error)]
@@ -343,6 +345,14 @@ impl RecordSource {
     }
 }
 
+/// Reads the sample on to four times its limit; true when it now holds the whole file.
+fn grow_sample(file: &mut File, sample: &mut Vec<u8>, limit: &mut usize) -> std::io::Result<bool> {
+    let more = *limit * 3;
+    *limit *= 4;
+    file.take(more as u64).read_to_end(sample)?;
+    Ok(sample.len() < *limit)
+}
+
 /// Streams one export file, record by record.
 pub struct ExportReader {
     pub report: FileReport,
@@ -363,9 +373,13 @@ impl ExportReader {
         let unreadable = |reason: String| IngestError::Unreadable { path: path.to_path_buf(), reason };
         let mut file = File::open(path).map_err(io_err)?;
         let mut sample = Vec::with_capacity(SAMPLE_BYTES);
-        (&mut file).take(SAMPLE_BYTES as u64).read_to_end(&mut sample).map_err(io_err)?;
-        let complete = sample.len() < SAMPLE_BYTES;
+        let mut limit = SAMPLE_BYTES;
+        (&mut file).take(limit as u64).read_to_end(&mut sample).map_err(io_err)?;
+        let mut complete = sample.len() < limit;
         let name = path.display().to_string();
+        while !complete && limit < MAX_SAMPLE_BYTES && matches!(decode::sniff(&sample, complete), Sniffed::Empty) {
+            complete = grow_sample(&mut file, &mut sample, &mut limit).map_err(io_err)?;
+        }
 
         let (encoding, bom, delimiter, mut records, choice, source_kind) = match decode::sniff(&sample, complete) {
             Sniffed::Empty => return Err(unreadable("file is empty".into())),
@@ -377,13 +391,19 @@ impl ExportReader {
                     .ok_or_else(|| unreadable("no header row found in the first 30 rows of the sheet".into()))?;
                 (None, false, None, rows, choice, SourceKind::Sheet)
             }
-            Sniffed::Text { encoding, bom } => {
+            Sniffed::Text { encoding, bom } => loop {
                 let text = decode::decode_sample(&sample, encoding);
-                let (d, records, choice) = dialect::sniff_text(&text, complete, &opts.layouts).ok_or_else(|| {
-                    unreadable("no header row found in the first 30 records (tried delimiters , ; tab |)".into())
-                })?;
-                (Some(encoding), bom, Some(d), records, choice, SourceKind::Csv)
-            }
+                if let Some((d, records, choice)) = dialect::sniff_text(&text, complete, &opts.layouts) {
+                    break (Some(encoding), bom, Some(d), records, choice, SourceKind::Csv);
+                }
+                if complete || limit >= MAX_SAMPLE_BYTES {
+                    let within = if complete { String::new() } else { format!(" (within the first {} MiB)", limit >> 20) };
+                    return Err(unreadable(format!(
+                        "no header row found in the first 30 records{within} (tried delimiters , ; tab |)"
+                    )));
+                }
+                complete = grow_sample(&mut file, &mut sample, &mut limit).map_err(io_err)?;
+            },
         };
 
         let (header_line, header) = records[choice.index].clone();
