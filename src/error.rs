@@ -19,6 +19,8 @@ pub enum Error {
     /// A run output `merge` cannot use.
     #[error("{}: cannot merge: {reason}", path.display())]
     Part { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Sample(#[from] crate::sample::SampleError),
     #[error("{0}")]
     Usage(String),
 }
@@ -29,7 +31,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Ingest(IngestError::Layouts { .. }) => 1,
-            Error::Write { .. } | Error::Parquet { .. } => 4,
+            Error::Write { .. } | Error::Parquet { .. } | Error::Sample(crate::sample::SampleError::Write { .. }) => 4,
             _ => 2,
         }
     }

@@ -14,6 +14,8 @@
 //!    `summary.json`, ...).
 //!
 //! [`pipeline`] runs the stages for the `run` command; the binary is a thin CLI over it.
+//! Offline, [`sample`] picks a run's mentions for the analyst to label, which `train
+//! --base` adapts the classifiers to.
 
 pub mod aggregate;
 pub mod allocator;
@@ -26,6 +28,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
+pub mod sample;
 pub mod synth;
 
 pub use error::{Error, Result};

@@ -39,6 +39,31 @@ enum Command {
     /// Merge the outputs of runs over disjoint parts of the inputs into the tables and report
     /// one run over all of them gives (from each part's partials/).
     Merge(MergeArgs),
+    /// Pick the mentions of a finished run most worth labelling (least certain first, spread
+    /// over channels, months and topics, no near-duplicates) as a CSV to fill in Excel.
+    Sample(SampleArgs),
+}
+
+#[derive(Args)]
+struct SampleArgs {
+    /// Output directory of `resonanz run` (with mentions.parquet).
+    run_dir: PathBuf,
+    /// Number of mentions.
+    #[arg(long, default_value_t = 300)]
+    n: usize,
+    /// The CSV to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Ties between equally uncertain mentions are broken by this seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Comma-separated, `.` decimals, no byte order mark (default: German Excel's `;`,
+    /// decimal comma, UTF-8 BOM).
+    #[arg(long)]
+    plain_csv: bool,
+    /// Time zone of the `published_at` column and of the months sampled over.
+    #[arg(long, default_value = "Europe/Berlin", value_name = "IANA_TZ")]
+    timezone: String,
 }
 
 #[derive(Args)]
@@ -79,6 +104,16 @@ struct BenchArgs {
     /// adaptation) scored leave one corpus out, with share errors.
     #[arg(long, value_name = "NAME=FILES")]
     corpus: Vec<String>,
+    /// Learning curve of `train --base MODEL` on --data taken as the analyst's domain: a
+    /// fifth of it held out, base and adapted scored on it for each of --sizes labels.
+    #[arg(long, value_name = "MODEL")]
+    base: Option<String>,
+    /// With --base: the numbers of labels.
+    #[arg(long, value_delimiter = ',', default_values_t = [100, 300, 1000])]
+    sizes: Vec<usize>,
+    /// With --base: how the labelled documents are picked.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [resonanz::classify::adapt::Picking::Random, resonanz::classify::adapt::Picking::LeastCertain])]
+    picking: Vec<resonanz::classify::adapt::Picking>,
     /// With --corpus: the linear model's C.
     #[arg(long, default_value_t = 3.0)]
     c: f64,
@@ -104,6 +139,11 @@ struct TrainArgs {
     /// batch) and scores it leave one corpus out; `--grid` gives the C values to compare.
     #[arg(long, value_name = "NAME=FILES")]
     corpus: Vec<String>,
+    /// Adapt this model (`default`: the shipped one, or a model folder) to the labels in
+    /// --data (a `resonanz sample` CSV filled in) instead of training from zero; prints and
+    /// writes into OUT/MODEL_CARD.md base vs adapted by k-fold CV on those labels.
+    #[arg(long, value_name = "MODEL")]
+    base: Option<String>,
     #[arg(long, value_enum)]
     task: resonanz::classify::Task,
     #[arg(long, value_enum, default_value = "sparse-logistic")]
@@ -297,6 +337,7 @@ fn main() -> ExitCode {
         Command::Train(a) => train(a),
         Command::Bench(a) => bench(a),
         Command::Merge(a) => merge(a),
+        Command::Sample(a) => sample(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -512,6 +553,21 @@ fn synth(a: SynthArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
+fn sample(a: SampleArgs) -> Result<u8, Error> {
+    use resonanz::sample;
+    let tz: chrono_tz::Tz = a.timezone.parse().map_err(|_| Error::Usage(format!("--timezone: unknown time zone `{}`", a.timezone)))?;
+    let candidates = sample::read_run(&a.run_dir)?;
+    let picked = sample::pick(&candidates, a.n, a.seed, tz);
+    sample::write_csv(&a.out, &candidates, &picked, tz, !a.plain_csv)?;
+    eprintln!(
+        "resonanz: {} of {} mentions to label → {} (fill in `label`: negativ/neutral/positiv, `relevant_label`: ja/nein; blank rows are skipped)",
+        picked.len(),
+        candidates.len(),
+        a.out.display()
+    );
+    Ok(0)
+}
+
 fn mention_classifier(sentiment: &str, relevance: &str, topics: &str) -> Result<resonanz::classify::MentionClassifier, Error> {
     let none = |s: &str| (s != "none").then_some(s.to_string());
     resonanz::classify::MentionClassifier::from_specs(sentiment, none(relevance).as_deref(), none(topics).as_deref()).map_err(Error::Usage)
@@ -551,6 +607,9 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
     let features = FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..FeatureSettings::default() };
     if !a.corpus.is_empty() {
         return train_cross_domain(&a, &normalizer, features, started);
+    }
+    if let Some(base) = &a.base {
+        return train_adapted(&a, base, started);
     }
     let examples = read_examples(&a.data)?;
     let targets = data::targets(&examples, a.task, None).map_err(|e| Error::Usage(e.to_string()))?;
@@ -605,6 +664,56 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
         model.training_documents,
         path.display(),
         started.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+/// `train --base MODEL --data LABELS.csv`: the base adapted to the analyst's labels, with
+/// base vs adapted by k-fold CV; writes OUT/model.json, OUT/stack.json (sentiment) and
+/// OUT/MODEL_CARD.md.
+fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> Result<u8, Error> {
+    use resonanz::classify::adapt;
+    let normalizer = resonanz::normalize::Normalizer::default();
+    let base = adapt::Base::load(base, a.task, &normalizer).map_err(Error::Usage)?;
+    let examples = read_examples(&a.data)?;
+    let bar = resonanz::progress::steps_spinner();
+    let adapted = adapt::adapt(&base, a.task, &examples, a.folds, &normalizer, &|m| bar.set_message(m.to_string())).map_err(Error::Usage)?;
+    bar.finish_and_clear();
+    let r = &adapted.report;
+    eprintln!(
+        "{} labelled mentions ({}), {} rows without a label skipped; {}-fold CV on them:",
+        r.labelled,
+        r.class_counts.iter().map(|(l, c)| format!("{c} {l}")).collect::<Vec<_>>().join(", "),
+        r.unlabelled,
+        r.folds
+    );
+    let line = |name: &str, s: &adapt::Scores| {
+        let share = s.share_error_pp.map(|e| format!(", share error {e:.1} pp")).unwrap_or_default();
+        eprintln!("  {name:<28} accuracy {:.3}, macro-F1 {:.3}{share}", s.accuracy, s.macro_f1);
+    };
+    line(&format!("base {}", r.base.name), &r.base_scores);
+    for (c, s) in &r.candidates {
+        line(&format!("adapted C {c}{}", if *c == r.chosen_c { " (chosen)" } else { "" }), s);
+    }
+    let gain = r.chosen().macro_f1 - r.base_scores.macro_f1;
+    let command = std::env::args().map(|s| if s.contains(' ') { format!("'{s}'") } else { s }).collect::<Vec<_>>().join(" ");
+    std::fs::create_dir_all(&a.out).map_err(|source| Error::Write { path: a.out.clone(), source })?;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = a.out.join(name);
+        resonanz::report::atomic::write_file(&path, bytes).map_err(|source| Error::Write { path, source })
+    };
+    write("model.json", adapted.model.to_json().as_bytes())?;
+    if let Some(stack) = &adapted.stack {
+        write("stack.json", serde_json::to_string_pretty(stack).unwrap_or_default().as_bytes())?;
+    }
+    write("MODEL_CARD.md", adapt::model_card(r, &command).as_bytes())?;
+    eprintln!(
+        "resonanz: {} model adapted from {} → {} in {:.1} s; macro-F1 {gain:+.3} over the base{}",
+        a.task.as_str(),
+        r.base.name,
+        a.out.display(),
+        started.elapsed().as_secs_f64(),
+        if gain > 0.0 { format!("; use it with `run --{}-model {}`", a.task.as_str(), a.out.display()) } else { ": no gain, keep the base".into() }
     );
     Ok(0)
 }
@@ -733,9 +842,39 @@ fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::classify::data::Exam
     Ok(examples)
 }
 
+/// `bench --base MODEL --data FILE`: the learning curve of `train --base`.
+fn bench_learning_curve(a: &BenchArgs, base: &str) -> Result<u8, Error> {
+    use resonanz::classify::adapt;
+    let normalizer = resonanz::normalize::Normalizer::default();
+    let b = adapt::Base::load(base, a.task, &normalizer).map_err(Error::Usage)?;
+    let examples = read_examples(&a.data)?;
+    let bar = resonanz::progress::steps_spinner();
+    let points = adapt::learning_curve(&b, &examples, &a.sizes, &a.picking, 0.2, &normalizer, &|m| bar.set_message(m.to_string())).map_err(Error::Usage)?;
+    bar.finish_and_clear();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&points).unwrap_or_default());
+        return Ok(0);
+    }
+    let data = a.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + ");
+    println!("{} adapted from {base} to labels of {data}; scored on the {} documents never labelled", a.task.as_str(), points.first().map_or(0, |p| p.held_out));
+    println!("| labels | picked | C | base accuracy | base macro-F1 | adapted accuracy | adapted macro-F1 | base share error | adapted share error |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    let pp = |s: &adapt::Scores| s.share_error_pp.map(|e| format!("{e:.1} pp")).unwrap_or_else(|| "–".into());
+    for p in &points {
+        println!(
+            "| {} | {:?} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} |",
+            p.labels, p.picking, p.chosen_c, p.base.accuracy, p.base.macro_f1, p.adapted.accuracy, p.adapted.macro_f1, pp(&p.base), pp(&p.adapted)
+        );
+    }
+    Ok(0)
+}
+
 fn bench(a: BenchArgs) -> Result<u8, Error> {
     if !a.corpus.is_empty() {
         return bench_cross_domain(&a);
+    }
+    if let Some(base) = &a.base {
+        return bench_learning_curve(&a, base);
     }
     let train = read_examples(&a.data)?;
     let test = if a.test.is_empty() { None } else { Some(read_examples(&a.test)?) };

@@ -152,6 +152,9 @@ pub struct Mention {
     pub sentiment: Option<Sentiment>,
     /// Polarity in -1..1 (filled by classify).
     pub sentiment_score: Option<f32>,
+    /// The probability of the chosen sentiment (filled by classify): low values are the
+    /// mentions `sample` offers for labelling first.
+    pub sentiment_confidence: Option<f32>,
     /// Whether the mention is about the brand at all; `None` without a relevance model.
     pub relevant: Option<bool>,
     /// Topics from the taxonomy or topic model (filled by classify; names shared with the
@@ -190,6 +193,7 @@ impl Mention {
             vendor_id: None,
             sentiment: None,
             sentiment_score: None,
+            sentiment_confidence: None,
             relevant: None,
             topics: Vec::new(),
             topic_words: Vec::new(),

@@ -301,7 +301,7 @@ fn mention_files(path: &Path) -> Vec<PathBuf> {
 }
 
 /// The mentions of a run output (file or partitioned folder) as one lazy table.
-fn scan_mentions(path: &Path) -> polars::prelude::PolarsResult<polars::prelude::LazyFrame> {
+pub fn scan_mentions(path: &Path) -> polars::prelude::PolarsResult<polars::prelude::LazyFrame> {
     use polars::prelude::{IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
     let files: Vec<PlRefPath> = mention_files(path).iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())).collect();
     if files.is_empty() {

@@ -5,6 +5,7 @@ mod util;
 
 mod aggregate;
 mod classify;
+mod feedback;
 
 mod ingest;
 mod merge;

@@ -135,10 +135,17 @@ pub fn corpus_classes(domain_of: &[usize], gold: &[usize], domains: usize) -> Ve
 /// Multinomial logistic regression on dense stacker inputs: `Σ wᵢ · loss + ½ λ Σwᵢ ‖W‖²`
 /// (intercepts free), by L-BFGS.
 pub fn fit_stack(x: &[[f32; STACK_FEATURES]], y: &[usize], w: &[f64], classes: &[u8], l2: f64) -> (Vec<f32>, [f32; 3]) {
-    const F: usize = STACK_FEATURES;
     let total: f64 = w.iter().sum::<f64>().max(1e-12);
-    let lambda = l2 * total;
-    let mut theta = vec![0.0f64; 3 * F + 3];
+    fit_stack_towards(x, y, w, classes, l2 * total, None)
+}
+
+/// [`fit_stack`] with the penalty `½ λ ‖W − W₀‖²` towards a `prior` stacker (weights then
+/// intercepts; the intercepts stay free), started there, `lambda` not scaled by the data.
+pub fn fit_stack_towards(x: &[[f32; STACK_FEATURES]], y: &[usize], w: &[f64], classes: &[u8], lambda: f64, prior: Option<&[f64]>) -> (Vec<f32>, [f32; 3]) {
+    const F: usize = STACK_FEATURES;
+    let zero = vec![0.0f64; 3 * F + 3];
+    let prior = prior.unwrap_or(&zero);
+    let mut theta = prior.to_vec();
     let objective = |t: &[f64], g: &mut [f64]| -> f64 {
         g.fill(0.0);
         let mut loss = 0.0;
@@ -164,9 +171,9 @@ pub fn fit_stack(x: &[[f32; STACK_FEATURES]], y: &[usize], w: &[f64], classes: &
             }
         }
         let mut reg = 0.0;
-        for (gj, tj) in g[..3 * F].iter_mut().zip(&t[..3 * F]) {
-            *gj += lambda * tj;
-            reg += tj * tj;
+        for ((gj, tj), pj) in g[..3 * F].iter_mut().zip(&t[..3 * F]).zip(prior) {
+            *gj += lambda * (tj - pj);
+            reg += (tj - pj) * (tj - pj);
         }
         loss + 0.5 * lambda * reg
     };

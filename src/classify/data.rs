@@ -40,10 +40,11 @@ fn parse_bool(s: &str) -> Option<bool> {
 /// Reads a labelled file; every problem names the file and line.
 pub fn read_labelled(path: &Path) -> Result<Vec<Example>, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64;
-        DataError::Line { path: path.to_path_buf(), line, reason: "not valid UTF-8".into() }
-    })?;
+    // UTF-8, or what German Excel's "CSV (Trennzeichen-getrennt)" writes: Windows-1252.
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => encoding_rs::WINDOWS_1252.decode(e.as_bytes()).0.into_owned(),
+    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let first = text.lines().next().unwrap_or("");
     let cols: Vec<&str> = first.split('\t').collect();
@@ -106,8 +107,10 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
     let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let text_col = col(&["text", "content", "body"])
         .ok_or_else(|| DataError::File { path: path.to_path_buf(), reason: "no `text` column in the header".into() })?;
-    let sent_col = col(&["label", "sentiment"]);
-    let rel_col = col(&["relevance", "relevant"]);
+    // `resonanz sample` files carry the prediction beside the analyst's label: the label
+    // columns win (`label` over `sentiment`/`predicted`, `relevant_label` over `relevant`).
+    let sent_col = col(&["label"]).or(col(&["sentiment"]));
+    let rel_col = col(&["relevant_label"]).or(col(&["relevance"])).or(col(&["relevant"]));
     let topic_col = col(&["topics", "topic", "aspects"]);
     if sent_col.is_none() && rel_col.is_none() && topic_col.is_none() {
         return Err(DataError::File { path: path.to_path_buf(), reason: "no `label`, `sentiment`, `relevance` or `topics` column".into() });
@@ -120,16 +123,19 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
         })?;
         let line = rec.position().map_or(0, |p| p.line());
         let err = |reason: String| DataError::Line { path: path.to_path_buf(), line, reason };
-        let body = rec.get(text_col).unwrap_or("").trim();
+        let body = unescape_cell(rec.get(text_col).unwrap_or("").trim());
         if body.is_empty() {
             return Err(err("empty text".into()));
         }
-        let sentiment = match sent_col {
-            Some(c) => Some(Sentiment::parse(rec.get(c).unwrap_or("")).ok_or_else(|| err(format!("unknown label `{}`", rec.get(c).unwrap_or(""))))?),
+        // A blank label is a row not labelled (skipped and counted by `targets`); any other
+        // value must be one we know.
+        let cell = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|v| !v.is_empty());
+        let sentiment = match cell(sent_col) {
+            Some(v) => Some(Sentiment::parse(v).ok_or_else(|| err(format!("unknown label `{v}` (negative/neutral/positive, negativ/neutral/positiv or -1/0/1)")))?),
             None => None,
         };
-        let relevant = match rel_col {
-            Some(c) => Some(parse_bool(rec.get(c).unwrap_or("")).ok_or_else(|| err(format!("relevance `{}` is not true/false", rec.get(c).unwrap_or(""))))?),
+        let relevant = match cell(rel_col) {
+            Some(v) => Some(parse_bool(v).ok_or_else(|| err(format!("relevance `{v}` is not ja/nein, true/false or 1/0")))?),
             None => None,
         };
         let mut aspects: Vec<String> = Vec::new();
@@ -146,6 +152,15 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
     Ok(out)
 }
 
+/// A cell as `resonanz sample` wrote it, without the apostrophe that kept Excel from
+/// reading it as a formula.
+fn unescape_cell(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => s,
+    }
+}
+
 /// The gold labels of one task.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Targets {
@@ -154,6 +169,8 @@ pub struct Targets {
     pub examples: Vec<usize>,
     /// Label indexes per taking-part example; exactly one for single-label tasks.
     pub gold: Vec<Vec<usize>>,
+    /// Examples left out because they have no label for the task (blank cells).
+    pub unlabelled: usize,
 }
 
 /// Topic categories rarer than this in the training data are not learned.
@@ -163,20 +180,24 @@ pub const MIN_TOPIC_SUPPORT: usize = 3;
 /// unknown ones appended, so they count as missed; without, the labels come from the task
 /// or, for topics, from the data (categories with at least [`MIN_TOPIC_SUPPORT`] documents).
 pub fn targets(examples: &[Example], task: Task, labels: Option<&[String]>) -> Result<Targets, String> {
-    let missing = |e: &Example| format!("line {} has no {} label", e.line, task.as_str());
     if !task.is_multilabel() {
         let labels = labels.map(<[String]>::to_vec).unwrap_or_else(|| task.labels());
-        let mut gold = Vec::with_capacity(examples.len());
-        for e in examples {
+        let (mut gold, mut taking_part) = (Vec::with_capacity(examples.len()), Vec::with_capacity(examples.len()));
+        for (k, e) in examples.iter().enumerate() {
             let name = match task {
                 Task::Sentiment => e.sentiment.map(|s| s.as_str().to_string()),
                 _ => e.relevant.map(|r| r.to_string()),
             };
-            let name = name.ok_or_else(|| missing(e))?;
+            let Some(name) = name else { continue };
             let i = labels.iter().position(|l| *l == name).ok_or_else(|| format!("line {}: label `{name}` is not one of the model's", e.line))?;
             gold.push(vec![i]);
+            taking_part.push(k);
         }
-        return Ok(Targets { labels, examples: (0..examples.len()).collect(), gold });
+        if taking_part.is_empty() {
+            return Err(format!("no example has a {} label", task.as_str()));
+        }
+        let unlabelled = examples.len() - taking_part.len();
+        return Ok(Targets { labels, examples: taking_part, gold, unlabelled });
     }
     let taking_part: Vec<usize> = (0..examples.len()).filter(|&i| examples[i].relevant != Some(false)).collect();
     if !taking_part.iter().any(|&i| !examples[i].aspects.is_empty()) {
@@ -213,7 +234,7 @@ pub fn targets(examples: &[Example], task: Task, labels: Option<&[String]>) -> R
         }
         gold.push(set);
     }
-    Ok(Targets { labels, examples: taking_part, gold })
+    Ok(Targets { labels, examples: taking_part, gold, unlabelled: 0 })
 }
 
 #[cfg(test)]
@@ -250,5 +271,29 @@ mod tests {
         assert_eq!(ex[1].sentiment, Some(Sentiment::Negative));
         let (_d, p) = write("text,label\nGut,super\n");
         assert!(read_labelled(&p).unwrap_err().to_string().contains(":2: unknown label `super`"));
+    }
+
+    #[test]
+    fn a_filled_in_sample_reads_labels_over_predictions_and_skips_blank_rows() {
+        // As `resonanz sample` writes it for German Excel, saved back by Excel as
+        // Windows-1252: `;`, the prediction beside the label, blank rows, an escaped cell.
+        let csv = "mention_id;text;predicted;relevant;label;relevant_label\r\n\
+                   a;Schöne Grüße;neutral;ja;POSITIV;nein\r\n\
+                   b;'-20 % Rabatt;neutral;ja;;\r\n\
+                   c;Zu spät;negative;nein;-1;Ja\r\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(csv);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("labels.csv");
+        std::fs::write(&p, &bytes).unwrap();
+        let ex = read_labelled(&p).unwrap();
+        assert_eq!(ex[0].text, "Schöne Grüße");
+        assert_eq!((ex[0].sentiment, ex[0].relevant), (Some(Sentiment::Positive), Some(false)));
+        assert_eq!((ex[1].text.as_str(), ex[1].sentiment, ex[1].relevant), ("-20 % Rabatt", None, None));
+        assert_eq!((ex[2].sentiment, ex[2].relevant), (Some(Sentiment::Negative), Some(true)));
+        let t = targets(&ex, Task::Sentiment, None).unwrap();
+        assert_eq!((t.examples.clone(), t.unlabelled), (vec![0, 2], 1));
+        std::fs::write(&p, "text;label\nGut;freudig\n").unwrap();
+        let e = read_labelled(&p).unwrap_err().to_string();
+        assert!(e.contains("labels.csv:2: unknown label `freudig`"), "{e}");
     }
 }

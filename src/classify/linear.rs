@@ -35,6 +35,10 @@ pub struct LinearModel {
     /// Cross-validated scores of the chosen settings, and of every candidate tried.
     pub cv: Option<CvScores>,
     pub selection: Vec<Candidate>,
+    /// For a model adapted to the analyst's labels (`train --base`): the model it was
+    /// adapted from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<super::adapt::BaseModel>,
     /// Selected hashed feature ids, sorted.
     pub feature_ids: Vec<u32>,
     pub idf: Vec<f32>,
@@ -108,6 +112,7 @@ impl LinearModel {
             training_documents,
             cv: None,
             selection: Vec::new(),
+            base: None,
             feature_ids,
             idf,
             weights,

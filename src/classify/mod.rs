@@ -5,6 +5,7 @@
 //! sentiment classifier (no training) and the analyst's [`topics`] taxonomy. Labelled data
 //! is read by [`data`], and [`metrics`] scores predictions against it.
 
+pub mod adapt;
 pub mod bench;
 pub mod cross_domain;
 pub mod data;
@@ -346,6 +347,7 @@ impl MentionClassifier {
                 let p = self.sentiment.predict(terms);
                 m.sentiment = crate::Sentiment::ALL.get(p.label).copied();
                 m.sentiment_score = Some(p.score);
+                m.sentiment_confidence = p.scores.get(p.label).copied();
                 m.relevant = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
                 m.topic_words.clear();
                 m.topics = self.topics_and_words(terms, &mut m.topic_words);
@@ -360,6 +362,7 @@ impl MentionClassifier {
                 let d = stacked::decide(stacked::adapt(p, &a.from, &prior));
                 m.sentiment = crate::Sentiment::ALL.get(d.label).copied();
                 m.sentiment_score = Some(d.score);
+                m.sentiment_confidence = d.scores.get(d.label).copied();
             });
         }
     }

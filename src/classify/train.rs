@@ -185,7 +185,10 @@ pub fn fit_weighted(
     }
     if !corpus.task.is_multilabel() {
         for (i, l) in corpus.labels.iter().enumerate() {
-            if !rows.iter().any(|&r| corpus.gold[r].contains(&i)) {
+            // A label no document's corpus has (a model of polarity-only corpora) stays
+            // untrained; a label that could occur but never does is an error.
+            let possible = doc_classes.is_none_or(|m| rows.iter().any(|&r| i >= 8 || m[r] & (1 << i) != 0));
+            if possible && !rows.iter().any(|&r| corpus.gold[r].contains(&i)) {
                 return Err(ModelError::Training(format!("no training document has the label `{l}`")));
             }
         }
@@ -202,7 +205,7 @@ pub fn fit_weighted(
         None => vec![u8::MAX; rows.len()],
     };
     let (weights, intercept) = match params.algorithm {
-        Algorithm::SparseLogistic => fit_sparse_logistic(&design, &gold, &row_weights, &row_classes, c, corpus.task.is_multilabel(), params),
+        Algorithm::SparseLogistic => fit_sparse_logistic(&design, &gold, &row_weights, &row_classes, c, corpus.task.is_multilabel(), params, None),
         Algorithm::Logistic => fit_linfa_logistic(&design, &gold, c, params)?,
         Algorithm::NaiveBayes => fit_naive_bayes(&design, &gold, c, params)?,
         Algorithm::Svm => fit_svm(&design, &gold, c, params)?,
@@ -220,6 +223,56 @@ pub fn fit_weighted(
         weights,
         intercept,
     ))
+}
+
+/// Adapts a trained single-label model to new labelled documents (`gold` indexes into
+/// `base.labels`) without the base's training data: logistic regression penalized towards
+/// the base's weights instead of towards zero (Chelba & Acero 2004, "Adaptation of maximum
+/// entropy capitalizer: little data can help a lot"). The features are the base's (with its
+/// IDF) plus those of the new documents it lacks that occur in `min_df` of them or more (IDF
+/// from the new documents, prior weight 0). `vectors` are the documents' hashed features
+/// under `base.features`; `rows` the documents to fit on.
+pub fn fit_towards(base: &LinearModel, vectors: &[Vec<(u32, f32)>], gold: &[Vec<usize>], rows: &[usize], c: f64, min_df: u32) -> Result<LinearModel, ModelError> {
+    let labels = base.labels.len();
+    if base.task.is_multilabel() {
+        return Err(ModelError::Training("adapting a multi-label (topic) model is not supported".into()));
+    }
+    if rows.is_empty() {
+        return Err(ModelError::Training("no labelled documents to adapt to".into()));
+    }
+    let mut df: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    for &r in rows {
+        for &(id, _) in &vectors[r] {
+            if base.feature_ids.binary_search(&id).is_err() {
+                *df.entry(id).or_default() += 1;
+            }
+        }
+    }
+    let n = rows.len() as f64;
+    let mut merged: Vec<(u32, f32, Option<usize>)> = base.feature_ids.iter().zip(&base.idf).enumerate().map(|(col, (&id, &idf))| (id, idf, Some(col))).collect();
+    merged.extend(df.into_iter().filter(|&(_, d)| d >= min_df).map(|(id, d)| (id, ((1.0 + n) / (1.0 + d as f64)).ln() as f32 + 1.0, None)));
+    merged.sort_unstable_by_key(|m| m.0);
+    let feature_ids: Vec<u32> = merged.iter().map(|m| m.0).collect();
+    let idf: Vec<f32> = merged.iter().map(|m| m.1).collect();
+    let mut prior = vec![0.0f64; feature_ids.len() * labels + labels];
+    for (col, m) in merged.iter().enumerate() {
+        if let Some(b) = m.2 {
+            for j in 0..labels {
+                prior[col * labels + j] = base.weights[b * labels + j] as f64;
+            }
+        }
+    }
+    let at = feature_ids.len() * labels;
+    for (p, &b) in prior[at..].iter_mut().zip(&base.intercept) {
+        *p = b as f64;
+    }
+    let design = Design::new(vectors, rows, &feature_ids, &idf);
+    let gold: Vec<&[usize]> = rows.iter().map(|&r| gold[r].as_slice()).collect();
+    let params = TrainParams { c, min_df, max_features: 0, ..Algorithm::SparseLogistic.defaults() };
+    let (weights, intercept) = fit_sparse_logistic(&design, &gold, &vec![1.0; rows.len()], &vec![u8::MAX; rows.len()], labels, false, params, Some(&prior));
+    let mut m = LinearModel::new(base.task, "sparse-logistic", base.labels.clone(), base.normalizer, base.features, params, rows.len(), feature_ids, idf, weights, intercept);
+    m.threshold = base.threshold;
+    Ok(m)
 }
 
 /// Hashed features of every document.
@@ -327,10 +380,26 @@ impl Design {
 }
 
 /// `C · Σ loss + ½‖W‖²` minimized by L-BFGS; softmax loss for single-label tasks, a sum of
-/// per-label logistic losses for multi-label ones. Intercepts are not penalized.
-fn fit_sparse_logistic(x: &Design, gold: &[&[usize]], doc_weights: &[f64], doc_classes: &[u8], c: usize, multilabel: bool, params: TrainParams) -> (Vec<f32>, Vec<f32>) {
+/// per-label logistic losses for multi-label ones. Intercepts are not penalized. With a
+/// `prior` (weights then intercepts, as `w`), the penalty is `½‖W − W₀‖²` on the weights
+/// and the intercepts both: the fit starts at the prior and moves only as far as the data
+/// pulls it.
+#[allow(clippy::too_many_arguments)]
+fn fit_sparse_logistic(
+    x: &Design,
+    gold: &[&[usize]],
+    doc_weights: &[f64],
+    doc_classes: &[u8],
+    c: usize,
+    multilabel: bool,
+    params: TrainParams,
+    prior: Option<&[f64]>,
+) -> (Vec<f32>, Vec<f32>) {
     let k = x.width;
-    let mut w = vec![0.0f64; k * c + c];
+    let mut w = match prior {
+        Some(p) => p.to_vec(),
+        None => vec![0.0f64; k * c + c],
+    };
     let objective = |w: &[f64], g: &mut [f64]| -> f64 {
         let (weights, bias) = w.split_at(k * c);
         g.fill(0.0);
@@ -371,9 +440,20 @@ fn fit_sparse_logistic(x: &Design, gold: &[&[usize]], doc_weights: &[f64], doc_c
             }
         }
         let mut reg = 0.0;
-        for (gj, wj) in g[..k * c].iter_mut().zip(weights) {
-            *gj += wj;
-            reg += wj * wj;
+        match prior {
+            None => {
+                for (gj, wj) in g[..k * c].iter_mut().zip(weights) {
+                    *gj += wj;
+                    reg += wj * wj;
+                }
+            }
+            Some(p) => {
+                for ((gj, wj), pj) in g.iter_mut().zip(w).zip(p) {
+                    let d = wj - pj;
+                    *gj += d;
+                    reg += d * d;
+                }
+            }
         }
         params.c * loss + 0.5 * reg
     };
@@ -621,7 +701,7 @@ mod tests {
         let gold_sets: Vec<Vec<usize>> = gold.iter().map(|&g| vec![g]).collect();
         let gold_refs: Vec<&[usize]> = gold_sets.iter().map(|g| g.as_slice()).collect();
         let params = TrainParams { c: 1e6, ..Algorithm::SparseLogistic.defaults() };
-        let (w, b) = fit_sparse_logistic(&design, &gold_refs, &[1.0; 8], &[u8::MAX; 8], 2, false, params);
+        let (w, b) = fit_sparse_logistic(&design, &gold_refs, &[1.0; 8], &[u8::MAX; 8], 2, false, params, None);
         let p = |x: f32| {
             let z1 = b[1] + x * w[1];
             let z0 = b[0] + x * w[0];

@@ -714,6 +714,7 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
         vendor_id,
         sentiment: None,
         sentiment_score: None,
+        sentiment_confidence: None,
         relevant: None,
         topics: Vec::new(),
         topic_words: Vec::new(),

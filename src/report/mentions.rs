@@ -16,10 +16,10 @@ use crate::classify::MentionClassifier;
 use crate::mention::Mention;
 
 /// Column names of `mentions.parquet`, in order.
-pub const MENTION_COLUMNS: [&str; 22] = [
+pub const MENTION_COLUMNS: [&str; 23] = [
     "mention_id", "source_file", "source_line", "source_tool", "published_at", "channel", "author", "url",
     "title", "text", "language", "country", "reach", "engagement", "tool_sentiment", "query", "vendor_id",
-    "sentiment", "sentiment_score", "relevant", "topics", "model_version",
+    "sentiment", "sentiment_score", "sentiment_confidence", "relevant", "topics", "model_version",
 ];
 
 /// Mentions as a polars frame in the canonical schema (`published_at` is UTC, ms).
@@ -52,6 +52,7 @@ pub fn mentions_frame(ms: &[Mention]) -> PolarsResult<DataFrame> {
             o("vendor_id", ms.iter().map(|m| m.vendor_id.as_deref()).collect()),
             o("sentiment", ms.iter().map(|m| m.sentiment.map(|s| s.as_str())).collect()),
             Column::new("sentiment_score".into(), ms.iter().map(|m| m.sentiment_score).collect::<Vec<Option<f32>>>()),
+            Column::new("sentiment_confidence".into(), ms.iter().map(|m| m.sentiment_confidence).collect::<Vec<Option<f32>>>()),
             Column::new("relevant".into(), ms.iter().map(|m| m.relevant).collect::<Vec<Option<bool>>>()),
             topics_column(ms),
             o("model_version", ms.iter().map(|m| m.model_version.as_deref()).collect()),
