@@ -43,6 +43,8 @@ pub struct ReportConfig {
     /// `[roi]` with `currency`, `costs = [{ period, channel, amount }]`,
     /// `emv_per_1000_reach = { linkedin = 25.0 }`.
     pub roi: Option<crate::aggregate::RoiSettings>,
+    /// The brand's terms, products, handles and exclusions: which mentions are about it.
+    pub relevance: Option<crate::classify::relevance::RelevanceSpec>,
 }
 
 impl ReportConfig {

@@ -39,8 +39,8 @@ enum Command {
     /// Merge the outputs of runs over disjoint parts of the inputs into the tables and report
     /// one run over all of them gives (from each part's partials/).
     Merge(MergeArgs),
-    /// Pick the mentions of a finished run most worth labelling (least certain first, spread
-    /// over channels, months and topics, no near-duplicates) as a CSV to fill in Excel.
+    /// Pick mentions of a finished run to label (spread over channels, months and topics, no
+    /// near-duplicates) as a CSV to fill in Excel.
     Sample(SampleArgs),
 }
 
@@ -54,9 +54,13 @@ struct SampleArgs {
     /// The CSV to write.
     #[arg(long)]
     out: PathBuf,
-    /// Ties between equally uncertain mentions are broken by this seed.
+    /// The seed of the random order (and of ties).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Order inside each channel × month × topic stratum: `spread` (random, the default:
+    /// it measured best for `train --base`), `least-certain` first, or `mixed`.
+    #[arg(long, value_enum, default_value = "spread")]
+    order: resonanz::sample::Order,
     /// Comma-separated, `.` decimals, no byte order mark (default: German Excel's `;`,
     /// decimal comma, UTF-8 BOM).
     #[arg(long)]
@@ -144,6 +148,10 @@ struct TrainArgs {
     /// writes into OUT/MODEL_CARD.md base vs adapted by k-fold CV on those labels.
     #[arg(long, value_name = "MODEL")]
     base: Option<String>,
+    /// With --corpus: keep this prior variant (`stacked`, `stacked+mix+em`, …) instead of
+    /// choosing the best by the leave-one-corpus-out criterion.
+    #[arg(long)]
+    variant: Option<String>,
     #[arg(long, value_enum)]
     task: resonanz::classify::Task,
     #[arg(long, value_enum, default_value = "sparse-logistic")]
@@ -395,6 +403,10 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         a.models.relevance_model.as_deref().or(c.relevance_model.as_deref()).unwrap_or("none"),
         a.models.topics.as_deref().or(c.topics.as_deref()).unwrap_or("mittelstand"),
     )?;
+    let classifier = match &c.relevance {
+        Some(spec) => classifier.with_relevance_rules(spec).map_err(|e| Error::Usage(format!("{}: {e}", a.config.as_ref().map_or(String::new(), |p| p.display().to_string()))))?,
+        None => classifier,
+    };
     let classifier = Some(std::sync::Arc::new(if a.models.fixed_prior { classifier.fixed_prior() } else { classifier }));
     let ingest = IngestArgs {
         layouts: a.ingest.layouts.clone().or(c.layouts.clone()),
@@ -557,7 +569,7 @@ fn sample(a: SampleArgs) -> Result<u8, Error> {
     use resonanz::sample;
     let tz: chrono_tz::Tz = a.timezone.parse().map_err(|_| Error::Usage(format!("--timezone: unknown time zone `{}`", a.timezone)))?;
     let candidates = sample::read_run(&a.run_dir)?;
-    let picked = sample::pick(&candidates, a.n, a.seed, tz);
+    let picked = sample::pick(&candidates, a.n, a.seed, a.order, tz);
     sample::write_csv(&a.out, &candidates, &picked, tz, !a.plain_csv)?;
     eprintln!(
         "resonanz: {} of {} mentions to label → {} (fill in `label`: negativ/neutral/positiv, `relevant_label`: ja/nein; blank rows are skipped)",
@@ -725,6 +737,11 @@ fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalize
     if a.task != resonanz::classify::Task::Sentiment {
         return Err(Error::Usage("--corpus trains the sentiment task only".into()));
     }
+    if let Some(v) = &a.variant {
+        if !VARIANTS[2..].contains(&v.as_str()) {
+            return Err(Error::Usage(format!("--variant `{v}`: one of {}", VARIANTS[2..].join(", "))));
+        }
+    }
     let domains = read_corpora(&a.corpus)?;
     let grid = if a.grid.is_empty() { vec![Settings::default().c] } else { a.grid.clone() };
     let bar = resonanz::progress::steps_spinner();
@@ -747,7 +764,7 @@ fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalize
         // This setting's best variant (the first on a tie), then against the other settings:
         // the outcome is moved, not copied per variant.
         let mut top: Option<(f64, &str)> = None;
-        for &variant in &VARIANTS[2..] {
+        for &variant in VARIANTS[2..].iter().filter(|v| a.variant.as_deref().is_none_or(|w| w == **v)) {
             let score = criterion(&outcome.held_out, variant);
             eprintln!("  C {c}, {variant}: mean over held-out corpora of (micro-F1 + macro-F1) / 2 − share error = {score:.4}");
             if top.is_none_or(|t| score > t.0) {
@@ -857,13 +874,13 @@ fn bench_learning_curve(a: &BenchArgs, base: &str) -> Result<u8, Error> {
     }
     let data = a.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + ");
     println!("{} adapted from {base} to labels of {data}; scored on the {} documents never labelled", a.task.as_str(), points.first().map_or(0, |p| p.held_out));
-    println!("| labels | picked | C | base accuracy | base macro-F1 | adapted accuracy | adapted macro-F1 | base share error | adapted share error |");
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| labels | picked | labels per class | C | base accuracy | base macro-F1 | adapted accuracy | adapted macro-F1 | base share error | adapted share error |");
+    println!("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
     let pp = |s: &adapt::Scores| s.share_error_pp.map(|e| format!("{e:.1} pp")).unwrap_or_else(|| "–".into());
     for p in &points {
         println!(
-            "| {} | {:?} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} |",
-            p.labels, p.picking, p.chosen_c, p.base.accuracy, p.base.macro_f1, p.adapted.accuracy, p.adapted.macro_f1, pp(&p.base), pp(&p.adapted)
+            "| {} | {:?} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} |",
+            p.labels, p.picking, p.class_counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" / "), p.chosen_c, p.base.accuracy, p.base.macro_f1, p.adapted.accuracy, p.adapted.macro_f1, pp(&p.base), pp(&p.adapted)
         );
     }
     Ok(0)

@@ -135,3 +135,38 @@ fn run_sample_label_train_base_eval_and_run_with_the_adapted_model() {
     assert!(stderr(&o).contains("bad.csv:3: unknown label `miserabel`"), "{}", stderr(&o));
     assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
 }
+
+#[test]
+fn relevance_rules_from_report_toml_decide_which_mentions_are_about_the_brand() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("export.csv"),
+        "date,text\n\
+         2026-10-01T09:00:00Z,Neue Laserzelle von Auerhahn Maschinenbau gesehen\n\
+         2026-10-02T09:00:00Z,danke @auerhahn_mb für den schnellen Service\n\
+         2026-10-03T09:00:00Z,Zimmer im Auerhahn Hotel war laut\n\
+         2026-10-04T09:00:00Z,Die Bahn ist wieder zu spät\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("report.toml"),
+        "inputs = [\"export.csv\"]\nperiod = \"2026-10\"\n\n[relevance]\nterms = [\"Auerhahn\", \"Auerhahn Maschinenbau\"]\nhandles = [\"auerhahn_mb\"]\nnot = [\"Auerhahn Hotel\"]\n",
+    )
+    .unwrap();
+    let o = resonanz(&["run", "--config", "report.toml", "--out", "out", "-q"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    use polars::prelude::*;
+    let df = ParquetReader::new(fs::File::open(d.join("out/2026-10/mentions.parquet")).unwrap()).finish().unwrap();
+    let relevant: Vec<Option<bool>> = df.column("relevant").unwrap().bool().unwrap().iter().collect();
+    assert_eq!(relevant, [Some(true), Some(true), Some(false), Some(false)]);
+    let html = fs::read_to_string(d.join("out/2026-10/report.html")).unwrap();
+    assert!(html.contains("Relevanz nach den Regeln in report.toml [relevance]") && html.contains("2 von 4 Erwähnungen"), "the report says how relevance was decided");
+    assert!(!html.contains("Relevanz wurde nicht geprüft"));
+
+    // A rule with nothing to match is a config error naming the file.
+    fs::write(d.join("bad.toml"), "inputs = [\"export.csv\"]\n[relevance]\nterms = [\"und\"]\n").unwrap();
+    let o = resonanz(&["run", "--config", "bad.toml", "--out", "out-bad", "-q"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("`und` has no word"), "{}", stderr(&o));
+}

@@ -178,7 +178,10 @@ impl Prepared<'_> {
         let w: Vec<f64> = y.iter().map(|&g| rows.len() as f64 / (3.0 * count[g] as f64)).collect();
         let prior: Vec<f64> = base_stack.weights.iter().chain(&base_stack.intercept).map(|&v| v as f64).collect();
         let (weights, intercept) = super::cross_domain::fit_stack_towards(&x, &y, &w, &vec![7u8; y.len()], STACK_LAMBDA, Some(&prior));
-        let stack = Stack { weights, intercept, training_prior: [1.0 / 3.0; 3], ..base_stack.clone() };
+        // Decisions under the uniform prior it is calibrated for, without batch EM: on
+        // labels picked least certain first, EM on the refitted stacker ran away to one
+        // class (PotTS learning curve, README).
+        let stack = Stack { weights, intercept, training_prior: [1.0 / 3.0; 3], target_prior: [1.0 / 3.0; 3], em_strength: None, ..base_stack.clone() };
         Ok((model, Some(stack)))
     }
 
@@ -324,8 +327,24 @@ pub fn adapt(base: &Base, task: Task, examples: &[Example], folds: usize, normal
 pub enum Picking {
     /// At random.
     Random,
-    /// The base's least certain first, as `resonanz sample` orders them.
+    /// The base's least certain first.
     LeastCertain,
+    /// Least certain and random in turn, as `resonanz sample` orders them.
+    Mixed,
+}
+
+/// Two orders of the same items interleaved (first, second, first, …), each item once.
+pub fn interleave(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(a.len());
+    for k in 0..a.len().max(b.len()) {
+        for x in [a.get(k), b.get(k)].into_iter().flatten() {
+            if seen.insert(*x) {
+                out.push(*x);
+            }
+        }
+    }
+    out
 }
 
 /// One point of a learning curve: labels used, how they were picked, and base and adapted
@@ -335,6 +354,8 @@ pub struct CurvePoint {
     pub labels: usize,
     pub picking: Picking,
     pub chosen_c: f64,
+    /// The picked labels per class.
+    pub class_counts: Vec<usize>,
     pub held_out: usize,
     pub base: Scores,
     pub adapted: Scores,
@@ -374,11 +395,13 @@ pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], pickin
         order.sort_by(|a, b| confidence[a].total_cmp(&confidence[b]));
         order
     };
+    let mixed = interleave(&least_certain, &random);
     let mut out = Vec::new();
     for &how in picking {
         let order = match how {
             Picking::Random => &random,
             Picking::LeastCertain => &least_certain,
+            Picking::Mixed => &mixed,
         };
         for &size in sizes {
             if size > order.len() {
@@ -392,7 +415,8 @@ pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], pickin
                 None => Box::new(a.model),
             };
             let adapted = Scores::of(&metrics::evaluate(labels, &test_gold, &predict_all(classifier.as_ref(), &test_docs)), task);
-            out.push(CurvePoint { labels: size, picking: how, chosen_c: a.report.chosen_c, held_out: test.len(), base: base_scores.clone(), adapted });
+            let class_counts = a.report.class_counts.iter().map(|c| c.1).collect();
+            out.push(CurvePoint { labels: size, picking: how, chosen_c: a.report.chosen_c, class_counts, held_out: test.len(), base: base_scores.clone(), adapted });
         }
     }
     Ok(out)
@@ -417,7 +441,7 @@ fn share_errors(confusion: &[Vec<u64>]) -> [f64; 3] {
 pub fn model_card(r: &AdaptReport, command: &str) -> String {
     let pct = |x: f64| format!("{:.1} %", 100.0 * x);
     let share = |s: &Scores| s.share_error_pp.map(|e| format!(" | {e:.1} pp")).unwrap_or_default();
-    let share_head = if r.task == Task::Sentiment { " | share error" } else { "" };
+    let share_head = if r.task == Task::Sentiment { " | share error |" } else { " |" };
     let share_rule = if r.task == Task::Sentiment { "---:|" } else { "" };
     let mut md = format!(
         "# Adapted {task} model\n\n\
@@ -452,9 +476,9 @@ pub fn model_card(r: &AdaptReport, command: &str) -> String {
         "\n{}\n\n## What it is bad at\n\n\
          - It knows your domain only through the {n} mentions labelled; classes with few labels \
          ({rare}) are learned least.\n\
-         - `resonanz sample` picks the least certain mentions first: the labels are not a random \
-         sample of your mentions, so the class mix above is not your mentions' mix, and the \
-         scores above are on harder-than-average mentions.\n\
+         - `resonanz sample` spreads its picks over channels, months and topics (every stratum \
+         one mention per round): rare strata get more than their share, so the class mix above \
+         is not quite your mentions' mix.\n\
          - Everything the base is bad at still holds outside what the labels cover (see the base's \
          model card).\n",
         if gain > 0.0 {

@@ -15,6 +15,7 @@ pub mod lbfgs;
 pub mod lexicon;
 pub mod linear;
 pub mod metrics;
+pub mod relevance;
 pub mod stacked;
 pub mod topics;
 pub mod train;
@@ -258,6 +259,9 @@ pub struct MentionClassifier {
     pub normalizer: Normalizer,
     pub sentiment: Box<dyn Classifier>,
     pub relevance: Option<Box<dyn Classifier>>,
+    /// The brand's `[relevance]` rules: with a relevance model too, a mention is relevant
+    /// when both say so.
+    pub relevance_rules: Option<relevance::RelevanceRules>,
     /// Each source's topics, in order, are added to a mention's topics (each name once).
     pub topics: Vec<Topics>,
     /// (topic, word) pairs of every taxonomy among the sources, each once: what the ids in
@@ -321,7 +325,32 @@ impl MentionClassifier {
             };
             word_ids.push(ids);
         }
-        Ok(MentionClassifier { normalizer, sentiment: s.classifier, relevance: r.map(|r| r.classifier), topics: sources, topic_words, word_ids, version, adapt_prior: true })
+        Ok(MentionClassifier {
+            normalizer,
+            sentiment: s.classifier,
+            relevance: r.map(|r| r.classifier),
+            relevance_rules: None,
+            topics: sources,
+            topic_words,
+            word_ids,
+            version,
+            adapt_prior: true,
+        })
+    }
+
+    /// Adds the brand's `[relevance]` rules; `model_version` names them.
+    pub fn with_relevance_rules(mut self, spec: &relevance::RelevanceSpec) -> Result<MentionClassifier, String> {
+        let rules = relevance::RelevanceRules::new(spec, &self.normalizer)?;
+        let part = format!("rules:{} terms, {} exclusions", spec.terms.len() + spec.products.len() + spec.handles.len(), spec.not.len());
+        self.version = match self.version.find(";relevance=") {
+            Some(at) => format!("{};relevance={part}&{}", &self.version[..at], &self.version[at + ";relevance=".len()..]),
+            None => match self.version.find(";topics=") {
+                Some(at) => format!("{};relevance={part}{}", &self.version[..at], &self.version[at..]),
+                None => format!("{};relevance={part}", self.version),
+            },
+        };
+        self.relevance_rules = Some(rules);
+        Ok(self)
     }
 
     /// Keeps the sentiment classifier's training prior instead of estimating each batch's
@@ -348,7 +377,12 @@ impl MentionClassifier {
                 m.sentiment = crate::Sentiment::ALL.get(p.label).copied();
                 m.sentiment_score = Some(p.score);
                 m.sentiment_confidence = p.scores.get(p.label).copied();
-                m.relevant = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
+                let by_model = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
+                let by_rules = self.relevance_rules.as_ref().map(|r| r.is_relevant(terms));
+                m.relevant = match (by_rules, by_model) {
+                    (Some(a), Some(b)) => Some(a && b),
+                    (a, b) => a.or(b),
+                };
                 m.topic_words.clear();
                 m.topics = self.topics_and_words(terms, &mut m.topic_words);
                 m.model_version = Some(version.clone());

@@ -44,6 +44,8 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("negative", "negativ", "negative"),
         ("positive_share", "Anteil positiv", "Positive share"),
         ("reliability", "Wie verlässlich die Stimmung ist: auf {n} Textsammlungen gemessen, die der Klassifikator beim Training nicht gesehen hatte ({corpora}), traf er {acc_lo}–{acc_hi} % der Stimmungen; seine Anteile lagen dort im Mittel um {neg} Prozentpunkte (negativ) und {pos} Prozentpunkte (positiv) daneben. Die ± bei den Anteilen enthalten diesen Fehler und den Zufallsfehler der Anzahl.", "How reliable the sentiment is: measured on {n} text collections the classifier had not seen in training ({corpora}), it got {acc_lo}–{acc_hi} % of sentiments right; its shares there were off by {neg} percentage points (negative) and {pos} (positive) on average. The ± on the shares include this error and the sampling error of the count."),
+        ("relevance_rules", "Relevanz nach den Regeln in report.toml [relevance] (Markennamen, Produkte, Konten, Ausschlüsse): {rel} von {n} Erwähnungen im Zeitraum betreffen die Marke.", "Relevance by the rules in report.toml [relevance] (brand names, products, accounts, exclusions): {rel} of {n} mentions in the period are about the brand."),
+        ("relevance_model", "Relevanz nach einem Relevanzmodell: {rel} von {n} Erwähnungen im Zeitraum betreffen die Marke.", "Relevance by a relevance model: {rel} of {n} mentions in the period are about the brand."),
         ("relevance_unchecked", "Relevanz wurde nicht geprüft: alle Erwähnungen zählen (ein eigenes Relevanzmodell: --relevance-model).", "Relevance was not checked: every mention counts (a relevance model of your own: --relevance-model)."),
         ("reliability_unmeasured", "Die Stimmung stammt von einem Klassifikator ohne Messung auf fremden Daten: Anteile ohne Fehlerspanne.", "The sentiment comes from a classifier not measured on unseen data: shares without an error margin."),
         ("negative_share", "Anteil negativ", "Negative share"),
@@ -181,7 +183,19 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
             .replace("{pos}", &dec(m.share_error_pp[2], 1, lang)),
         None => label("reliability_unmeasured"),
     };
-    let reliability = if ctx.model_version.contains("relevance=") { reliability } else { format!("{reliability} {}", label("relevance_unchecked")) };
+    let relevant = p.u("relevant");
+    let checked = |key: &str| {
+        label(key)
+            .replace("{rel}", &int(relevant.get(last).copied().unwrap_or(0), lang))
+            .replace("{n}", &int(mentions.get(last).copied().unwrap_or(0), lang))
+    };
+    let reliability = if ctx.model_version.contains("relevance=rules") {
+        format!("{reliability} {}", checked("relevance_rules"))
+    } else if ctx.model_version.contains("relevance=") {
+        format!("{reliability} {}", checked("relevance_model"))
+    } else {
+        format!("{reliability} {}", label("relevance_unchecked"))
+    };
     let at = |v: &Vec<i64>, i: usize| v.get(i).copied().unwrap_or(0);
     let atf = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten().unwrap_or(0.0);
     let has_prev = last > 0 && !periods.is_empty();
@@ -299,6 +313,7 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
         t => t,
         period => period,
         model_version => ctx.model_version,
+        models => describe_models(&ctx.model_version, lang),
         reliability => reliability,
         cards => cards,
         periods => period_rows,
@@ -311,6 +326,58 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
         roi_configured => roi.is_some(),
         quality => quality,
     })
+}
+
+/// The classifiers of a run in words an analyst reads (`model_version` stays beside it for
+/// whoever needs the exact spec).
+pub fn describe_models(model_version: &str, lang: Lang) -> String {
+    let de = lang == Lang::De;
+    let w = |d: &str, e: &str| if de { d.to_string() } else { e.to_string() };
+    let mut parts = Vec::new();
+    let mut relevance = None;
+    for (key, value) in model_version.split(';').filter_map(|p| p.split_once('=')) {
+        match key {
+            "sentiment" => {
+                let (model, rest) = value.split_once(':').unwrap_or((value, ""));
+                let what = if value == "lexicon-de" || value.starts_with("lexicon:") {
+                    w("Stimmungslexikon", "sentiment lexicon")
+                } else if model == "models/sentiment" {
+                    w("mitgeliefertes allgemeines Stimmungsmodell", "shipped general sentiment model")
+                } else {
+                    format!("{} {model}", w("eigenes Stimmungsmodell", "own sentiment model"))
+                };
+                let with = if rest.contains("lexicon") { w(" mit Lexikon", " with lexicon") } else { String::new() };
+                parts.push(format!("{}: {what}{with}", w("Stimmung", "Sentiment")));
+            }
+            "relevance" => {
+                let mut how = Vec::new();
+                for v in value.split('&') {
+                    how.push(if v.starts_with("rules:") {
+                        w("Regeln aus report.toml [relevance]", "rules from report.toml [relevance]")
+                    } else if v.starts_with("models/relevance:") {
+                        w("GermEval-Bahnmodell", "GermEval rail model")
+                    } else {
+                        format!("{} {}", w("eigenes Relevanzmodell", "own relevance model"), v.split(':').next().unwrap_or(v))
+                    });
+                }
+                relevance = Some(how.join(w(" und ", " and ").as_str()));
+            }
+            "topics" => {
+                let names: Vec<String> = value
+                    .split('+')
+                    .map(|t| match t.strip_prefix("taxonomy:") {
+                        Some("mittelstand") => w("Mittelstand-Taxonomie", "Mittelstand taxonomy"),
+                        Some(path) => format!("{} {path}", w("eigene Taxonomie", "own taxonomy")),
+                        None => format!("{} {}", w("Themenmodell", "topic model"), t.split(':').next().unwrap_or(t)),
+                    })
+                    .collect();
+                parts.push(format!("{}: {}", w("Themen", "Topics"), names.join(" + ")));
+            }
+            _ => {}
+        }
+    }
+    parts.insert(1.min(parts.len()), format!("{}: {}", w("Relevanz", "Relevance"), relevance.unwrap_or_else(|| w("nicht geprüft", "not checked"))));
+    parts.join(" · ")
 }
 
 /// Stacked bars per period: positive (bottom), neutral, negative.
@@ -368,6 +435,17 @@ pub fn link(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_in_words() {
+        let shipped = "sentiment=models/sentiment:sparse-logistic+lexicon:stacked;topics=taxonomy:mittelstand";
+        assert_eq!(describe_models(shipped, Lang::De), "Stimmung: mitgeliefertes allgemeines Stimmungsmodell mit Lexikon · Relevanz: nicht geprüft · Themen: Mittelstand-Taxonomie");
+        let own = "sentiment=models/mine:sparse-logistic+lexicon:stacked;relevance=rules:3 terms, 1 exclusions&models/rel:sparse-logistic;topics=taxonomy:mittelstand+models/topic:sparse-logistic";
+        assert_eq!(
+            describe_models(own, Lang::En),
+            "Sentiment: own sentiment model models/mine with lexicon · Relevance: rules from report.toml [relevance] and own relevance model models/rel · Topics: Mittelstand taxonomy + topic model models/topic"
+        );
+    }
 
     #[test]
     fn german_and_english_number_formats() {
