@@ -127,6 +127,9 @@ fn run_sample_label_train_base_eval_and_run_with_the_adapted_model() {
     let df = ParquetReader::new(fs::File::open(d.join("out2/mentions.parquet")).unwrap()).finish().unwrap();
     let version = df.column("model_version").unwrap().str().unwrap().get(0).unwrap().to_string();
     assert!(version.contains("sentiment=models/mine"), "{version}");
+    let html = fs::read_to_string(d.join("out2/report.html")).unwrap().replace("&#x2f;", "/");
+    assert!(html.contains("eigenes Stimmungsmodell models/mine"), "the report names the model in words");
+    assert!(html.contains(&format!("an {} eigene gelabelte Erwähnungen angepasst", labelled.len())), "and says what its reliability rests on");
 
     // A label that is not one is a one-line error naming the file, line and value.
     fs::write(d.join("bad.csv"), "text;label\nGut;positiv\nSchlecht;miserabel\n").unwrap();

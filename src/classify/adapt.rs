@@ -310,10 +310,11 @@ pub fn adapt(base: &Base, task: Task, examples: &[Example], folds: usize, normal
         let chosen = report.chosen();
         // What the report may say of it now: measured on the analyst's labels, by CV.
         s.measured = Some(Measured {
-            corpora: vec![format!("{n} eigene gelabelte Erwähnungen / own labelled mentions, {folds}-fold CV")],
+            corpora: vec![format!("{folds}-fold CV")],
             accuracy: [chosen.accuracy; 2],
             macro_f1: [chosen.macro_f1; 2],
             share_error_pp: share_errors(&chosen.confusion),
+            own_labels: Some(n),
         });
         s.card = serde_json::json!({ "adapted": &report, "base_card": s.card });
         s

@@ -387,6 +387,7 @@ pub fn measured(rows: &[Held], variant: &str) -> super::stacked::Measured {
         accuracy: range(|h| h.accuracy),
         macro_f1: range(|h| h.macro_f1),
         share_error_pp: mean_share_error(rows, variant),
+        own_labels: None,
     }
 }
 

@@ -66,6 +66,10 @@ pub struct Measured {
     /// Mean |predicted − true| share per class (negative, neutral, positive), percentage
     /// points: the systematic part of the tables' share intervals.
     pub share_error_pp: [f64; 3],
+    /// For a model adapted to the analyst's labels (`train --base`): measured by
+    /// cross-validation on this many of them instead of on unseen corpora.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_labels: Option<usize>,
 }
 
 /// The stacker's input for one document.

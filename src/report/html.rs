@@ -46,7 +46,8 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("reliability", "Wie verlässlich die Stimmung ist: auf {n} Textsammlungen gemessen, die der Klassifikator beim Training nicht gesehen hatte ({corpora}), traf er {acc_lo}–{acc_hi} % der Stimmungen; seine Anteile lagen dort im Mittel um {neg} Prozentpunkte (negativ) und {pos} Prozentpunkte (positiv) daneben. Die ± bei den Anteilen enthalten diesen Fehler und den Zufallsfehler der Anzahl.", "How reliable the sentiment is: measured on {n} text collections the classifier had not seen in training ({corpora}), it got {acc_lo}–{acc_hi} % of sentiments right; its shares there were off by {neg} percentage points (negative) and {pos} (positive) on average. The ± on the shares include this error and the sampling error of the count."),
         ("relevance_rules", "Relevanz nach den Regeln in report.toml [relevance] (Markennamen, Produkte, Konten, Ausschlüsse): {rel} von {n} Erwähnungen im Zeitraum betreffen die Marke.", "Relevance by the rules in report.toml [relevance] (brand names, products, accounts, exclusions): {rel} of {n} mentions in the period are about the brand."),
         ("relevance_model", "Relevanz nach einem Relevanzmodell: {rel} von {n} Erwähnungen im Zeitraum betreffen die Marke.", "Relevance by a relevance model: {rel} of {n} mentions in the period are about the brand."),
-        ("relevance_unchecked", "Relevanz wurde nicht geprüft: alle Erwähnungen zählen (ein eigenes Relevanzmodell: --relevance-model).", "Relevance was not checked: every mention counts (a relevance model of your own: --relevance-model)."),
+        ("relevance_unchecked", "Relevanz wurde nicht geprüft: alle Erwähnungen zählen (Markennamen, Produkte und Ausschlüsse: report.toml [relevance]; ein eigenes Relevanzmodell: --relevance-model).", "Relevance was not checked: every mention counts (brand names, products and exclusions: report.toml [relevance]; a relevance model of your own: --relevance-model)."),
+        ("reliability_own", "Wie verlässlich die Stimmung ist: das Modell ist an {n} eigene gelabelte Erwähnungen angepasst; per Kreuzvalidierung darauf ({corpora}) traf es {acc_lo} % der Stimmungen, seine Anteile lagen um {neg} Prozentpunkte (negativ) und {pos} Prozentpunkte (positiv) daneben. Die ± bei den Anteilen enthalten diesen Fehler und den Zufallsfehler der Anzahl.", "How reliable the sentiment is: the model is adapted to {n} labelled mentions of your own; cross-validated on them ({corpora}) it got {acc_lo} % of sentiments right, and its shares were off by {neg} percentage points (negative) and {pos} (positive). The ± on the shares include this error and the sampling error of the count."),
         ("reliability_unmeasured", "Die Stimmung stammt von einem Klassifikator ohne Messung auf fremden Daten: Anteile ohne Fehlerspanne.", "The sentiment comes from a classifier not measured on unseen data: shares without an error margin."),
         ("negative_share", "Anteil negativ", "Negative share"),
         ("reach", "Reichweite (brutto)", "Reach (gross)"),
@@ -174,8 +175,8 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
         None => pct(share, lang),
     };
     let reliability = match &ctx.sentiment_measured {
-        Some(m) => label("reliability")
-            .replace("{n}", &m.corpora.len().to_string())
+        Some(m) => label(if m.own_labels.is_some() { "reliability_own" } else { "reliability" })
+            .replace("{n}", &m.own_labels.unwrap_or(m.corpora.len()).to_string())
             .replace("{corpora}", &m.corpora.join(", "))
             .replace("{acc_lo}", &dec(m.accuracy[0] * 100.0, 0, lang))
             .replace("{acc_hi}", &dec(m.accuracy[1] * 100.0, 0, lang))
