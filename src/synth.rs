@@ -22,7 +22,8 @@ pub const COMPANY: &str = "Auerhahn Maschinenbau";
 pub enum SynthLayout {
     /// UTF-8, comma, six preamble lines, Brandwatch GUI column names.
     Brandwatch,
-    /// UTF-16LE with BOM, tab, Meltwater legacy column names, `15-Nov-2023 10:30AM` dates.
+    /// UTF-16LE with BOM, tab, Meltwater legacy column names, `15-Nov-2023 10:30AM` dates
+    /// in the account's local time (Berlin).
     Meltwater,
     /// UTF-8 with BOM, comma, dotted Talkwalker names, ISO dates with Berlin offset.
     Talkwalker,
@@ -443,12 +444,12 @@ fn write_rows(layout: SynthLayout, mentions: impl IntoIterator<Item = SynthMenti
                 let flat = m.text.replace('\n', " ");
                 let headline: String = m.title.clone().unwrap_or_else(|| flat.chars().take(100).collect());
                 vec![
-                    bw.format("%d-%b-%Y %I:%M%p").to_string(), headline, m.url.clone(),
+                    local.format("%d-%b-%Y %I:%M%p").to_string(), headline, m.url.clone(),
                     if m.channel == Channel::News { flat.chars().take(250).collect() } else { String::new() },
                     flat, mw_source(m.channel, &m.url), m.author.clone(), "Germany".into(), "German".into(),
                     m.reach.to_string(), m.engagement.to_string(), format!("{:.2}", m.reach as f64 * 0.0021),
                     label(m.tool_tone, ["Negative", "Neutral", "Positive", "Not Rated"]).into(), format!("{COMPANY} Monitoring"),
-                    bw.format("%d-%b-%y").to_string(), bw.format("%I:%M %p").to_string(),
+                    local.format("%d-%b-%y").to_string(), local.format("%I:%M %p").to_string(),
                 ]
             }
             SynthLayout::Talkwalker => vec![

@@ -80,9 +80,11 @@ fn meltwater_utf16_tabs_and_twelve_hour_dates() {
     assert!(r.file.bom);
     assert_eq!(r.file.delimiter.as_deref(), Some("\t"));
     let m = &r.mentions;
-    assert_eq!(utc(&m[0]), "2023-11-15T10:30:00Z");
-    assert_eq!(utc(&m[1]), "2023-11-15T12:05:00Z");
-    assert_eq!(utc(&m[2]), "2023-11-16T00:00:00Z", "12:00AM is midnight");
+    // Account-local (Berlin) wall time, UTC+1 in November.
+    assert_eq!(utc(&m[0]), "2023-11-15T09:30:00Z");
+    assert_eq!(utc(&m[1]), "2023-11-15T11:05:00Z");
+    assert_eq!(utc(&m[2]), "2023-11-15T23:00:00Z", "12:00AM is midnight");
+    assert_eq!(r.file.naive_timezone, "Europe/Berlin");
     assert_eq!(m[0].tool_sentiment, ToolSentiment::Positive);
     assert_eq!(m[1].tool_sentiment, ToolSentiment::Unknown, "Not Rated is not neutral");
     assert_eq!(m[1].channel, Channel::News, "Meltwater news default");
