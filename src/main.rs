@@ -528,7 +528,7 @@ fn inspect(a: InspectArgs) -> Result<u8, Error> {
             f.delimiter.as_deref().map_or("-".to_string(), |d| format!("{d:?}")),
             f.header_line
         );
-        let _ = writeln!(out, "  dates without offset read as {}", f.naive_timezone);
+        let _ = writeln!(out, "  dates without offset read as {} ({})", f.naive_timezone, f.timezone_source);
         for (field, col) in &f.columns {
             let _ = writeln!(out, "    {field:<16} ← {col}");
         }

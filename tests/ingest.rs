@@ -226,3 +226,24 @@ fn inspect_json_has_the_contract_fields() {
     assert_eq!(v["encoding"], "utf-8");
     assert_eq!(v["columns"]["text"], "Full Text > Snippet > Title");
 }
+
+#[test]
+fn a_zone_named_in_the_header_or_the_value_wins_over_the_layout_default() {
+    // The generic layout reads naive dates as Berlin time; this header says UTC.
+    let r = one("zones_named.csv");
+    assert_eq!(r.file.naive_timezone, "UTC");
+    assert_eq!(r.file.timezone_source, "named in the header `Date (UTC)`");
+    let m = &r.mentions;
+    assert_eq!(utc(&m[0]), "2024-11-03T17:57:15Z");
+    assert_eq!(utc(&m[1]), "2024-11-04T08:00:00Z", "CEST is +02:00");
+    assert_eq!(utc(&m[2]), "2024-07-04T13:00:00Z", "BRT is −03:00");
+    assert_eq!(utc(&m[3]), "2024-07-05T14:00:00Z", "EDT is −04:00");
+    assert_eq!(utc(&m[4]), "2024-07-06T09:00:00Z", "BST is +01:00");
+    assert_eq!(utc(&m[5]), "2024-07-07T00:00:00Z", "AEST is +10:00");
+    // CST names three zones (US Central, China, Cuba): not guessed, the row is rejected.
+    assert_eq!((r.file.mentions, r.file.rejected), (6, 1));
+    // --timezone overrides the header.
+    let opts = IngestOptions { timezone: Some(chrono_tz::Europe::Berlin), ..IngestOptions::default() };
+    let files = ingest_files(&[fixture("zones_named.csv")], &opts, |_| {}, |_| {});
+    assert_eq!(files[0].timezone_source, "--timezone");
+}

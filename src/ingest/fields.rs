@@ -444,9 +444,23 @@ fn parse_zone(c: &mut Cur<'_>) -> Result<Option<i32>, DateError> {
     let mut base: Option<i32> = None;
     if let Some(w) = c.peek_word() {
         let named = match w.to_ascii_uppercase().as_str() {
-            "Z" | "UTC" | "GMT" => Some(0),
-            "MEZ" | "CET" => Some(3600),
-            "MESZ" | "CEST" => Some(7200),
+            "Z" | "UTC" | "GMT" | "WET" => Some(0),
+            "MEZ" | "CET" | "BST" | "WEST" => Some(3600),
+            "MESZ" | "CEST" | "EET" => Some(7200),
+            "EEST" | "MSK" => Some(3 * 3600),
+            "HKT" | "SGT" => Some(8 * 3600),
+            "JST" => Some(9 * 3600),
+            "AEST" => Some(10 * 3600),
+            "AEDT" => Some(11 * 3600),
+            "NZST" => Some(12 * 3600),
+            "NZDT" => Some(13 * 3600),
+            "BRT" => Some(-3 * 3600),
+            "EDT" => Some(-4 * 3600),
+            "EST" | "CDT" => Some(-5 * 3600),
+            "MDT" => Some(-6 * 3600),
+            "MST" | "PDT" => Some(-7 * 3600),
+            "PST" => Some(-8 * 3600),
+            // CST and IST name several zones: not guessed.
             _ => None,
         };
         if let Some(off) = named {

@@ -96,7 +96,11 @@ pub struct FileReport {
     /// Canonical field → the column(s) it is read from.
     pub columns: BTreeMap<String, String>,
     pub date_order: Option<DateOrder>,
+    /// The zone dates without an offset are read in, and why (`layout meltwater default`,
+    /// `named in the header …`, `--timezone`); values with an offset or a zone
+    /// abbreviation (`CEST`) carry their own.
     pub naive_timezone: String,
+    pub timezone_source: String,
     /// Records after the header (blank lines are not records).
     pub rows_in: u64,
     pub mentions: u64,
@@ -345,6 +349,18 @@ impl RecordSource {
     }
 }
 
+/// A time zone a date column's header names: `Date (UTC)`, `Review Created (GMT)`,
+/// `Zeit (MEZ)`, `Time (CET)`.
+fn zone_in_header(h: &str) -> Option<Tz> {
+    let h = h.to_ascii_uppercase();
+    let words: Vec<&str> = h.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().find_map(|w| match *w {
+        "UTC" | "GMT" => Some(chrono_tz::UTC),
+        "CET" | "CEST" | "MEZ" | "MESZ" => Some(chrono_tz::Europe::Berlin),
+        _ => None,
+    })
+}
+
 /// Reads the sample on to four times its limit; true when it now holds the whole file.
 fn grow_sample(file: &mut File, sample: &mut Vec<u8>, limit: &mut usize) -> std::io::Result<bool> {
     let more = *limit * 3;
@@ -424,9 +440,13 @@ impl ExportReader {
         if map.published_at.is_none() {
             return Err(unreadable(format!("no date column found (header on line {header_line}: {})", header_list())));
         }
-        let tz = match opts.timezone {
-            Some(tz) => tz,
-            None => layout.naive_timezone.parse::<Tz>().unwrap_or(chrono_tz::UTC),
+        // The zone of dates without an offset: --timezone, else one the date column's header
+        // names (`Review Created (UTC)`), else the layout's.
+        let header_zone = map.published_at.and_then(|i| header.get(i)).and_then(|h| zone_in_header(h));
+        let (tz, timezone_source) = match (opts.timezone, header_zone) {
+            (Some(tz), _) => (tz, "--timezone".to_string()),
+            (None, Some(tz)) => (tz, format!("named in the header `{}`", header[map.published_at.unwrap_or(0)])),
+            (None, None) => (layout.naive_timezone.parse::<Tz>().unwrap_or(chrono_tz::UTC), format!("layout {} default", layout.name)),
         };
 
         let stream_end = std::sync::Arc::new(decode::StreamEnd::default());
@@ -475,6 +495,7 @@ impl ExportReader {
             columns: map.describe(&header),
             date_order: Some(order),
             naive_timezone: tz.name().to_string(),
+            timezone_source,
             ..FileReport::default()
         };
         let plan = Plan {
