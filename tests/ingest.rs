@@ -247,3 +247,13 @@ fn a_zone_named_in_the_header_or_the_value_wins_over_the_layout_default() {
     let files = ingest_files(&[fixture("zones_named.csv")], &opts, |_| {}, |_| {});
     assert_eq!(files[0].timezone_source, "--timezone");
 }
+
+#[test]
+fn a_profile_image_column_is_not_the_mention_link() {
+    // twarc-like: no post URL column, but every row has the author's picture. Taken as the
+    // link, it made five tweets one mention and four duplicates.
+    let r = one("profile_image_column.csv");
+    assert_eq!((r.file.mentions, r.file.duplicates), (5, 0), "{:?}", r.file.columns);
+    assert!(!r.file.columns.contains_key("url"), "{:?}", r.file.columns);
+    assert!(r.mentions.iter().all(|m| m.url.is_none()));
+}

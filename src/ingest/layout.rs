@@ -198,6 +198,23 @@ pub struct ColumnMap {
     pub query: Option<usize>,
 }
 
+/// A header naming a picture or media column (`author.profile_image_url`, `Avatar`,
+/// `thumbnail`, `Profilbild`).
+fn is_media_header(name: &str) -> bool {
+    const WORDS: [&str; 12] = ["image", "img", "avatar", "picture", "photo", "thumbnail", "media", "logo", "icon", "profilbild", "bild", "banner"];
+    let n = name.to_lowercase();
+    WORDS.iter().any(|w| n.contains(w))
+}
+
+/// A URL of a picture or video file, or on a host that serves only those.
+fn is_media_url(v: &str) -> bool {
+    const HOSTS: [&str; 6] = ["pbs.twimg.com", "abs.twimg.com", "i.ytimg.com", "yt3.ggpht.com", "scontent", "fbcdn.net"];
+    const EXTENSIONS: [&str; 8] = [".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".mp4", ".bmp"];
+    let l = v.to_lowercase();
+    let path = l.split(['?', '#']).next().unwrap_or(&l);
+    HOSTS.iter().any(|h| l.contains(h)) || EXTENSIONS.iter().any(|e| path.ends_with(e))
+}
+
 impl ColumnMap {
     /// Maps a header through a layout's aliases; date, text and URL columns the aliases miss
     /// are found by their content in `sample` rows.
@@ -242,11 +259,12 @@ impl ColumnMap {
         if map.time == map.published_at {
             map.time = None;
         }
-        map.fill_by_content(header.len(), sample, order);
+        map.fill_by_content(&names, sample, order);
         map
     }
 
-    fn fill_by_content(&mut self, width: usize, sample: &[Vec<String>], order: DateOrder) {
+    fn fill_by_content(&mut self, names: &[String], sample: &[Vec<String>], order: DateOrder) {
+        let width = names.len();
         let column = |i: usize| sample.iter().filter_map(move |r| r.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty());
         let used: Vec<usize> = self.text.iter().copied().chain(self.published_at).chain(self.url).collect();
         let share = |i: usize, pred: &dyn Fn(&str) -> bool| -> f64 {
@@ -263,9 +281,12 @@ impl ColumnMap {
                 .find(|&i| share(i, &|v| fields::parse_date(v, order).is_ok()) >= 0.8);
         }
         if self.url.is_none() {
+            // A column of links, but not of pictures: a profile image or media URL is the
+            // same for many posts, and as the mention's link it would make distinct posts
+            // duplicates of each other.
             self.url = (0..width)
-                .filter(|i| !used.contains(i) && Some(*i) != self.published_at)
-                .find(|&i| share(i, &|v| v.starts_with("http://") || v.starts_with("https://")) >= 0.8);
+                .filter(|i| !used.contains(i) && Some(*i) != self.published_at && !is_media_header(&names[*i]))
+                .find(|&i| share(i, &|v| v.starts_with("http://") || v.starts_with("https://")) >= 0.8 && share(i, &is_media_url) < 0.5);
         }
         if self.text.is_empty() {
             let mut best: Option<(usize, f64)> = None;
