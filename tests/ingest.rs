@@ -257,3 +257,28 @@ fn a_profile_image_column_is_not_the_mention_link() {
     assert!(!r.file.columns.contains_key("url"), "{:?}", r.file.columns);
     assert!(r.mentions.iter().all(|m| m.url.is_none()));
 }
+
+#[test]
+fn crowdtangle_and_x_analytics_exports_have_layouts_of_their_own() {
+    let r = one("crowdtangle_facebook.csv");
+    assert_eq!(r.file.tool, "crowdtangle");
+    assert!(r.file.bom);
+    let m = &r.mentions;
+    assert_eq!(m.len(), 2);
+    assert_eq!(utc(&m[0]), "2023-10-21T07:57:11Z", "CEST in the value");
+    assert_eq!(utc(&m[1]), "2023-11-02T17:05:00Z", "CET in the value");
+    assert_eq!(m[0].channel, Channel::Facebook);
+    assert_eq!(m[0].engagement, Some(3903), "German thousands");
+    assert_eq!(m[0].reach, Some(13002));
+    assert_eq!(m[0].author.as_deref(), Some("Auerhahn Maschinenbau"));
+    assert_eq!(m[0].url.as_deref(), Some("https://www.facebook.com/auerhahn.maschinenbau/posts/1"));
+
+    let r = one("x_analytics.csv");
+    assert_eq!(r.file.tool, "x_analytics");
+    let m = &r.mentions;
+    assert_eq!(utc(&m[0]), "2022-11-03T08:29:00Z");
+    assert_eq!((m[0].reach, m[0].engagement), (Some(424), Some(17)), "counts written as 424.0");
+    assert_eq!(m[0].channel, Channel::Twitter);
+    assert_eq!(m[0].vendor_id.as_deref(), Some("1588000000000000001"));
+    assert_eq!(r.file.rejected, 0);
+}
