@@ -282,3 +282,16 @@ fn crowdtangle_and_x_analytics_exports_have_layouts_of_their_own() {
     assert_eq!(m[0].vendor_id.as_deref(), Some("1588000000000000001"));
     assert_eq!(r.file.rejected, 0);
 }
+
+#[test]
+fn twarc_csv_builds_the_post_link_from_author_and_id() {
+    let r = one("twarc_csv.csv");
+    assert_eq!(r.file.tool, "twarc");
+    assert_eq!(r.file.columns.get("url").map(String::as_str), Some("https://twitter.com/{author.username}/status/{id}"));
+    let m = &r.mentions;
+    assert_eq!(m.len(), 2, "not one mention per profile picture or API URL");
+    assert_eq!(m[0].url.as_deref(), Some("https://twitter.com/auerhahn_fan/status/1853000000000000001"));
+    assert_eq!(m[1].url.as_deref(), Some("https://twitter.com/auerhahn_fan/status/1853000000000000002"));
+    assert_eq!((m[0].channel, m[0].reach, m[0].engagement), (Channel::Twitter, Some(1200), Some(8)));
+    assert_eq!(utc(&m[0]), "2024-11-03T10:00:00Z");
+}

@@ -35,7 +35,18 @@ pub struct Layout {
     /// Channel for rows whose channel column and URL say nothing.
     #[serde(default)]
     pub default_channel: Option<Channel>,
+    /// The mention's link built from its cells when no URL column is present:
+    /// `https://twitter.com/{author.username}/status/{id}` (header names in braces).
+    #[serde(default)]
+    pub url_template: Option<String>,
     pub columns: Columns,
+}
+
+/// A piece of a URL template: text as it is, or a column's cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UrlPiece {
+    Text(String),
+    Cell(usize),
 }
 
 fn default_tz() -> String {
@@ -196,6 +207,49 @@ pub struct ColumnMap {
     pub engagement_parts: Vec<usize>,
     pub tool_sentiment: Option<usize>,
     pub query: Option<usize>,
+    /// The layout's URL template with its columns found, when there is no URL column.
+    pub url_template: Option<Vec<UrlPiece>>,
+}
+
+/// A template's pieces with each `{column}` resolved by `find`; `None` when a column is
+/// missing or a brace is unclosed.
+fn template_pieces(template: &str, find: impl Fn(&str) -> Option<usize>) -> Option<Vec<UrlPiece>> {
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            pieces.push(UrlPiece::Text(rest[..open].to_string()));
+        }
+        let close = rest[open..].find('}')? + open;
+        pieces.push(UrlPiece::Cell(find(&rest[open + 1..close])?));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(UrlPiece::Text(rest.to_string()));
+    }
+    Some(pieces)
+}
+
+impl ColumnMap {
+    /// The template's URL for one row's cells; `None` when a cell it needs is empty.
+    pub fn url_from_template(&self, mut cell: impl FnMut(usize) -> String) -> Option<String> {
+        let pieces = self.url_template.as_ref()?;
+        let mut url = String::new();
+        for p in pieces {
+            match p {
+                UrlPiece::Text(t) => url.push_str(t),
+                UrlPiece::Cell(i) => {
+                    let v = cell(*i);
+                    let v = v.trim();
+                    if v.is_empty() {
+                        return None;
+                    }
+                    url.push_str(v);
+                }
+            }
+        }
+        Some(url)
+    }
 }
 
 /// A header naming a picture or media column (`author.profile_image_url`, `Avatar`,
@@ -255,7 +309,11 @@ impl ColumnMap {
             engagement_parts: find_all(&c.engagement_parts),
             tool_sentiment: find(&c.tool_sentiment),
             query: find(&c.query),
+            url_template: None,
         };
+        if map.url.is_none() {
+            map.url_template = layout.url_template.as_deref().and_then(|t| template_pieces(t, |name| find(&[name.to_string()])));
+        }
         if map.time == map.published_at {
             map.time = None;
         }
@@ -280,7 +338,7 @@ impl ColumnMap {
                 .filter(|i| !used.contains(i))
                 .find(|&i| share(i, &|v| fields::parse_date(v, order).is_ok()) >= 0.8);
         }
-        if self.url.is_none() {
+        if self.url.is_none() && self.url_template.is_none() {
             // A column of links, but not of pictures: a profile image or media URL is the
             // same for many posts, and as the mention's link it would make distinct posts
             // duplicates of each other.
@@ -324,7 +382,14 @@ impl ColumnMap {
         put("time", self.time.as_ref().map(name));
         put("text", Some(join(&self.text)));
         put("title", self.title.as_ref().map(name));
-        put("url", self.url.as_ref().map(name));
+        put("url", self.url.as_ref().map(name).or_else(|| {
+            self.url_template.as_ref().map(|pieces| {
+                pieces.iter().map(|p| match p {
+                    UrlPiece::Text(t) => t.clone(),
+                    UrlPiece::Cell(i) => format!("{{{}}}", name(i)),
+                }).collect()
+            })
+        }));
         put("vendor_id", self.vendor_id.as_ref().map(name));
         put("author", self.author.as_ref().map(name));
         put("channel", Some(join(&self.channel)));

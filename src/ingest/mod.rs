@@ -689,7 +689,7 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
             cells.warn(i, format!("`{u}` is not a URL; left empty"));
         }
         looks_like_url.then_some(u)
-    });
+    }).or_else(|| plan.map.url_from_template(|i| cells.get(i).to_string()));
     let vendor_id = plan.map.vendor_id.and_then(|i| {
         let id = opt(cells.get(i))?;
         let mangled = id.contains("E+") || id.contains("e+");
