@@ -295,3 +295,16 @@ fn twarc_csv_builds_the_post_link_from_author_and_id() {
     assert_eq!((m[0].channel, m[0].reach, m[0].engagement), (Channel::Twitter, Some(1200), Some(8)));
     assert_eq!(utc(&m[0]), "2024-11-03T10:00:00Z");
 }
+
+#[test]
+fn trustpilot_stars_are_the_vendor_rating_and_the_domain_is_not_a_link() {
+    let r = one("trustpilot.csv");
+    assert_eq!(r.file.tool, "trustpilot");
+    let m = &r.mentions;
+    assert_eq!(m.len(), 3, "three reviews, not one mention and two duplicates of the shop's domain");
+    assert!(m.iter().all(|m| m.url.is_none()), "Domain Url is the shop's, not the review's");
+    let stars: Vec<ToolSentiment> = m.iter().map(|m| m.tool_sentiment).collect();
+    assert_eq!(stars, [ToolSentiment::Positive, ToolSentiment::Negative, ToolSentiment::Neutral]);
+    assert_eq!(m[0].channel, Channel::Review);
+    assert_eq!(utc(&m[0]), "2024-11-03T17:57:15Z", "Review Created (UTC)");
+}

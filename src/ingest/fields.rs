@@ -621,6 +621,23 @@ fn parse_grouped(s: &str, has_suffix: bool) -> Option<f64> {
 
 /// Normalizes a vendor's sentiment label: words in English and German (any case), `+`/`-`,
 /// and numeric scores of any range by their sign. `Not Rated`, `Unknown`, empty → `Unknown`.
+/// A star rating (1–5, `4,0`, `★★★★`) as a vendor sentiment: 1–2 negative, 3 neutral,
+/// 4–5 positive; anything else unknown.
+pub fn stars_sentiment(s: &str) -> ToolSentiment {
+    let t = s.trim();
+    let stars = if !t.is_empty() && t.chars().all(|c| c == '★') {
+        Some(t.chars().count() as f64)
+    } else {
+        t.replace(',', ".").parse::<f64>().ok()
+    };
+    match stars {
+        Some(v) if (1.0..3.0).contains(&v) => ToolSentiment::Negative,
+        Some(v) if (3.0..4.0).contains(&v) => ToolSentiment::Neutral,
+        Some(v) if (4.0..=5.0).contains(&v) => ToolSentiment::Positive,
+        _ => ToolSentiment::Unknown,
+    }
+}
+
 pub fn parse_tool_sentiment(s: &str) -> ToolSentiment {
     let t = s.trim();
     if t.is_empty() {

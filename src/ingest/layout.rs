@@ -39,7 +39,20 @@ pub struct Layout {
     /// `https://twitter.com/{author.username}/status/{id}` (header names in braces).
     #[serde(default)]
     pub url_template: Option<String>,
+    /// How the vendor's sentiment column is written: `signed` (labels, `-1/0/1`, scores;
+    /// the default) or `stars` (1–5: 1–2 negative, 3 neutral, 4–5 positive).
+    #[serde(default)]
+    pub tool_sentiment_scale: SentimentScale,
     pub columns: Columns,
+}
+
+/// See [`Layout::tool_sentiment_scale`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentimentScale {
+    #[default]
+    Signed,
+    Stars,
 }
 
 /// A piece of a URL template: text as it is, or a column's cell.
@@ -339,12 +352,17 @@ impl ColumnMap {
                 .find(|&i| share(i, &|v| fields::parse_date(v, order).is_ok()) >= 0.8);
         }
         if self.url.is_none() && self.url_template.is_none() {
-            // A column of links, but not of pictures: a profile image or media URL is the
-            // same for many posts, and as the mention's link it would make distinct posts
-            // duplicates of each other.
+            // A column of links, one per post: not pictures, and not one link for many rows
+            // (a profile image, the company's `Domain Url`): as the mention's link either
+            // would make distinct posts duplicates of each other.
+            let distinct = |i: usize| {
+                let values: Vec<&str> = column(i).collect();
+                let unique: std::collections::HashSet<&str> = values.iter().copied().collect();
+                values.len() < 3 || unique.len() * 10 >= values.len() * 9
+            };
             self.url = (0..width)
                 .filter(|i| !used.contains(i) && Some(*i) != self.published_at && !is_media_header(&names[*i]))
-                .find(|&i| share(i, &|v| v.starts_with("http://") || v.starts_with("https://")) >= 0.8 && share(i, &is_media_url) < 0.5);
+                .find(|&i| share(i, &|v| v.starts_with("http://") || v.starts_with("https://")) >= 0.8 && share(i, &is_media_url) < 0.5 && distinct(i));
         }
         if self.text.is_empty() {
             let mut best: Option<(usize, f64)> = None;

@@ -257,6 +257,7 @@ struct Plan {
     tz: Tz,
     order: DateOrder,
     default_channel: Channel,
+    sentiment_scale: layout::SentimentScale,
     dates: DateWindow,
 }
 
@@ -506,6 +507,7 @@ impl ExportReader {
             tz,
             order,
             default_channel: layout.default_channel.unwrap_or(Channel::Other),
+            sentiment_scale: layout.tool_sentiment_scale,
             dates: opts.dates,
         };
         Ok(ExportReader {
@@ -712,7 +714,10 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
     let tool_sentiment = plan
         .map
         .tool_sentiment
-        .map(|i| fields::parse_tool_sentiment(&cells.get(i)))
+        .map(|i| match plan.sentiment_scale {
+            layout::SentimentScale::Signed => fields::parse_tool_sentiment(&cells.get(i)),
+            layout::SentimentScale::Stars => fields::stars_sentiment(&cells.get(i)),
+        })
         .unwrap_or(ToolSentiment::Unknown);
 
     let mut m = Mention {
