@@ -104,7 +104,21 @@ pub struct Summary {
     /// For `run`: where the time went (see [`Stages`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stages: Option<Stages>,
+    /// For a `--pseudonymize` run: what was replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pseudonymized: Option<Pseudonymized>,
     pub outputs: Vec<String>,
+}
+
+/// What `--pseudonymize` replaced in a run's outputs.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Pseudonymized {
+    /// Author names replaced by their pseudonym.
+    pub authors: u64,
+    /// URLs in which an author's name or account was replaced.
+    pub urls: u64,
+    /// Reject excerpts left out of `rejects.csv`.
+    pub reject_excerpts: u64,
 }
 
 /// Seconds per stage of a run. Ingest (reading, parsing, de-duplicating) streams batches
@@ -268,6 +282,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         parts: opts.parts.iter().map(|p| p.display().to_string()).collect(),
         overlapping_mentions: Some(overlapping),
         stages: None,
+        pseudonymized: None,
         outputs,
     };
     summary.duration_s = secs(started);
@@ -446,6 +461,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let mut unshown = 0u64;
     // Reject reasons for the report, by their general part (before a `:`).
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+    let mut replaced = Pseudonymized::default();
     let files = ingest::ingest_files(
         &inputs,
         &opts.ingest,
@@ -465,16 +481,20 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
                     .push({
                         if let Some(key) = &opts.pseudonym_key {
                             if let Some(u) = &m.url {
-                                m.url = Some(report::pseudonymize_url(key, u, m.author.as_deref()));
+                                let p = report::pseudonymize_url(key, u, m.author.as_deref());
+                                replaced.urls += (p != *u) as u64;
+                                m.url = Some(p);
                             }
                             if let Some(a) = &m.author {
                                 m.author = Some(report::pseudonym(key, a));
+                                replaced.authors += 1;
                             }
                         }
                         *m
                     })
                     .map_err(|source| Error::Parquet { path: pq_path.clone(), source }),
                 Event::Reject(r) => {
+                    replaced.reject_excerpts += opts.pseudonym_key.is_some() as u64;
                     *reasons.entry(r.reason.split(':').next().unwrap_or("").trim().to_string()).or_default() += 1;
                     rejects
                     .row([
@@ -575,6 +595,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         parts: Vec::new(),
         overlapping_mentions: None,
         stages: Some(stages),
+        pseudonymized: opts.pseudonym_key.is_some().then_some(replaced),
         outputs,
     };
     summary.duration_s = secs(started);

@@ -105,6 +105,9 @@ fn pseudonymized_runs_leak_no_author_into_any_output() {
         }
     }
     assert!(scanned >= 10, "{scanned} files scanned");
+    // And the summary says what was replaced.
+    let summary: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["pseudonymized"], serde_json::json!({ "authors": 2, "urls": 2, "reject_excerpts": 1 }), "{summary}");
 }
 
 #[test]
