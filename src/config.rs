@@ -10,6 +10,25 @@ use serde::Deserialize;
 use crate::aggregate::Granularity;
 use crate::report::html::Lang;
 
+/// A `report.toml` that cannot be used, or input patterns that name nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// Not TOML, or a key of the wrong type or unknown (the parser's message).
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    /// A value the types allow but a run cannot use.
+    #[error("{}:{line}:{column}: key `{key}`: {reason}", path.display())]
+    Value { path: PathBuf, line: usize, column: usize, key: String, reason: String },
+    #[error("input pattern `{pattern}`: {source}")]
+    Pattern { pattern: String, source: glob::PatternError },
+    #[error("input pattern `{0}` matches no file")]
+    NoMatch(String),
+    #[error("period `{period}` is not {spelling}")]
+    Period { period: String, spelling: &'static str },
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportConfig {
@@ -49,16 +68,16 @@ pub struct ReportConfig {
 
 impl ReportConfig {
     /// Reads and checks a config file; paths in it become relative to its directory.
-    pub fn load(path: &Path) -> Result<ReportConfig, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<ReportConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
         let mut c: ReportConfig = toml::from_str(&text).map_err(|e| {
             // One line: file, line, column and the parser's message (not its snippet).
-            let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
-            format!("{}:{line}:{col}: {}", path.display(), e.message().trim().replace('\n', " "))
+            let (line, column) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
+            ConfigError::Syntax { path: path.to_path_buf(), line, column, message: e.message().trim().replace('\n', " ") }
         })?;
         c.check(&text).map_err(|(key, reason)| {
-            let (line, col) = locate(&text, &key);
-            format!("{}:{line}:{col}: key `{key}`: {reason}", path.display())
+            let (line, column) = locate(&text, &key);
+            ConfigError::Value { path: path.to_path_buf(), line, column, key, reason }
         })?;
         let base = path.parent().unwrap_or(Path::new(""));
         let rel = |p: &str| if Path::new(p).is_absolute() { p.to_string() } else { base.join(p).to_string_lossy().into_owned() };
@@ -88,7 +107,7 @@ impl ReportConfig {
     fn check(&self, _text: &str) -> Result<(), (String, String)> {
         let g = self.granularity.unwrap_or(Granularity::Month);
         if let Some(p) = self.period.as_deref().filter(|p| *p != "last-full-month") {
-            check_period(p, g).map_err(|e| ("period".to_string(), e))?;
+            check_period(p, g).map_err(|e| ("period".to_string(), e.to_string()))?;
         }
         for (key, tz) in [("timezone", &self.timezone), ("input_timezone", &self.input_timezone)] {
             if let Some(tz) = tz {
@@ -114,7 +133,7 @@ impl ReportConfig {
                 if !known(&cost.channel) {
                     return Err(("channel".into(), format!("unknown channel `{}` (one of {})", cost.channel, crate::Channel::ALL.map(|c| c.as_str()).join(", "))));
                 }
-                check_period(&cost.period, g).map_err(|e| ("period".to_string(), e))?;
+                check_period(&cost.period, g).map_err(|e| ("period".to_string(), e.to_string()))?;
             }
             for (channel, rate) in &roi.emv_per_1000_reach {
                 if !known(channel) {
@@ -157,17 +176,17 @@ fn locate(text: &str, key: &str) -> (usize, usize) {
 
 /// Expands files, directories and glob patterns (`*`, `?`, `[…]`, `**`); a pattern that
 /// matches nothing is an error, so a scheduled job does not silently read nothing.
-pub fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>, String> {
+pub fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>, ConfigError> {
     let mut out = Vec::new();
     for p in patterns {
         if !p.contains(['*', '?', '[']) {
             out.push(PathBuf::from(p));
             continue;
         }
-        let paths = glob::glob(p).map_err(|e| format!("input pattern `{p}`: {e}"))?;
+        let paths = glob::glob(p).map_err(|source| ConfigError::Pattern { pattern: p.clone(), source })?;
         let mut matched: Vec<PathBuf> = paths.filter_map(|r| r.ok()).collect();
         if matched.is_empty() {
-            return Err(format!("input pattern `{p}` matches no file"));
+            return Err(ConfigError::NoMatch(p.clone()));
         }
         matched.sort();
         out.extend(matched);
@@ -183,7 +202,7 @@ pub fn last_full_month(now: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String 
 }
 
 /// Checks a period's spelling for the granularity.
-pub fn check_period(p: &str, g: Granularity) -> Result<(), String> {
+pub fn check_period(p: &str, g: Granularity) -> Result<(), ConfigError> {
     let ok = match g {
         Granularity::Month => {
             p.len() == 7 && p.as_bytes()[4] == b'-' && p[..4].parse::<u32>().is_ok() && p[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
@@ -200,7 +219,7 @@ pub fn check_period(p: &str, g: Granularity) -> Result<(), String> {
         Granularity::Week => "YYYY-Www",
         Granularity::Quarter => "YYYY-Qn",
     };
-    if ok { Ok(()) } else { Err(format!("period `{p}` is not {spelling}")) }
+    if ok { Ok(()) } else { Err(ConfigError::Period { period: p.to_string(), spelling }) }
 }
 
 #[cfg(test)]
@@ -221,13 +240,15 @@ mod tests {
             ("[roi]\ncosts = [{ period = \"2026-10\", channel = \"myspace\", amount = 5.0 }]\n", "channel", 2),
         ] {
             std::fs::write(&p, text).unwrap();
-            let e = ReportConfig::load(&p).unwrap_err();
+            let err = ReportConfig::load(&p).unwrap_err();
+            assert!(matches!(&err, ConfigError::Value { key: k, line: l, .. } if k == key && *l == line), "{text}: {err}");
+            let e = err.to_string();
             assert!(e.starts_with(&format!("{}:{line}:", p.display())), "{text}: {e}");
             assert!(e.contains(&format!("`{key}`")), "{text}: {e}");
             assert!(!e.contains('\n'), "one line: {e}");
         }
         std::fs::write(&p, "period = \"2026-10\nlang = \"de\"\n").unwrap();
-        let e = ReportConfig::load(&p).unwrap_err();
+        let e = ReportConfig::load(&p).unwrap_err().to_string();
         assert!(e.starts_with(&format!("{}:1:", p.display())) && !e.contains('\n'), "{e}");
     }
 
@@ -236,7 +257,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("report.toml");
         std::fs::write(&p, "inputs = [\"a.csv\"]\nperiod = \"2026-05\"\nmax_reject = 0.1\n").unwrap();
-        let e = ReportConfig::load(&p).unwrap_err();
+        let e = ReportConfig::load(&p).unwrap_err().to_string();
         assert!(e.contains("max_reject") && e.contains(":3:") && !e.contains('\n'), "{e}");
         std::fs::write(&p, "inputs = [\"exports/*.csv\"]\nout = \"reports\"\nsentiment_model = \"models/mine+lexicon:2\"\n").unwrap();
         let c = ReportConfig::load(&p).unwrap();

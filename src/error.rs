@@ -21,6 +21,20 @@ pub enum Error {
     Part { path: PathBuf, reason: String },
     #[error(transparent)]
     Sample(#[from] crate::sample::SampleError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A classifier, lexicon or taxonomy that cannot be loaded.
+    #[error(transparent)]
+    Load(#[from] crate::classify::LoadError),
+    /// The `[relevance]` rules of a config file.
+    #[error("{}: {source}", path.display())]
+    Rules { path: PathBuf, source: crate::classify::DefinitionError },
+    /// A labelled file that cannot be read.
+    #[error(transparent)]
+    Data(#[from] crate::classify::data::DataError),
+    #[error(transparent)]
+    Train(#[from] crate::classify::train::TrainError),
+    /// A command-line value that cannot be used.
     #[error("{0}")]
     Usage(String),
 }
@@ -29,8 +43,15 @@ impl Error {
     /// Exit code per the product contract: 1 usage/config, 2 input error, 4 the outputs
     /// could not be written (disk full, read-only folder: the previous set stays).
     pub fn exit_code(&self) -> u8 {
+        use crate::config::ConfigError;
         match self {
-            Error::Usage(_) | Error::Ingest(IngestError::Layouts { .. }) => 1,
+            Error::Config(ConfigError::NoMatch(_)) => 2,
+            Error::Usage(_)
+            | Error::Ingest(IngestError::Layouts { .. })
+            | Error::Config(_)
+            | Error::Load(_)
+            | Error::Rules { .. }
+            | Error::Train(_) => 1,
             Error::Write { .. } | Error::Parquet { .. } | Error::Sample(crate::sample::SampleError::Write { .. }) => 4,
             _ => 2,
         }

@@ -22,6 +22,7 @@ pub mod allocator;
 pub mod classify;
 pub mod config;
 pub mod error;
+pub mod hash;
 pub mod ingest;
 pub mod mention;
 pub mod normalize;

@@ -182,11 +182,15 @@ struct TrainArgs {
     no_negation: bool,
 }
 
-fn parse_range(s: &str) -> Result<(usize, usize), String> {
-    let (a, b) = s.split_once('-').ok_or("expected MIN-MAX, e.g. 3-5")?;
-    let (a, b) = (a.trim().parse::<usize>().map_err(|e| e.to_string())?, b.trim().parse::<usize>().map_err(|e| e.to_string())?);
+#[derive(Debug, thiserror::Error)]
+#[error("expected MIN-MAX with MIN ≤ MAX ≤ 12, e.g. 3-5")]
+struct RangeError;
+
+fn parse_range(s: &str) -> Result<(usize, usize), RangeError> {
+    let (a, b) = s.split_once('-').ok_or(RangeError)?;
+    let (a, b) = (a.trim().parse::<usize>().map_err(|_| RangeError)?, b.trim().parse::<usize>().map_err(|_| RangeError)?);
     if a > b || b > 12 {
-        return Err("expected MIN ≤ MAX ≤ 12".into());
+        return Err(RangeError);
     }
     Ok((a, b))
 }
@@ -359,7 +363,7 @@ fn main() -> ExitCode {
 fn run(a: RunArgs) -> Result<u8, Error> {
     use resonanz::config::{self, ReportConfig};
     let c = match &a.config {
-        Some(p) => ReportConfig::load(p).map_err(Error::Usage)?,
+        Some(p) => ReportConfig::load(p)?,
         None => ReportConfig::default(),
     };
     let max_reject_rate = a.max_reject_rate.or(c.max_reject_rate);
@@ -370,7 +374,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
     }
     let inputs = match (a.paths.is_empty(), &c.inputs) {
         (false, _) => a.paths.clone(),
-        (true, Some(patterns)) => config::expand_globs(patterns).map_err(Error::NoInput)?,
+        (true, Some(patterns)) => config::expand_globs(patterns)?,
         (true, None) => vec![PathBuf::from("data")],
     };
     let tz_name = a.report_timezone.clone().or(c.timezone.clone()).unwrap_or_else(|| "Europe/Berlin".into());
@@ -384,7 +388,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         None => None,
     };
     if let Some(p) = &period {
-        config::check_period(p, granularity).map_err(Error::Usage)?;
+        config::check_period(p, granularity)?;
     }
     let pseudonym_key = if a.pseudonymize || c.pseudonymize.unwrap_or(false) {
         match std::env::var("RESONANZ_PSEUDONYM_KEY") {
@@ -404,7 +408,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         a.models.topics.as_deref().or(c.topics.as_deref()).unwrap_or("mittelstand"),
     )?;
     let classifier = match &c.relevance {
-        Some(spec) => classifier.with_relevance_rules(spec).map_err(|e| Error::Usage(format!("{}: {e}", a.config.as_ref().map_or(String::new(), |p| p.display().to_string()))))?,
+        Some(spec) => classifier.with_relevance_rules(spec).map_err(|source| Error::Rules { path: a.config.clone().unwrap_or_default(), source })?,
         None => classifier,
     };
     let classifier = Some(std::sync::Arc::new(if a.models.fixed_prior { classifier.fixed_prior() } else { classifier }));
@@ -474,7 +478,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
 fn merge(a: MergeArgs) -> Result<u8, Error> {
     use resonanz::config::ReportConfig;
     let c = match &a.config {
-        Some(p) => ReportConfig::load(p).map_err(Error::Usage)?,
+        Some(p) => ReportConfig::load(p)?,
         None => ReportConfig::default(),
     };
     let opts = pipeline::MergeOptions {
@@ -582,17 +586,17 @@ fn sample(a: SampleArgs) -> Result<u8, Error> {
 
 fn mention_classifier(sentiment: &str, relevance: &str, topics: &str) -> Result<resonanz::classify::MentionClassifier, Error> {
     let none = |s: &str| (s != "none").then_some(s.to_string());
-    resonanz::classify::MentionClassifier::from_specs(sentiment, none(relevance).as_deref(), none(topics).as_deref()).map_err(Error::Usage)
+    resonanz::classify::MentionClassifier::from_specs(sentiment, none(relevance).as_deref(), none(topics).as_deref()).map_err(Error::Load)
 }
 
 fn eval(a: EvalArgs) -> Result<u8, Error> {
     use resonanz::classify::load_classifier;
     let normalizer = resonanz::normalize::Normalizer::default();
-    let loaded = load_classifier(&a.model, a.task, &normalizer).map_err(Error::Usage)?;
+    let loaded = load_classifier(&a.model, a.task, &normalizer)?;
     let classifier = loaded.classifier;
     let examples = read_examples(&a.data)?;
     let report = resonanz::classify::evaluate_on(classifier.as_ref(), &normalizer, &examples)
-        .map_err(Error::Usage)?;
+        .map_err(resonanz::classify::train::TrainError::Data)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         let _ = out.write_all(&resonanz::report::to_json_bytes(&report));
@@ -624,7 +628,7 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
         return train_adapted(&a, base, started);
     }
     let examples = read_examples(&a.data)?;
-    let targets = data::targets(&examples, a.task, None).map_err(|e| Error::Usage(e.to_string()))?;
+    let targets = data::targets(&examples, a.task, None).map_err(resonanz::classify::train::TrainError::Data)?;
     let docs: Vec<_> = targets.examples.iter().map(|&i| normalizer.normalize(&examples[i].text)).collect();
     let defaults = a.algo.defaults_for(a.task);
     let defaults = TrainParams { max_features: a.max_features.unwrap_or(defaults.max_features), ..defaults };
@@ -647,7 +651,7 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
         normalizer: normalizer.settings(),
         features,
     };
-    let mut model = train::select_and_train(&corpus, &grid, a.folds).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut model = train::select_and_train(&corpus, &grid, a.folds).map_err(train::TrainError::Model)?;
     model.training_data = a.data.iter().map(|p| p.display().to_string()).collect();
     for c in &model.selection {
         eprintln!(
@@ -686,10 +690,10 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
 fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> Result<u8, Error> {
     use resonanz::classify::adapt;
     let normalizer = resonanz::normalize::Normalizer::default();
-    let base = adapt::Base::load(base, a.task, &normalizer).map_err(Error::Usage)?;
+    let base = adapt::Base::load(base, a.task, &normalizer)?;
     let examples = read_examples(&a.data)?;
     let bar = resonanz::progress::steps_spinner();
-    let adapted = adapt::adapt(&base, a.task, &examples, a.folds, &normalizer, &|m| bar.set_message(m.to_string())).map_err(Error::Usage)?;
+    let adapted = adapt::adapt(&base, a.task, &examples, a.folds, &normalizer, &|m| bar.set_message(m.to_string()))?;
     bar.finish_and_clear();
     let r = &adapted.report;
     eprintln!(
@@ -755,7 +759,7 @@ fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalize
     let mut tables = Vec::new();
     for &c in &grid {
         let settings = Settings { c, max_features: a.max_features.unwrap_or(0), ..Settings::default() };
-        let outcome = cross_domain::train(&domains, settings, normalizer, features, &say).map_err(|e| Error::Usage(e.to_string()))?;
+        let outcome = cross_domain::train(&domains, settings, normalizer, features, &say)?;
         bar.suspend(|| {
             eprintln!("C {c}: leave one corpus out (train on the others, score the one left out)");
             print_held_out(&outcome.held_out, &mut std::io::stderr());
@@ -840,7 +844,7 @@ fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
     let bar = resonanz::progress::steps_spinner();
     let say = |m: &str| bar.set_message(m.to_string());
     let settings = Settings { c: a.c, ..Settings::default() };
-    let outcome = cross_domain::train(&domains, settings, &normalizer, Default::default(), &say).map_err(|e| Error::Usage(e.to_string()))?;
+    let outcome = cross_domain::train(&domains, settings, &normalizer, Default::default(), &say)?;
     bar.finish_and_clear();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&outcome.held_out).unwrap_or_default());
@@ -854,7 +858,7 @@ fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
 fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::classify::data::Example>, Error> {
     let mut examples = Vec::new();
     for p in paths {
-        examples.extend(resonanz::classify::data::read_labelled(p).map_err(|e| Error::NoInput(e.to_string()))?);
+        examples.extend(resonanz::classify::data::read_labelled(p)?);
     }
     Ok(examples)
 }
@@ -863,10 +867,10 @@ fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::classify::data::Exam
 fn bench_learning_curve(a: &BenchArgs, base: &str) -> Result<u8, Error> {
     use resonanz::classify::adapt;
     let normalizer = resonanz::normalize::Normalizer::default();
-    let b = adapt::Base::load(base, a.task, &normalizer).map_err(Error::Usage)?;
+    let b = adapt::Base::load(base, a.task, &normalizer)?;
     let examples = read_examples(&a.data)?;
     let bar = resonanz::progress::steps_spinner();
-    let points = adapt::learning_curve(&b, &examples, &a.sizes, &a.picking, 0.2, &normalizer, &|m| bar.set_message(m.to_string())).map_err(Error::Usage)?;
+    let points = adapt::learning_curve(&b, &examples, &a.sizes, &a.picking, 0.2, &normalizer, &|m| bar.set_message(m.to_string()))?;
     bar.finish_and_clear();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&points).unwrap_or_default());
@@ -895,7 +899,7 @@ fn bench(a: BenchArgs) -> Result<u8, Error> {
     }
     let train = read_examples(&a.data)?;
     let test = if a.test.is_empty() { None } else { Some(read_examples(&a.test)?) };
-    let rows = resonanz::classify::bench::bench(a.task, &train, test.as_deref(), a.folds).map_err(Error::Usage)?;
+    let rows = resonanz::classify::bench::bench(a.task, &train, test.as_deref(), a.folds)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
         return Ok(0);

@@ -91,7 +91,7 @@ pub struct Summary {
     pub rejected: u64,
     pub skipped_lines: u64,
     pub warnings: u64,
-    /// Rejected rows by the general part of their reason.
+    /// Rejected rows by the kind of their reason ([`crate::ingest::RejectReason::kind`]).
     pub reject_reasons: BTreeMap<String, u64>,
     pub files: Vec<FileReport>,
     /// For `merge`: the run outputs merged.
@@ -229,7 +229,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         p => p.map(str::to_string),
     };
     if let Some(p) = &period {
-        crate::config::check_period(p, meta.granularity).map_err(Error::Usage)?;
+        crate::config::check_period(p, meta.granularity)?;
     }
     let report_opts = ReportOptions { granularity: meta.granularity, report_timezone: tz, excel_csv: opts.excel_csv, lang: opts.lang, period, roi: opts.roi.clone() };
     let out = report_opts.out_dir(&opts.out);
@@ -459,7 +459,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let pb = crate::progress::rows_spinner(opts.quiet);
     let mut failure: Option<Error> = None;
     let mut unshown = 0u64;
-    // Reject reasons for the report, by their general part (before a `:`).
+    // Reject reasons for the report and summary.json, by kind.
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     let mut replaced = Pseudonymized::default();
     let files = ingest::ingest_files(
@@ -495,14 +495,14 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
                     .map_err(|source| Error::Parquet { path: pq_path.clone(), source }),
                 Event::Reject(r) => {
                     replaced.reject_excerpts += opts.pseudonym_key.is_some() as u64;
-                    *reasons.entry(r.reason.split(':').next().unwrap_or("").trim().to_string()).or_default() += 1;
+                    *reasons.entry(r.reason.kind().to_string()).or_default() += 1;
                     rejects
                     .row([
                         r.file.as_str(),
                         &r.line.to_string(),
                         &opt_num(r.column),
                         r.column_name.as_deref().unwrap_or(""),
-                        &r.reason,
+                        &r.reason.to_string(),
                         // The raw record may name its author: not shown when pseudonymizing.
                         if opts.pseudonym_key.is_some() { "(hidden: pseudonymized run)" } else { &r.excerpt },
                     ])

@@ -121,7 +121,7 @@ fn tie_break(seed: u64, id: &str) -> u64 {
 
 /// Indexes of up to `n` candidates to label, in the order picked (see the module docs).
 pub fn pick(candidates: &[Candidate], n: usize, seed: u64, order: Order, tz: Tz) -> Vec<usize> {
-    // Strata, each sorted least certain first.
+    // Strata, each in `order`.
     let mut strata: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
         let period = crate::aggregate::period_key(c.published_at, tz, crate::aggregate::Granularity::Month);
@@ -131,15 +131,18 @@ pub fn pick(candidates: &[Candidate], n: usize, seed: u64, order: Order, tz: Tz)
     let random = |&i: &usize| tie_break(seed, &candidates[i].mention_id);
     let mut queues: Vec<std::collections::VecDeque<usize>> = strata
         .into_values()
-        .map(|v| {
-            let (mut a, mut b) = (v.clone(), v);
-            a.sort_by_key(uncertain);
-            b.sort_by_key(random);
+        .map(|mut v| {
             match order {
-                Order::Spread => b.into(),
-                Order::LeastCertain => a.into(),
-                Order::Mixed => crate::classify::adapt::interleave(&a, &b).into(),
+                Order::Spread => v.sort_by_key(random),
+                Order::LeastCertain => v.sort_by_key(uncertain),
+                Order::Mixed => {
+                    let mut a = v.clone();
+                    a.sort_by_key(uncertain);
+                    v.sort_by_key(random);
+                    v = crate::classify::adapt::interleave(&a, &v);
+                }
             }
+            v.into()
         })
         .collect();
     // Strata take turns in the order of their next mention's own rank.

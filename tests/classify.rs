@@ -133,7 +133,7 @@ fn taxonomy_and_aspect_model_combine() {
         assert_eq!(both.topics_of(&terms), want, "{text}");
         assert!(!want.is_empty());
     }
-    let e = MentionClassifier::from_specs("lexicon", None, Some("mittelstand+nowhere.toml")).unwrap_err();
+    let e = MentionClassifier::from_specs("lexicon", None, Some("mittelstand+nowhere.toml")).unwrap_err().to_string();
     assert!(e.contains("nowhere.toml"), "{e}");
 }
 

@@ -11,7 +11,7 @@ use super::data::{self, Example};
 use super::lexicon::LexiconSentiment;
 use super::linear::LinearModel;
 use super::stacked::{self, Measured, Stack, Stacked};
-use super::train::{featurize_all, fit_towards};
+use super::train::{featurize_all, fit_towards, TrainError};
 use super::{metrics, Classifier, Task};
 use crate::normalize::{Normalizer, Term};
 
@@ -48,9 +48,9 @@ pub struct Base {
 impl Base {
     /// Loads `spec` (`default`: the shipped model of the task; else a model folder or its
     /// `model.json`, with `stack.json` beside it for a stacked sentiment model).
-    pub fn load(spec: &str, task: Task, normalizer: &Normalizer) -> Result<Base, String> {
+    pub fn load(spec: &str, task: Task, normalizer: &Normalizer) -> Result<Base, TrainError> {
         if task == Task::Topic {
-            return Err("train --base adapts sentiment and relevance models".into());
+            return Err(TrainError::AdaptTopics);
         }
         let (json, stack_json, path) = if spec == "default" {
             let stack = (task == Task::Sentiment).then(|| super::SHIPPED_STACK.to_string());
@@ -58,33 +58,25 @@ impl Base {
         } else {
             let p = std::path::Path::new(spec);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
-            let json = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let json = super::read(&file)?;
             let stack_file = file.with_file_name("stack.json");
             let stack = if task == Task::Sentiment && stack_file.is_file() {
-                Some(std::fs::read_to_string(&stack_file).map_err(|e| format!("{}: {e}", stack_file.display()))?)
+                Some(super::read(&stack_file)?)
             } else {
                 None
             };
             (json, stack, file)
         };
-        let model = LinearModel::from_json(&json, &path, Some(task)).map_err(|e| e.to_string())?;
-        if model.normalizer != normalizer.settings() {
-            return Err(format!("{spec}: trained with other normalizer settings than the pipeline's"));
-        }
-        let stack = match stack_json {
-            Some(text) => {
-                let s: Stack = serde_json::from_str(&text).map_err(|e| format!("{spec}/stack.json: not a resonanz stacker: {e}"))?;
-                Some(s)
-            }
-            None => None,
-        };
+        let model = LinearModel::from_json(&json, &path, Some(task))?;
+        super::same_normalizer(&model, spec, normalizer)?;
+        let stack = stack_json.map(|text| super::parse_stack(&text, spec)).transpose()?;
         let version = super::load_classifier(spec, Some(task), normalizer)?.version;
         let fingerprint = format!("{:016x}", crate::normalize::term_key(&json));
         Ok(Base { record: BaseModel { name: spec.to_string(), version, fingerprint }, model, stack })
     }
 
     /// The classifier `run` would use with this base and `model` in its place.
-    fn classifier(&self, model: LinearModel, normalizer: &Normalizer) -> Result<Box<dyn Classifier>, String> {
+    fn classifier(&self, model: LinearModel, normalizer: &Normalizer) -> Result<Box<dyn Classifier>, TrainError> {
         Ok(match &self.stack {
             Some(stack) => Box::new(Stacked::new(model, LexiconSentiment::builtin(normalizer), stack.clone())?),
             None => Box::new(model),
@@ -160,14 +152,14 @@ impl Prepared<'_> {
     /// The adapted model and, for a stacked base, the stacker refitted on its out-of-fold
     /// probabilities (inner folds of `rows`), penalized towards the base's stacker, with
     /// every class weighing the same (calibrated for the base's uniform prior).
-    fn fit(&self, rows: &[usize], c: f64) -> Result<(LinearModel, Option<Stack>), String> {
-        let model = fit_towards(&self.base.model, &self.vectors, &self.gold_sets, rows, c, MIN_DF).map_err(|e| e.to_string())?;
+    fn fit(&self, rows: &[usize], c: f64) -> Result<(LinearModel, Option<Stack>), TrainError> {
+        let model = fit_towards(&self.base.model, &self.vectors, &self.gold_sets, rows, c, MIN_DF)?;
         let Some(base_stack) = &self.base.stack else { return Ok((model, None)) };
         let mut x = vec![[0f32; stacked::STACK_FEATURES]; rows.len()];
         let inner_fold = shuffled_folds(rows.len(), INNER_FOLDS, 31);
         for f in 0..INNER_FOLDS {
             let train: Vec<usize> = rows.iter().enumerate().filter(|(k, _)| inner_fold[*k] != f).map(|(_, &r)| r).collect();
-            let inner = fit_towards(&self.base.model, &self.vectors, &self.gold_sets, &train, c, MIN_DF).map_err(|e| e.to_string())?;
+            let inner = fit_towards(&self.base.model, &self.vectors, &self.gold_sets, &train, c, MIN_DF)?;
             for (k, &r) in rows.iter().enumerate().filter(|(k, _)| inner_fold[*k] == f) {
                 x[k] = stacked::stack_features(&inner.scores(&self.docs[r]), self.evidence[r]);
             }
@@ -185,7 +177,7 @@ impl Prepared<'_> {
         Ok((model, Some(stack)))
     }
 
-    fn classifier(&self, model: LinearModel, stack: Option<Stack>, normalizer: &Normalizer) -> Result<Box<dyn Classifier>, String> {
+    fn classifier(&self, model: LinearModel, stack: Option<Stack>, normalizer: &Normalizer) -> Result<Box<dyn Classifier>, TrainError> {
         Ok(match stack {
             Some(stack) => Box::new(Stacked::new(model, LexiconSentiment::builtin(normalizer), stack)?),
             None => Box::new(model),
@@ -226,17 +218,17 @@ fn predict_all(classifier: &dyn Classifier, docs: &[&Vec<Term>]) -> Vec<usize> {
 /// Adapts `base` to the labelled `examples` (blank labels skipped) and compares base and
 /// adapted by `folds`-fold cross-validation (seeded shuffle); C is chosen by macro-F1 on
 /// the same folds, ties to the smaller C (closer to the base).
-pub fn adapt(base: &Base, task: Task, examples: &[Example], folds: usize, normalizer: &Normalizer, progress: &dyn Fn(&str)) -> Result<Adapted, String> {
+pub fn adapt(base: &Base, task: Task, examples: &[Example], folds: usize, normalizer: &Normalizer, progress: &dyn Fn(&str)) -> Result<Adapted, TrainError> {
     let targets = data::targets(examples, task, Some(&base.model.labels))?;
     let n = targets.examples.len();
     if n < 2 * folds.max(2) {
-        return Err(format!("{n} labelled rows: {folds}-fold cross-validation needs at least {}", 2 * folds.max(2)));
+        return Err(TrainError::TooFewRows { rows: n, folds, needed: 2 * folds.max(2) });
     }
     let labels = &base.model.labels;
     let gold: Vec<usize> = targets.gold.iter().map(|g| g[0]).collect();
     for (j, l) in labels.iter().enumerate() {
         if gold.iter().filter(|&&g| g == j).count() < 2 {
-            return Err(format!("fewer than 2 labelled mentions are `{l}`: label a few of every class"));
+            return Err(TrainError::TooFewOfLabel(l.clone()));
         }
     }
     let docs: Vec<Vec<Term>> = targets.examples.iter().map(|&i| normalizer.normalize(&examples[i].text)).collect();
@@ -260,7 +252,7 @@ pub fn adapt(base: &Base, task: Task, examples: &[Example], folds: usize, normal
     for &c in &C_GRID {
         progress(&format!("C {c}: {folds}-fold cross-validation on {n} labelled mentions"));
         use rayon::prelude::*;
-        let per_fold: Vec<Result<Vec<(usize, usize)>, String>> = (0..folds)
+        let per_fold: Vec<Result<Vec<(usize, usize)>, TrainError>> = (0..folds)
             .into_par_iter()
             .map(|f| {
                 let train: Vec<usize> = (0..n).filter(|&d| fold_of[d] != f).collect();
@@ -286,7 +278,7 @@ pub fn adapt(base: &Base, task: Task, examples: &[Example], folds: usize, normal
             _ => Some(cand),
         })
         .map(|b| b.0)
-        .ok_or("empty grid")?;
+        .ok_or(TrainError::EmptyGrid)?;
     progress(&format!("C {chosen_c}: fitting on all {n} labelled mentions"));
     let rows: Vec<usize> = (0..n).collect();
     let (mut model, stack) = prepared.fit(&rows, chosen_c)?;
@@ -366,7 +358,7 @@ pub struct CurvePoint {
 /// `test` share of it is held out; for each size, that many of the rest are labelled
 /// (picked as `picking` says), the base is adapted to them as `train --base` does, and base
 /// and adapted are scored on the held-out documents.
-pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], picking: &[Picking], test_share: f64, normalizer: &Normalizer, progress: &dyn Fn(&str)) -> Result<Vec<CurvePoint>, String> {
+pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], picking: &[Picking], test_share: f64, normalizer: &Normalizer, progress: &dyn Fn(&str)) -> Result<Vec<CurvePoint>, TrainError> {
     let task = base.model.task;
     let targets = data::targets(examples, task, Some(&base.model.labels))?;
     let n = targets.examples.len();
@@ -406,7 +398,7 @@ pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], pickin
         };
         for &size in sizes {
             if size > order.len() {
-                return Err(format!("{size} labels asked, but only {} documents are outside the held-out part", order.len()));
+                return Err(TrainError::CurveTooLong { asked: size, available: order.len() });
             }
             progress(&format!("{size} labels, {how:?}"));
             let picked: Vec<Example> = order[..size].iter().map(|&i| examples[targets.examples[i]].clone()).collect();

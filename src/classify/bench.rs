@@ -37,7 +37,7 @@ const ENSEMBLE_WEIGHTS: [f32; 7] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0];
 
 /// Benchmarks every classifier for `task`: trained on `train` and scored by `folds`-fold
 /// cross-validation, or on `test` when given.
-pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Example]>, folds: usize) -> Result<Vec<BenchRow>, String> {
+pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Example]>, folds: usize) -> Result<Vec<BenchRow>, train::TrainError> {
     let normalizer = Normalizer::default();
     let targets = data::targets(train_examples, task, None)?;
     let docs: Vec<Vec<Term>> = targets.examples.iter().map(|&i| normalizer.normalize(&train_examples[i].text)).collect();
@@ -80,7 +80,7 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
     for algorithm in Algorithm::ALL.into_iter().filter(|a| a.supports(task)) {
         let params = algorithm.defaults_for(task);
         let started = Instant::now();
-        let mut model = train::fit(&corpus, &vectors, None, params).map_err(|e| e.to_string())?;
+        let mut model = train::fit(&corpus, &vectors, None, params)?;
         let fit_s = started.elapsed().as_secs_f64();
         let settings = describe(&params);
         // Scores on the evaluated side: the test set, or the out-of-fold scores.
@@ -89,14 +89,14 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
                 let scores: Vec<Vec<f32>> = texts.iter().map(|t| model.scores(&normalizer.normalize(t))).collect();
                 if task.is_multilabel() {
                     // The threshold comes from cross-validation on the training data.
-                    let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds).map_err(|e| e.to_string())?;
+                    let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds)?;
                     model.threshold = train::score_out_of_fold(&corpus, &oof, folds, f).threshold.unwrap_or(0.5);
                 }
                 let predicted: Vec<Vec<usize>> = scores.iter().map(|s| super::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
                 (metrics::evaluate_sets(&tt.labels, task.is_multilabel(), &tt.gold, &predicted), scores)
             }
             None => {
-                let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds).map_err(|e| e.to_string())?;
+                let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds)?;
                 let cv = train::score_out_of_fold(&corpus, &oof, folds, f);
                 model.threshold = cv.threshold.unwrap_or(0.5);
                 let predicted: Vec<Vec<usize>> = oof.iter().map(|s| super::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
@@ -111,7 +111,7 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
         if task == Task::Sentiment && algorithm == Algorithm::SparseLogistic {
             // The ensemble: its lexicon weight is chosen on the training side's out-of-fold scores.
             let (oof, _) = match &test {
-                Some(_) => train::out_of_fold_scores(&corpus, &vectors, params, folds).map_err(|e| e.to_string())?,
+                Some(_) => train::out_of_fold_scores(&corpus, &vectors, params, folds)?,
                 None => (eval_scores.clone(), 0.0),
             };
             let lex_train: Vec<f32> = docs.iter().map(|d| lexicon.score(d)).collect();

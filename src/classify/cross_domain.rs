@@ -18,6 +18,7 @@ use super::data::Example;
 use super::features::FeatureSettings;
 use super::lexicon::{Evidence, LexiconSentiment};
 use super::linear::{LinearModel, ModelError};
+use super::train::TrainError;
 use super::stacked::{adapt, estimate_prior, stack_features, Stack, STACK_FEATURES, STACK_FORMAT};
 
 /// The typical mix the final stacker was given, for the caller to pick variants with.
@@ -258,10 +259,10 @@ fn typical_mix(domains: &[usize], domain_of: &[usize], gold: &[usize], classes: 
 
 /// Trains the default classifier on `domains` and scores it leave-one-corpus-out.
 /// `progress` is told each step as it finishes.
-pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, features: FeatureSettings, progress: &(dyn Fn(&str) + Sync)) -> Result<Outcome, ModelError> {
+pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, features: FeatureSettings, progress: &(dyn Fn(&str) + Sync)) -> Result<Outcome, TrainError> {
     let k = domains.len();
     if k < 2 {
-        return Err(ModelError::Training("cross-domain training needs at least two corpora".into()));
+        return Err(ModelError::Training("cross-domain training needs at least two corpora".into()).into());
     }
     let labels = Task::Sentiment.labels();
     let lexicon = LexiconSentiment::builtin(normalizer);
@@ -269,7 +270,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
     let mut gold: Vec<usize> = Vec::new();
     let mut domain_of: Vec<usize> = Vec::new();
     for (d, domain) in domains.iter().enumerate() {
-        let targets = super::data::targets(&domain.examples, Task::Sentiment, None).map_err(ModelError::Training)?;
+        let targets = super::data::targets(&domain.examples, Task::Sentiment, None)?;
         let texts: Vec<&str> = targets.examples.iter().map(|&i| domain.examples[i].text.as_str()).collect();
         docs.extend(texts.par_iter().map(|t| normalizer.normalize(t)).collect::<Vec<_>>());
         gold.extend(targets.gold.iter().map(|g| g[0]));

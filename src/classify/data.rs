@@ -27,6 +27,13 @@ pub enum DataError {
     Line { path: PathBuf, line: u64, reason: String },
     #[error("{}: {reason}", path.display())]
     File { path: PathBuf, reason: String },
+    /// Examples already read (their file is the caller's to name).
+    #[error("line {line}: label `{label}` is not one of the model's")]
+    UnknownLabel { line: u64, label: String },
+    #[error("no example has a {0} label")]
+    NoLabels(&'static str),
+    #[error("the data has no topic (aspect category) labels")]
+    NoTopicLabels,
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -179,7 +186,7 @@ pub const MIN_TOPIC_SUPPORT: usize = 3;
 /// Gold labels for `task`. With `labels` (a model's) categories are mapped onto them and
 /// unknown ones appended, so they count as missed; without, the labels come from the task
 /// or, for topics, from the data (categories with at least [`MIN_TOPIC_SUPPORT`] documents).
-pub fn targets(examples: &[Example], task: Task, labels: Option<&[String]>) -> Result<Targets, String> {
+pub fn targets(examples: &[Example], task: Task, labels: Option<&[String]>) -> Result<Targets, DataError> {
     if !task.is_multilabel() {
         let labels = labels.map(<[String]>::to_vec).unwrap_or_else(|| task.labels());
         let (mut gold, mut taking_part) = (Vec::with_capacity(examples.len()), Vec::with_capacity(examples.len()));
@@ -189,19 +196,19 @@ pub fn targets(examples: &[Example], task: Task, labels: Option<&[String]>) -> R
                 _ => e.relevant.map(|r| r.to_string()),
             };
             let Some(name) = name else { continue };
-            let i = labels.iter().position(|l| *l == name).ok_or_else(|| format!("line {}: label `{name}` is not one of the model's", e.line))?;
+            let i = labels.iter().position(|l| *l == name).ok_or_else(|| DataError::UnknownLabel { line: e.line, label: name.clone() })?;
             gold.push(vec![i]);
             taking_part.push(k);
         }
         if taking_part.is_empty() {
-            return Err(format!("no example has a {} label", task.as_str()));
+            return Err(DataError::NoLabels(task.as_str()));
         }
         let unlabelled = examples.len() - taking_part.len();
         return Ok(Targets { labels, examples: taking_part, gold, unlabelled });
     }
     let taking_part: Vec<usize> = (0..examples.len()).filter(|&i| examples[i].relevant != Some(false)).collect();
     if !taking_part.iter().any(|&i| !examples[i].aspects.is_empty()) {
-        return Err("the data has no topic (aspect category) labels".into());
+        return Err(DataError::NoTopicLabels);
     }
     let labels_given = labels.is_some();
     let mut labels: Vec<String> = match labels {

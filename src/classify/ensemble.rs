@@ -16,9 +16,9 @@ pub struct Ensemble {
 }
 
 impl Ensemble {
-    pub fn new(model: Box<dyn Classifier>, lexicon: LexiconSentiment, weight: f32) -> Result<Ensemble, String> {
+    pub fn new(model: Box<dyn Classifier>, lexicon: LexiconSentiment, weight: f32) -> Result<Ensemble, super::CombineError> {
         if model.task() != Task::Sentiment || model.labels().len() != 3 {
-            return Err("the lexicon ensemble combines sentiment models (negative/neutral/positive)".into());
+            return Err(super::CombineError::EnsembleNeedsSentiment);
         }
         let name = format!("{}+lexicon", model.name());
         Ok(Ensemble { model, lexicon, weight, name })

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::dedup::fnv1a;
+use crate::hash::fnv1a;
 use crate::normalize::{tokenize::Kind, Term};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,7 +120,7 @@ fn term_hashes(text: &str, with_chars: bool, s: &FeatureSettings) -> Box<[u64]> 
 #[derive(Default)]
 struct TermHashCache {
     settings: (usize, usize),
-    map: std::collections::HashMap<std::sync::Arc<str>, Box<[u64]>, crate::ingest::dedup::FnvBuildHasher>,
+    map: std::collections::HashMap<std::sync::Arc<str>, Box<[u64]>, crate::hash::FnvBuildHasher>,
 }
 
 thread_local! {
@@ -131,6 +131,18 @@ thread_local! {
 mod tests {
     use super::*;
     use crate::normalize::Normalizer;
+
+    #[test]
+    fn golden_feature_hashes() {
+        // Saved models hold these hashes (modulo their bucket count) as feature ids: they
+        // must not change, or every shipped and analyst-trained model silently degrades.
+        let s = FeatureSettings { char_min: 3, char_max: 3, ..FeatureSettings::default() };
+        let h = term_hashes("zug", true, &s);
+        assert_eq!(&h[..3], &[0x9b6b_e60e_6545_f426, 0xc6d6_8700_63ce_c2a7, fnv1a(&[b"c", "<zu".as_bytes()])]);
+        assert_eq!(term_hashes("zü", true, &s)[2], 0x6adb_9e48_124a_9b3e, "n-grams of UTF-8 text");
+        let spat = term_hashes("spat", false, &s)[0];
+        assert_eq!(bigram_hash(h[0], spat), 0x8f5c_c4e0_444c_dbb1);
+    }
 
     #[test]
     fn negation_and_compounds_give_features() {

@@ -35,7 +35,7 @@ struct LexiconFile {
 }
 
 /// Term key ([`crate::normalize::term_key`]) → weight.
-type WordMap = HashMap<u64, f32, crate::ingest::dedup::KeyBuildHasher>;
+type WordMap = HashMap<u64, f32, crate::hash::KeyBuildHasher>;
 
 /// The lexicon classifier for the `sentiment` task.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub struct LexiconSentiment {
     polarity: WordMap,
     intensifiers: WordMap,
     /// First term key → (the phrase's term keys, weight), longest first.
-    phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::ingest::dedup::KeyBuildHasher>,
+    phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::hash::KeyBuildHasher>,
     labels: Vec<String>,
 }
 
@@ -55,8 +55,8 @@ impl LexiconSentiment {
 
     /// A lexicon in the built-in format (`[positive]`, `[negative]`, `[intensifiers]`,
     /// `[emoji]` tables of `word = weight`); words are normalized like mention texts.
-    pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<LexiconSentiment, String> {
-        let file: LexiconFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<LexiconSentiment, super::DefinitionError> {
+        let file: LexiconFile = toml::from_str(text)?;
         let key = |w: &str| -> Option<u64> {
             let terms = normalizer.normalize(w);
             match terms.as_slice() {
@@ -86,7 +86,7 @@ impl LexiconSentiment {
                 intensifiers.insert(k, *v);
             }
         }
-        let mut phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::ingest::dedup::KeyBuildHasher> = HashMap::default();
+        let mut phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::hash::KeyBuildHasher> = HashMap::default();
         let mut short = Vec::new();
         for (p, v) in &file.phrases {
             let keys: Vec<u64> = normalizer.normalize(p).iter().filter(|t| t.kind != Kind::Punct).map(|t| t.key).collect();
@@ -97,7 +97,7 @@ impl LexiconSentiment {
             phrases.entry(keys[0]).or_default().push((keys, *v));
         }
         if !short.is_empty() {
-            return Err(format!("phrases {} keep fewer than two words after normalization (stop words are dropped): list them as words", short.join(", ")));
+            return Err(super::DefinitionError::ShortPhrases(short));
         }
         for list in phrases.values_mut() {
             list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.total_cmp(&b.1)));
@@ -243,6 +243,6 @@ mod tests {
     #[test]
     fn user_lexicons_are_checked() {
         let n = Normalizer::default();
-        assert!(LexiconSentiment::from_toml("[positiv]\ngut = 1\n", &n).unwrap_err().contains("positiv"));
+        assert!(LexiconSentiment::from_toml("[positiv]\ngut = 1\n", &n).unwrap_err().to_string().contains("positiv"));
     }
 }

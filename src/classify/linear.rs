@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::features::FeatureSettings;
 use super::train::{Candidate, CvScores, TrainParams};
 use super::{argmax, softmax, Classifier, Prediction, Task};
+use crate::hash;
 use crate::normalize::{NormalizerSettings, Term};
 
 /// Bumped whenever the saved format or the meaning of its fields changes.
@@ -80,6 +81,8 @@ pub enum ModelError {
     Version { path: std::path::PathBuf, found: u32 },
     #[error("{}: a {found} model, but a {wanted} model is needed", path.display())]
     WrongTask { path: std::path::PathBuf, found: &'static str, wanted: &'static str },
+    #[error("{}: labels {found:?}, but a model of this task has {wanted:?}", path.display())]
+    Labels { path: std::path::PathBuf, found: Vec<String>, wanted: Vec<String> },
     #[error("training failed: {0}")]
     Training(String),
 }
@@ -144,10 +147,9 @@ impl LinearModel {
                 self.selected[id as usize / 64] |= 1 << (id % 64);
             }
         }
-        let mut space = crate::normalize::term_key(&format!("{:?}", self.features));
+        let mut space = hash::fnv1a_str(&format!("{:?}", self.features));
         for (&id, &idf) in self.feature_ids.iter().zip(&self.idf) {
-            space = (space ^ id as u64).wrapping_mul(0x0000_0100_0000_01b3);
-            space = (space ^ idf.to_bits() as u64).wrapping_mul(0x0000_0100_0000_01b3);
+            space = hash::mix(hash::mix(space, id as u64), idf.to_bits() as u64);
         }
         self.space = space;
         let c = self.labels.len();
@@ -187,8 +189,29 @@ impl LinearModel {
                 return Err(ModelError::WrongTask { path: path.to_path_buf(), found: m.task.as_str(), wanted: t.as_str() });
             }
         }
+        m.labels_in_task_order().map_err(|found| ModelError::Labels { path: path.to_path_buf(), found, wanted: m.task.labels() })?;
         m.build_index();
         Ok(m)
+    }
+
+    /// Labels are used by position (`Prediction::label`, the stacker, the tables): a
+    /// sentiment or relevance model saved with its labels in another order has its columns
+    /// put into the task's order; one with other labels is refused (`Err`: its labels).
+    fn labels_in_task_order(&mut self) -> Result<(), Vec<String>> {
+        let wanted = self.task.labels();
+        if wanted.is_empty() || self.labels == wanted {
+            return Ok(()); // topics: the labels are the model's own
+        }
+        let c = self.labels.len();
+        let order: Option<Vec<usize>> = wanted.iter().map(|l| self.labels.iter().position(|x| x == l)).collect();
+        let order = match order {
+            Some(o) if c == wanted.len() => o,
+            _ => return Err(self.labels.clone()),
+        };
+        self.weights = self.weights.chunks_exact(c).flat_map(|row| order.iter().map(|&j| row[j])).collect();
+        self.intercept = order.iter().map(|&j| self.intercept[j]).collect();
+        self.labels = wanted;
+        Ok(())
     }
 
     pub fn to_json(&self) -> String {
@@ -330,7 +353,7 @@ struct TermEntry {
 }
 
 /// Term key → entry (keys are already hashes).
-type TermCache = std::collections::HashMap<u64, TermEntry, crate::ingest::dedup::KeyBuildHasher>;
+type TermCache = std::collections::HashMap<u64, TermEntry, hash::KeyBuildHasher>;
 
 /// The feature vector of the last document a thread scored, for the next model of the
 /// same feature space (sentiment and relevance models trained on the same texts share it).
@@ -348,11 +371,10 @@ struct DocVector {
 /// A key of a term sequence: everything features are computed from (term, negation, kind,
 /// order). Equal keys mean the same features (64-bit collisions aside).
 fn doc_key(terms: &[Term]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ terms.len() as u64;
+    let mut h: u64 = hash::MIX_START ^ terms.len() as u64;
     for t in terms {
         let tag = (t.negated as u64) | ((t.kind as u64) << 1);
-        h = (h ^ t.key).wrapping_mul(0x0000_0100_0000_01b3);
-        h = (h ^ tag).wrapping_mul(0x0000_0100_0000_01b3);
+        h = hash::mix(hash::mix(h, t.key), tag);
     }
     h
 }
@@ -501,5 +523,34 @@ mod tests {
         assert!(LinearModel::from_json(&cut, p, None).unwrap_err().to_string().contains("array sizes do not match"));
         let bad_id = m.to_json().replacen("\"feature_ids\":[", "\"feature_ids\":[4294967295,", 1).replacen("\"idf\":[", "\"idf\":[1.0,", 1);
         assert!(LinearModel::from_json(&bad_id, p, None).is_err());
+    }
+
+    #[test]
+    fn labels_are_mapped_by_name_not_by_position() {
+        // The shipped sentiment model saved with its labels (and their columns) in another
+        // order scores every text the same; a model with other labels is refused.
+        let text = crate::classify::shipped_model(Task::Sentiment);
+        let m = LinearModel::from_json(text, Path::new("shipped"), Some(Task::Sentiment)).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let c = 3;
+        let perm = [2usize, 0, 1]; // stored column j holds the label perm[j]
+        let take = |a: &serde_json::Value| -> Vec<f64> { a.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect() };
+        let (w, b) = (take(&v["weights"]), take(&v["intercept"]));
+        let w: Vec<f64> = w.chunks(c).flat_map(|row| perm.iter().map(|&j| row[j]).collect::<Vec<_>>()).collect();
+        let b: Vec<f64> = perm.iter().map(|&j| b[j]).collect();
+        let labels: Vec<String> = perm.iter().map(|&j| Task::Sentiment.labels()[j].clone()).collect();
+        (v["weights"], v["intercept"], v["labels"]) = (serde_json::json!(w), serde_json::json!(b), serde_json::json!(labels));
+        let reordered = LinearModel::from_json(&v.to_string(), Path::new("reordered"), Some(Task::Sentiment)).unwrap();
+        assert_eq!(reordered.labels, Task::Sentiment.labels());
+        let n = Normalizer::default();
+        for t in ["Die Bahn ist schon wieder zu spät", "Danke für den tollen Service!", "Fahrplan ab Montag"] {
+            let (a, b) = (m.scores(&n.normalize(t)), reordered.scores(&n.normalize(t)));
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() < 1e-6, "{t}: {a:?} vs {b:?}");
+            }
+        }
+        v["labels"] = serde_json::json!(["negativ", "neutral", "positiv"]);
+        let e = LinearModel::from_json(&v.to_string(), Path::new("x"), Some(Task::Sentiment)).unwrap_err().to_string();
+        assert!(e.contains("labels") && e.contains("negativ"), "{e}");
     }
 }

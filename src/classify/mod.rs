@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cross_domain;
 pub mod data;
 pub mod ensemble;
+mod error;
 pub mod features;
 pub mod lbfgs;
 pub mod lexicon;
@@ -21,6 +22,8 @@ pub mod topics;
 pub mod train;
 
 use serde::{Deserialize, Serialize};
+
+pub use error::{CombineError, DefinitionError, LoadError};
 
 use crate::normalize::{Normalizer, Term};
 
@@ -125,35 +128,47 @@ pub const SHIPPED_STACK: &str = include_str!("../../models/sentiment/stack.json"
 
 /// The default sentiment classifier ([`stacked`]): the shipped model, the built-in lexicon
 /// and the stacker, as `run` and `eval` use it without `--sentiment-model` / `--model`.
-fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, String> {
+fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
     let path = std::path::Path::new("models/sentiment");
-    let m = linear::LinearModel::from_json(shipped_model(Task::Sentiment), path, Some(Task::Sentiment)).map_err(|e| e.to_string())?;
+    let m = linear::LinearModel::from_json(shipped_model(Task::Sentiment), path, Some(Task::Sentiment))?;
     stacked_from(m, SHIPPED_STACK, "models/sentiment", normalizer)
 }
 
 /// A trained model must normalize text as the pipeline does.
-fn same_normalizer(m: &linear::LinearModel, name: &str, normalizer: &Normalizer) -> Result<(), String> {
+pub(crate) fn same_normalizer(m: &linear::LinearModel, name: &str, normalizer: &Normalizer) -> Result<(), LoadError> {
     if m.normalizer != normalizer.settings() {
-        return Err(format!("{name}: trained with other normalizer settings ({:?}) than the pipeline ({:?})", m.normalizer, normalizer.settings()));
+        return Err(LoadError::Normalizer { name: name.to_string(), model: m.normalizer, pipeline: normalizer.settings() });
     }
     Ok(())
 }
 
 /// A linear model and the stacker saved beside it.
-fn stacked_from(m: linear::LinearModel, stack_json: &str, name: &str, normalizer: &Normalizer) -> Result<Loaded, String> {
+fn stacked_from(m: linear::LinearModel, stack_json: &str, name: &str, normalizer: &Normalizer) -> Result<Loaded, LoadError> {
     same_normalizer(&m, name, normalizer)?;
-    let stack: stacked::Stack = serde_json::from_str(stack_json).map_err(|e| format!("{name}/stack.json: not a resonanz stacker: {e}"))?;
-    if stack.format_version != stacked::STACK_FORMAT {
-        return Err(format!("{name}/stack.json: stacker format {}, this resonanz reads format {}", stack.format_version, stacked::STACK_FORMAT));
-    }
+    let stack = parse_stack(stack_json, name)?;
     let prior = match stack.em_strength {
         Some(k) => format!("+batch-prior:{k}"),
         None if stack.target_prior != stack.training_prior => "+typical-mix".to_string(),
         None => String::new(),
     };
     let version = format!("{name}:{}+lexicon:stacked{prior}", m.algorithm);
-    let s = stacked::Stacked::new(m, lexicon::LexiconSentiment::builtin(normalizer), stack).map_err(|e| format!("{name}: {e}"))?;
+    let s = stacked::Stacked::new(m, lexicon::LexiconSentiment::builtin(normalizer), stack)
+        .map_err(|source| LoadError::Combine { name: name.to_string(), source })?;
     Ok(Loaded { classifier: Box::new(s), version })
+}
+
+/// A saved stacker (`NAME/stack.json`) in the format this build reads.
+pub(crate) fn parse_stack(json: &str, name: &str) -> Result<stacked::Stack, LoadError> {
+    let stack: stacked::Stack =
+        serde_json::from_str(json).map_err(|source| LoadError::StackJson { name: name.to_string(), source })?;
+    if stack.format_version != stacked::STACK_FORMAT {
+        return Err(LoadError::StackVersion { name: name.to_string(), found: stack.format_version });
+    }
+    Ok(stack)
+}
+
+fn read(path: &std::path::Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })
 }
 
 /// A classifier chosen by name, and the name that goes into `model_version`.
@@ -174,7 +189,7 @@ pub const ENSEMBLE_WEIGHT: f32 = 4.0;
 /// built-in lexicon ([`ensemble`]). Trained models must use the same normalizer settings as
 /// `normalizer`. Without `task`, a trained model is taken for its own task and everything
 /// else for sentiment.
-pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) -> Result<Loaded, String> {
+pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) -> Result<Loaded, LoadError> {
     let or_sentiment = task.unwrap_or(Task::Sentiment);
     // The default already combines its model with the lexicon (learned, not by a weight).
     if or_sentiment == Task::Sentiment && (spec == "default" || spec == "default+lexicon") {
@@ -182,15 +197,16 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
     }
     if let Some((model, weight)) = spec.split_once("+lexicon") {
         let weight = match weight.strip_prefix(':') {
-            Some(w) => w.parse::<f32>().map_err(|_| format!("{spec}: the lexicon weight `{w}` is not a number"))?,
+            Some(w) => w.parse::<f32>().map_err(|_| LoadError::LexiconWeight { spec: spec.to_string(), weight: w.to_string() })?,
             None if weight.is_empty() => ENSEMBLE_WEIGHT,
-            None => return Err(format!("{spec}: expected MODEL+lexicon or MODEL+lexicon:WEIGHT")),
+            None => return Err(LoadError::LexiconSpec { spec: spec.to_string() }),
         };
         let inner = load_classifier(model, Some(task.unwrap_or(Task::Sentiment)), normalizer)?;
-        let e = ensemble::Ensemble::new(inner.classifier, lexicon::LexiconSentiment::builtin(normalizer), weight)?;
+        let e = ensemble::Ensemble::new(inner.classifier, lexicon::LexiconSentiment::builtin(normalizer), weight)
+            .map_err(|source| LoadError::Combine { name: spec.to_string(), source })?;
         return Ok(Loaded { classifier: Box::new(e), version: format!("{}+lexicon:{weight}", inner.version) });
     }
-    let trained = |m: linear::LinearModel, version: String| -> Result<Loaded, String> {
+    let trained = |m: linear::LinearModel, version: String| -> Result<Loaded, LoadError> {
         same_normalizer(&m, &version, normalizer)?;
         Ok(Loaded { classifier: Box::new(m), version })
     };
@@ -198,7 +214,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
         "default" => {
             let task = or_sentiment;
             let path = format!("models/{}", task.as_str());
-            let m = linear::LinearModel::from_json(shipped_model(task), std::path::Path::new(&path), Some(task)).map_err(|e| e.to_string())?;
+            let m = linear::LinearModel::from_json(shipped_model(task), std::path::Path::new(&path), Some(task))?;
             let version = format!("{}:{}", path, m.algorithm);
             trained(m, version)
         }
@@ -206,17 +222,18 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
             Ok(Loaded { classifier: Box::new(lexicon::LexiconSentiment::builtin(normalizer)), version: "lexicon-de".into() })
         }
         path if path.ends_with(".toml") && or_sentiment == Task::Sentiment => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-            let l = lexicon::LexiconSentiment::from_toml(&text, normalizer).map_err(|e| format!("{path}: {e}"))?;
+            let text = read(std::path::Path::new(path))?;
+            let l = lexicon::LexiconSentiment::from_toml(&text, normalizer)
+                .map_err(|source| LoadError::Definition { name: path.to_string(), source })?;
             Ok(Loaded { classifier: Box::new(l), version: format!("lexicon:{path}") })
         }
         path => {
             let p = std::path::Path::new(path);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
-            let m = linear::LinearModel::load(&file, task).map_err(|e| e.to_string())?;
+            let m = linear::LinearModel::load(&file, task)?;
             let stack = file.with_file_name("stack.json");
             if m.task == Task::Sentiment && stack.is_file() {
-                let text = std::fs::read_to_string(&stack).map_err(|e| format!("{}: {e}", stack.display()))?;
+                let text = read(&stack)?;
                 return stacked_from(m, &text, path, normalizer);
             }
             let version = format!("{path}:{}", m.algorithm);
@@ -227,15 +244,17 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
 
 /// Loads one topic source: `mittelstand` (the built-in taxonomy), a taxonomy file (`.toml`)
 /// or a trained topic model; returns it with the name that goes into `model_version`.
-fn load_topics(spec: &str, normalizer: &Normalizer) -> Result<(Topics, String), String> {
+fn load_topics(spec: &str, normalizer: &Normalizer) -> Result<(Topics, String), LoadError> {
     match spec {
         "mittelstand" => {
-            let t = topics::Taxonomy::from_toml(DEFAULT_TAXONOMY, normalizer).map_err(|e| format!("built-in taxonomy: {e}"))?;
+            let t = topics::Taxonomy::from_toml(DEFAULT_TAXONOMY, normalizer)
+                .map_err(|source| LoadError::Definition { name: "built-in taxonomy".into(), source })?;
             Ok((Topics::Taxonomy(t), "taxonomy:mittelstand".to_string()))
         }
         path if path.ends_with(".toml") => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-            let t = topics::Taxonomy::from_toml(&text, normalizer).map_err(|e| format!("{path}: {e}"))?;
+            let text = read(std::path::Path::new(path))?;
+            let t = topics::Taxonomy::from_toml(&text, normalizer)
+                .map_err(|source| LoadError::Definition { name: path.to_string(), source })?;
             Ok((Topics::Taxonomy(t), format!("taxonomy:{path}")))
         }
         spec => {
@@ -281,7 +300,7 @@ impl MentionClassifier {
     /// The shipped default: the stacked cross-domain sentiment classifier ([`stacked`]),
     /// no relevance model (the shipped one learned "is this about Deutsche Bahn", which is
     /// noise for any other brand) and the Mittelstand taxonomy, all built in.
-    pub fn default_models() -> Result<MentionClassifier, String> {
+    pub fn default_models() -> Result<MentionClassifier, LoadError> {
         MentionClassifier::from_specs("default", None, Some("mittelstand"))
     }
 
@@ -289,7 +308,7 @@ impl MentionClassifier {
     /// `mittelstand` (built-in taxonomy), a taxonomy file (`.toml`) or a trained topic model,
     /// or several of them joined by `+` (`mittelstand+default`: the taxonomy's topics and
     /// the shipped aspect model's categories together).
-    pub fn from_specs(sentiment: &str, relevance: Option<&str>, topics: Option<&str>) -> Result<MentionClassifier, String> {
+    pub fn from_specs(sentiment: &str, relevance: Option<&str>, topics: Option<&str>) -> Result<MentionClassifier, LoadError> {
         let normalizer = Normalizer::default();
         let s = load_classifier(sentiment, Some(Task::Sentiment), &normalizer)?;
         let r = relevance.map(|spec| load_classifier(spec, Some(Task::Relevance), &normalizer)).transpose()?;
@@ -339,16 +358,17 @@ impl MentionClassifier {
     }
 
     /// Adds the brand's `[relevance]` rules; `model_version` names them.
-    pub fn with_relevance_rules(mut self, spec: &relevance::RelevanceSpec) -> Result<MentionClassifier, String> {
+    pub fn with_relevance_rules(mut self, spec: &relevance::RelevanceSpec) -> Result<MentionClassifier, DefinitionError> {
         let rules = relevance::RelevanceRules::new(spec, &self.normalizer)?;
         let part = format!("rules:{} terms, {} exclusions", spec.terms.len() + spec.products.len() + spec.handles.len(), spec.not.len());
-        self.version = match self.version.find(";relevance=") {
-            Some(at) => format!("{};relevance={part}&{}", &self.version[..at], &self.version[at + ";relevance=".len()..]),
-            None => match self.version.find(";topics=") {
-                Some(at) => format!("{};relevance={part}{}", &self.version[..at], &self.version[at..]),
-                None => format!("{};relevance={part}", self.version),
-            },
-        };
+        // `sentiment=…;relevance=…;topics=…` (from_specs): the rules join a relevance
+        // model's field, or become the field after sentiment.
+        let mut fields: Vec<String> = self.version.split(';').map(str::to_string).collect();
+        match fields.iter().position(|f| f.starts_with("relevance=")) {
+            Some(i) => fields[i] = format!("relevance={part}&{}", &fields[i]["relevance=".len()..]),
+            None => fields.insert(1, format!("relevance={part}")),
+        }
+        self.version = fields.join(";");
         self.relevance_rules = Some(rules);
         Ok(self)
     }
@@ -465,7 +485,7 @@ pub fn evaluate_on(
     classifier: &dyn Classifier,
     normalizer: &crate::normalize::Normalizer,
     examples: &[data::Example],
-) -> Result<EvalReport, String> {
+) -> Result<EvalReport, data::DataError> {
     let task = classifier.task();
     let targets = data::targets(examples, task, Some(classifier.labels()))?;
     let mut terms = Vec::new();

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::{Classifier, Prediction, Task};
+use super::{Classifier, DefinitionError, Prediction, Task};
 use crate::normalize::{term_key, Normalizer, Term};
 
 /// `[relevance]` in report.toml.
@@ -52,14 +52,14 @@ fn match_key(t: &Term) -> u64 {
 impl RelevanceRules {
     /// Normalizes every rule; a rule that normalizes to no word (only stop words) is an
     /// error naming it.
-    pub fn new(spec: &RelevanceSpec, normalizer: &Normalizer) -> Result<RelevanceRules, String> {
+    pub fn new(spec: &RelevanceSpec, normalizer: &Normalizer) -> Result<RelevanceRules, DefinitionError> {
         if spec.is_empty() {
-            return Err("[relevance] needs at least one of `terms`, `products`, `handles`".into());
+            return Err(DefinitionError::NoRelevanceTerms);
         }
-        let words = |key: &str, rule: &str| -> Result<Vec<u64>, String> {
+        let words = |key: &'static str, rule: &str| -> Result<Vec<u64>, DefinitionError> {
             let keys: Vec<u64> = normalizer.normalize(rule).iter().map(match_key).collect();
             if keys.is_empty() {
-                return Err(format!("[relevance] {key}: `{rule}` has no word to match (only stop words or punctuation)"));
+                return Err(DefinitionError::RuleWithoutWords { key, rule: rule.to_string() });
             }
             Ok(keys)
         };
@@ -130,7 +130,7 @@ mod tests {
         // model can.
         assert!(rel("Ein Auerhahn balzt im Wald"));
         assert!(!rel("Die Bahn ist zu spät"));
-        let e = RelevanceRules::new(&RelevanceSpec { terms: vec!["und".into()], ..Default::default() }, &n).err().unwrap();
+        let e = RelevanceRules::new(&RelevanceSpec { terms: vec!["und".into()], ..Default::default() }, &n).err().unwrap().to_string();
         assert!(e.contains("`und` has no word"), "{e}");
         assert!(RelevanceRules::new(&RelevanceSpec::default(), &n).is_err());
     }

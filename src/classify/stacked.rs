@@ -159,12 +159,12 @@ pub struct Stacked {
 }
 
 impl Stacked {
-    pub fn new(model: LinearModel, lexicon: LexiconSentiment, stack: Stack) -> Result<Stacked, String> {
+    pub fn new(model: LinearModel, lexicon: LexiconSentiment, stack: Stack) -> Result<Stacked, super::CombineError> {
         if model.task != Task::Sentiment || model.labels != Task::Sentiment.labels() {
-            return Err("the stacker combines a sentiment model with labels negative, neutral, positive".into());
+            return Err(super::CombineError::StackerNeedsSentiment);
         }
         if stack.weights.len() != 3 * STACK_FEATURES {
-            return Err(format!("the stacker has {} weights, expected {}", stack.weights.len(), 3 * STACK_FEATURES));
+            return Err(super::CombineError::StackerWeights { found: stack.weights.len(), expected: 3 * STACK_FEATURES });
         }
         let name = format!("{}+lexicon, stacked", model.algorithm);
         Ok(Stacked { model, lexicon, stack, name })

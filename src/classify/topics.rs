@@ -16,10 +16,10 @@
 //! `top_terms` of the reports.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Deserialize;
 
+use super::DefinitionError;
 use crate::normalize::{Normalizer, Term};
 
 #[derive(Debug, Deserialize)]
@@ -102,7 +102,7 @@ impl Hits {
 pub struct Taxonomy {
     topics: Vec<Topic>,
     /// Term key → (topic, slot, pair id) of every pattern that is this word.
-    exact: HashMap<u64, Vec<(u32, Slot, u32)>, crate::ingest::dedup::KeyBuildHasher>,
+    exact: HashMap<u64, Vec<(u32, Slot, u32)>, crate::hash::KeyBuildHasher>,
     /// Prefix patterns, tried on every term.
     prefixes: Vec<(String, u32, Slot, u32)>,
     /// By pair id: a topic and one of its keywords, rule words or phrases as written in
@@ -111,31 +111,25 @@ pub struct Taxonomy {
 }
 
 impl Taxonomy {
-    pub fn from_path(path: &Path, normalizer: &Normalizer) -> Result<Taxonomy, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Taxonomy::from_toml(&text, normalizer).map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<Taxonomy, String> {
-        let file: TaxonomyFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<Taxonomy, DefinitionError> {
+        let file: TaxonomyFile = toml::from_str(text)?;
         // Topic words are normalized like mention texts, but without stop-word removal
         // and negation marking, so that every keyword keeps its term.
         let words = Normalizer::new(crate::normalize::NormalizerSettings { stop_words: false, negation: false, ..normalizer.settings() });
-        let pattern = |w: &str| -> Result<Pattern, String> {
+        // `None`: not one word.
+        let pattern = |w: &str| -> Option<Pattern> {
             if let Some(prefix) = w.strip_suffix('*') {
-                return Ok(Pattern::Prefix(crate::normalize::fold(prefix.trim()).0));
+                return Some(Pattern::Prefix(crate::normalize::fold(prefix.trim()).0));
             }
-            let terms = words.normalize(w);
-            match terms.as_slice() {
-                [t] => Ok(Pattern::Exact(t.key)),
-                _ => Err(format!("`{w}` is not one word (use `phrases` for several)")),
+            match words.normalize(w).as_slice() {
+                [t] => Some(Pattern::Exact(t.key)),
+                _ => None,
             }
         };
         let mut taxonomy = Taxonomy { topics: Vec::new(), exact: HashMap::default(), prefixes: Vec::new(), pairs: Vec::new() };
         for spec in file.topic {
-            let ctx = |e: String| format!("topic `{}`: {e}", spec.name);
             if spec.all.len() > MAX_ALL {
-                return Err(ctx(format!("`all` has {} words, at most {MAX_ALL} are allowed", spec.all.len())));
+                return Err(DefinitionError::TooManyAll { topic: spec.name.clone(), found: spec.all.len(), max: MAX_ALL });
             }
             let i = taxonomy.topics.len() as u32;
             let slots = spec.keywords.iter().map(|w| (w, Slot::Keyword))
@@ -143,7 +137,7 @@ impl Taxonomy {
                 .chain(spec.any.iter().map(|w| (w, Slot::Any)))
                 .chain(spec.not.iter().map(|w| (w, Slot::Not)));
             for (w, slot) in slots {
-                match pattern(w).map_err(ctx)? {
+                match pattern(w).ok_or_else(|| DefinitionError::NotOneWord { topic: spec.name.clone(), word: w.clone() })? {
                     Pattern::Exact(key) => {
                         // Spellings of one term in one topic (`Ersatzteil`, `Ersatzteile`)
                         // are one word, shown as first written.
@@ -317,9 +311,9 @@ any = ["teuer", "Erhöhung"]
     #[test]
     fn bad_taxonomies_are_errors() {
         let n = Normalizer::default();
-        assert!(Taxonomy::from_toml("[[topic]]\nname='x'\nkeywords=['zwei Wörter']\n", &n).unwrap_err().contains("not one word"));
-        assert!(Taxonomy::from_toml("[[topic]]\nname='x'\nkeyword=['a']\n", &n).unwrap_err().contains("keyword"));
+        assert!(Taxonomy::from_toml("[[topic]]\nname='x'\nkeywords=['zwei Wörter']\n", &n).unwrap_err().to_string().contains("not one word"));
+        assert!(Taxonomy::from_toml("[[topic]]\nname='x'\nkeyword=['a']\n", &n).unwrap_err().to_string().contains("keyword"));
         let many = (0..65).map(|i| format!("'w{i}'")).collect::<Vec<_>>().join(",");
-        assert!(Taxonomy::from_toml(&format!("[[topic]]\nname='x'\nall=[{many}]\n"), &n).unwrap_err().contains("at most 64"));
+        assert!(Taxonomy::from_toml(&format!("[[topic]]\nname='x'\nall=[{many}]\n"), &n).unwrap_err().to_string().contains("at most 64"));
     }
 }

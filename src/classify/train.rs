@@ -24,6 +24,29 @@ use super::linear::{LinearModel, ModelError};
 use super::{lbfgs, metrics, Task};
 use crate::normalize::{NormalizerSettings, Term};
 
+/// What can stop an offline job (train, adapt, bench, learning curves).
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Load(#[from] super::LoadError),
+    #[error(transparent)]
+    Data(#[from] super::data::DataError),
+    #[error(transparent)]
+    Combine(#[from] super::CombineError),
+    #[error("train --base adapts sentiment and relevance models")]
+    AdaptTopics,
+    #[error("{rows} labelled rows: {folds}-fold cross-validation needs at least {needed}")]
+    TooFewRows { rows: usize, folds: usize, needed: usize },
+    #[error("fewer than 2 labelled mentions are `{0}`: label a few of every class")]
+    TooFewOfLabel(String),
+    #[error("{asked} labels asked, but only {available} documents are outside the held-out part")]
+    CurveTooLong { asked: usize, available: usize },
+    #[error("empty parameter grid")]
+    EmptyGrid,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {

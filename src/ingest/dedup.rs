@@ -3,32 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::hash::{fnv1a, fnv1a_continue, KeyBuildHasher};
 use crate::mention::Mention;
-
-/// 64-bit FNV-1a: small, stable across versions and platforms (mention ids must not change
-/// between releases), good enough as a key for millions of mentions.
-pub fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            h ^= 0x1f;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        for &b in *part {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
-}
-
-fn fnv1a_continue(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
 
 /// A URL reduced to what identifies the post: scheme, `www.`/`m.`/`mobile.`, `x.com` vs
 /// `twitter.com`, case of the host, a trailing slash and `utm_*` tracking parameters do not
@@ -156,31 +132,11 @@ pub struct Origin {
     pub line: u64,
 }
 
-/// The keys are already hashes: the map uses them as they are instead of hashing again.
-#[derive(Default)]
-pub struct KeyHasher(u64);
-
-/// For maps whose keys are already 64-bit hashes.
-pub type KeyBuildHasher = std::hash::BuildHasherDefault<KeyHasher>;
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) ^ b as u64;
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
 
 /// Remembers every mention's keys; answers whether a new one was seen before.
 #[derive(Default)]
 pub struct Deduper {
-    seen: HashMap<u64, Origin, std::hash::BuildHasherDefault<KeyHasher>>,
+    seen: HashMap<u64, Origin, KeyBuildHasher>,
 }
 
 impl Deduper {
@@ -202,27 +158,6 @@ impl Deduper {
     }
 }
 
-/// FNV-1a as a `Hasher` for short string keys (std's SipHash is several times slower here).
-#[derive(Default)]
-pub struct FnvHasher(u64);
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// Builds [`FnvHasher`]s, for `HashMap`s keyed by short strings.
-pub type FnvBuildHasher = std::hash::BuildHasherDefault<FnvHasher>;
 
 #[cfg(test)]
 mod tests {
@@ -236,6 +171,25 @@ mod tests {
         assert_eq!(c("https://m.facebook.com/p?utm_source=x&id=3"), c("https://facebook.com/p?id=3"));
         assert_ne!(c("https://facebook.com/p?comment_id=1"), c("https://facebook.com/p?comment_id=2"));
         assert_ne!(c("https://facebook.com/p#a"), c("https://facebook.com/p#b"));
+    }
+
+    #[test]
+    fn golden_mention_ids() {
+        // Ids are promised stable across releases: these values are pinned (computed from
+        // the FNV-1a definition independently of this code). A change here breaks every
+        // analyst's joins over old runs.
+        use chrono::TimeZone;
+        let at = chrono::Utc.timestamp_millis_opt(1_780_000_000_000).unwrap();
+        let mut m = Mention::from_text("Der Zug ist  pünktlich".into(), at);
+        m.author = Some("anna".into());
+        assert_eq!(Keys::of(&m).mention_id(), "4b22e0de82336dfe", "by author, time and words");
+        m.source_tool = "brandwatch".into();
+        m.vendor_id = Some("987654321".into());
+        assert_eq!(Keys::of(&m).mention_id(), "8abcacbe5ce749cd", "by the vendor's id");
+        for url in ["https://x.com/resonanz/status/1234567890", "http://www.twitter.com/resonanz/status/1234567890/"] {
+            m.url = Some(url.into());
+            assert_eq!(Keys::of(&m).mention_id(), "f16129f542776881", "by URL: {url}");
+        }
     }
 
     #[test]

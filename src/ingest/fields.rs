@@ -619,8 +619,6 @@ fn parse_grouped(s: &str, has_suffix: bool) -> Option<f64> {
     text.parse().ok()
 }
 
-/// Normalizes a vendor's sentiment label: words in English and German (any case), `+`/`-`,
-/// and numeric scores of any range by their sign. `Not Rated`, `Unknown`, empty → `Unknown`.
 /// A star rating (1–5, `4,0`, `★★★★`) as a vendor sentiment: 1–2 negative, 3 neutral,
 /// 4–5 positive; anything else unknown.
 pub fn stars_sentiment(s: &str) -> ToolSentiment {
@@ -638,6 +636,8 @@ pub fn stars_sentiment(s: &str) -> ToolSentiment {
     }
 }
 
+/// Normalizes a vendor's sentiment label: words in English and German (any case), `+`/`-`,
+/// and numeric scores of any range by their sign. `Not Rated`, `Unknown`, empty → `Unknown`.
 pub fn parse_tool_sentiment(s: &str) -> ToolSentiment {
     let t = s.trim();
     if t.is_empty() {

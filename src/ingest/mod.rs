@@ -122,9 +122,72 @@ pub struct Reject {
     /// 1-based column number, when one column is at fault.
     pub column: Option<usize>,
     pub column_name: Option<String>,
-    pub reason: String,
+    #[serde(serialize_with = "display")]
+    pub reason: RejectReason,
     /// The start of the record, to find it by eye.
     pub excerpt: String,
+}
+
+/// Why a record (or a whole file) did not become a mention. `Display` is the message in
+/// `rejects.csv`; [`RejectReason::kind`] the stable key counted in `summary.json`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RejectReason {
+    /// The file could not be opened or decoded at all (reported on line 0).
+    #[error("file not read: {0}")]
+    FileNotRead(String),
+    /// The parser gave up part-way (e.g. a read error); the rows before it were kept.
+    #[error("reading stopped: {0}")]
+    ReadingStopped(String),
+    #[error("{found} fields where the header has {expected}{}", .cause.hint())]
+    FieldCount { found: usize, expected: usize, cause: FieldCountCause },
+    /// Every column of the text fallback chain is empty (their names, comma-separated).
+    #[error("text is empty ({columns}): nothing to classify")]
+    EmptyText { columns: String },
+    #[error("{}: `{value}`", .error.describe())]
+    BadDate { error: fields::DateError, value: String },
+    #[error("date outside the plausible window {earliest} … {latest}: `{value}`")]
+    DateOutsideWindow { earliest: chrono::NaiveDate, latest: chrono::NaiveDate, value: String },
+}
+
+/// What most likely made a record's field count differ from the header's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldCountCause {
+    /// More fields: a cell holds an unquoted delimiter.
+    UnquotedDelimiter,
+    /// Fewer fields and the last one runs over lines: an unclosed quote.
+    UnclosedQuote,
+    Unknown,
+}
+
+impl FieldCountCause {
+    fn hint(self) -> &'static str {
+        match self {
+            FieldCountCause::UnquotedDelimiter => ": a cell holds an unquoted delimiter, so the split is ambiguous",
+            FieldCountCause::UnclosedQuote => ": a quote that is never closed runs on to the end of the file",
+            FieldCountCause::Unknown => "",
+        }
+    }
+}
+
+impl RejectReason {
+    /// A stable key per kind of reason, for `summary.json`'s `reject_reasons` and the
+    /// report (a scheduler may alert on them; the message may be reworded).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RejectReason::FileNotRead(_) => "file_not_read",
+            RejectReason::ReadingStopped(_) => "reading_stopped",
+            RejectReason::FieldCount { .. } => "field_count",
+            RejectReason::EmptyText { .. } => "text_empty",
+            RejectReason::BadDate { error: fields::DateError::Empty, .. } => "date_empty",
+            RejectReason::BadDate { error: fields::DateError::Unrecognised, .. } => "date_unrecognised",
+            RejectReason::BadDate { error: fields::DateError::DoesNotExist, .. } => "date_does_not_exist",
+            RejectReason::DateOutsideWindow { .. } => "date_out_of_window",
+        }
+    }
+}
+
+fn display<T: std::fmt::Display, S: serde::Serializer>(value: &T, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(value)
 }
 
 /// A record kept after a repair, or a value that was left empty.
@@ -230,7 +293,7 @@ pub fn ingest_files(
                     line: 0,
                     column: None,
                     column_name: None,
-                    reason: format!("file not read: {reason}"),
+                    reason: RejectReason::FileNotRead(reason.clone()),
                     excerpt: String::new(),
                 })));
                 FileReport { path: names[idx].clone(), error: Some(reason), ..FileReport::default() }
@@ -353,9 +416,7 @@ impl RecordSource {
 /// A time zone a date column's header names: `Date (UTC)`, `Review Created (GMT)`,
 /// `Zeit (MEZ)`, `Time (CET)`.
 fn zone_in_header(h: &str) -> Option<Tz> {
-    let h = h.to_ascii_uppercase();
-    let words: Vec<&str> = h.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    words.iter().find_map(|w| match *w {
+    h.to_ascii_uppercase().split(|c: char| !c.is_ascii_alphanumeric()).find_map(|w| match w {
         "UTC" | "GMT" => Some(chrono_tz::UTC),
         "CET" | "CEST" | "MEZ" | "MESZ" => Some(chrono_tz::Europe::Berlin),
         _ => None,
@@ -443,10 +504,10 @@ impl ExportReader {
         }
         // The zone of dates without an offset: --timezone, else one the date column's header
         // names (`Review Created (UTC)`), else the layout's.
-        let header_zone = map.published_at.and_then(|i| header.get(i)).and_then(|h| zone_in_header(h));
-        let (tz, timezone_source) = match (opts.timezone, header_zone) {
+        let date_header = map.published_at.and_then(|i| header.get(i));
+        let (tz, timezone_source) = match (opts.timezone, date_header.and_then(|h| zone_in_header(h))) {
             (Some(tz), _) => (tz, "--timezone".to_string()),
-            (None, Some(tz)) => (tz, format!("named in the header `{}`", header[map.published_at.unwrap_or(0)])),
+            (None, Some(tz)) => (tz, format!("named in the header `{}`", date_header.map_or("", String::as_str))),
             (None, None) => (layout.naive_timezone.parse::<Tz>().unwrap_or(chrono_tz::UTC), format!("layout {} default", layout.name)),
         };
 
@@ -547,7 +608,7 @@ impl ExportReader {
                 line,
                 column: None,
                 column_name: None,
-                reason: format!("reading stopped: {reason}"),
+                reason: RejectReason::ReadingStopped(reason),
                 excerpt: String::new(),
             };
             return Some(vec![(Event::Reject(Box::new(reject)), None)]);
@@ -609,7 +670,7 @@ fn excerpt(record: &csv::ByteRecord) -> String {
 /// Turns one record into a mention, or says why it cannot be one.
 fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<Warning>) -> Result<(Mention, Keys), Reject> {
     let width = plan.header.len();
-    let reject = |column: Option<usize>, reason: String| Reject {
+    let reject = |column: Option<usize>, reason: RejectReason| Reject {
         file: plan.file.to_string(),
         line,
         column: column.map(|c| c + 1),
@@ -620,12 +681,14 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
     if rec.len() != width {
         let extra_all_empty = rec.len() > width && rec.iter().skip(width).all(|c| c.iter().all(|b| b.is_ascii_whitespace()));
         if !extra_all_empty {
-            let mut reason = format!("{} fields where the header has {width}", rec.len());
-            if rec.len() > width {
-                reason.push_str(": a cell holds an unquoted delimiter, so the split is ambiguous");
+            let cause = if rec.len() > width {
+                FieldCountCause::UnquotedDelimiter
             } else if rec.iter().next_back().is_some_and(|c| c.contains(&b'\n')) {
-                reason.push_str(": a quote that is never closed runs on to the end of the file");
-            }
+                FieldCountCause::UnclosedQuote
+            } else {
+                FieldCountCause::Unknown
+            };
+            let reason = RejectReason::FieldCount { found: rec.len(), expected: width, cause };
             return Err(reject(Some(width.min(rec.len())), reason));
         }
     }
@@ -649,7 +712,7 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
     }
     let Some(text) = text else {
         let names: Vec<&str> = plan.map.text.iter().filter_map(|&i| plan.header.get(i).map(String::as_str)).collect();
-        return Err(reject(plan.map.text.first().copied(), format!("text is empty ({}): nothing to classify", names.join(", "))));
+        return Err(reject(plan.map.text.first().copied(), RejectReason::EmptyText { columns: names.join(", ") }));
     };
 
     // Date (and a separate time column where the date has none).
@@ -657,7 +720,7 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
     let raw_date = cells.get(date_col);
     let mut date = match fields::parse_date(&raw_date, plan.order) {
         Ok(d) => d,
-        Err(e) => return Err(reject(Some(date_col), format!("{}: `{}`", e.describe(), raw_date.trim()))),
+        Err(error) => return Err(reject(Some(date_col), RejectReason::BadDate { error, value: raw_date.trim().to_string() })),
     };
     if let (false, Some(tc)) = (date.has_time, plan.map.time) {
         let raw = cells.get(tc);
@@ -669,11 +732,12 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
     }
     let published_at = date.to_utc(plan.tz);
     if published_at < plan.dates.earliest || published_at > plan.dates.latest {
-        let fmt = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d").to_string();
-        return Err(reject(
-            Some(date_col),
-            format!("date outside the plausible window {} … {}: `{}`", fmt(plan.dates.earliest), fmt(plan.dates.latest), raw_date.trim()),
-        ));
+        let reason = RejectReason::DateOutsideWindow {
+            earliest: plan.dates.earliest.date_naive(),
+            latest: plan.dates.latest.date_naive(),
+            value: raw_date.trim().to_string(),
+        };
+        return Err(reject(Some(date_col), reason));
     }
 
     let reach = cells.count(plan.map.reach, "reach");

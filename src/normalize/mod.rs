@@ -53,12 +53,7 @@ pub struct Term {
 /// The 64-bit key of a term text (FNV-1a). Distinct words sharing a key are improbable
 /// (about 1 in 10⁹ pairs among 200,000 words); they would share a table entry.
 pub fn term_key(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in text.as_bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    crate::hash::fnv1a_str(text)
 }
 
 impl Term {
@@ -219,7 +214,7 @@ type WordEntry = Option<(Arc<str>, u64, bool)>;
 struct WordCache {
     settings: Option<NormalizerSettings>,
     /// [`term_key`] of the raw word → its term, term key and emphasis (`None`: dropped).
-    map: std::collections::HashMap<u64, WordEntry, crate::ingest::dedup::KeyBuildHasher>,
+    map: std::collections::HashMap<u64, WordEntry, crate::hash::KeyBuildHasher>,
 }
 
 thread_local! {

@@ -97,6 +97,23 @@ fn labels(lang: Lang) -> serde_json::Value {
     serde_json::Value::Object(m)
 }
 
+/// A reject reason's kind ([`crate::ingest::RejectReason::kind`]) in words; an unknown kind
+/// (from the parts of another build) as it is.
+fn reason_label(kind: &str, lang: Lang) -> &str {
+    let (de, en) = match kind {
+        "file_not_read" => ("Datei nicht lesbar", "file not read"),
+        "reading_stopped" => ("Lesen abgebrochen", "reading stopped"),
+        "field_count" => ("Spaltenzahl weicht vom Kopf ab", "field count differs from the header"),
+        "text_empty" => ("Text leer", "text is empty"),
+        "date_empty" => ("Datum leer", "date is empty"),
+        "date_unrecognised" => ("Datum in keinem bekannten Format", "date is in no known format"),
+        "date_does_not_exist" => ("Datum existiert nicht", "date does not exist"),
+        "date_out_of_window" => ("Datum außerhalb des plausiblen Zeitraums", "date outside the plausible window"),
+        other => return other,
+    };
+    if lang == Lang::De { de } else { en }
+}
+
 fn int(n: i64, lang: Lang) -> String {
     let digits = n.unsigned_abs().to_string();
     let sep = if lang == Lang::De { '.' } else { ',' };
@@ -303,7 +320,7 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
             "rows_in": int(f.rows_in as i64, lang), "mentions": int(f.mentions as i64, lang),
             "duplicates": int(f.duplicates as i64, lang), "rejected": int(f.rejected as i64, lang),
         })).collect::<Vec<_>>(),
-        "reasons": ctx.reasons.iter().take(5).map(|(r, n)| serde_json::json!({"reason": r, "count": int(*n as i64, lang)})).collect::<Vec<_>>(),
+        "reasons": ctx.reasons.iter().take(5).map(|(r, n)| serde_json::json!({"reason": reason_label(r, lang), "count": int(*n as i64, lang)})).collect::<Vec<_>>(),
     });
 
     let mut env = minijinja::Environment::new();

@@ -1,0 +1,59 @@
+//! What can go wrong when classifiers are loaded and combined.
+
+use std::path::PathBuf;
+
+use super::linear::ModelError;
+use crate::normalize::NormalizerSettings;
+
+/// A classifier named on the command line or in `report.toml` that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// A lexicon, taxonomy or rule set (`name`: its file or `built-in taxonomy`).
+    #[error("{name}: {source}")]
+    Definition { name: String, source: DefinitionError },
+    #[error("{name}: trained with other normalizer settings ({model:?}) than the pipeline ({pipeline:?})")]
+    Normalizer { name: String, model: NormalizerSettings, pipeline: NormalizerSettings },
+    #[error("{name}/stack.json: not a resonanz stacker: {source}")]
+    StackJson { name: String, source: serde_json::Error },
+    #[error("{name}/stack.json: stacker format {found}, this resonanz reads format {}", super::stacked::STACK_FORMAT)]
+    StackVersion { name: String, found: u32 },
+    #[error("{name}: {source}")]
+    Combine { name: String, source: CombineError },
+    #[error("{spec}: the lexicon weight `{weight}` is not a number")]
+    LexiconWeight { spec: String, weight: String },
+    #[error("{spec}: expected MODEL+lexicon or MODEL+lexicon:WEIGHT")]
+    LexiconSpec { spec: String },
+}
+
+/// A lexicon, taxonomy or `[relevance]` definition that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DefinitionError {
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    /// Phrases (as written, quoted) that normalize to fewer than two words.
+    #[error("phrases {} keep fewer than two words after normalization (stop words are dropped): list them as words", .0.join(", "))]
+    ShortPhrases(Vec<String>),
+    #[error("topic `{topic}`: `{word}` is not one word (use `phrases` for several)")]
+    NotOneWord { topic: String, word: String },
+    #[error("topic `{topic}`: `all` has {found} words, at most {max} are allowed")]
+    TooManyAll { topic: String, found: usize, max: usize },
+    #[error("[relevance] needs at least one of `terms`, `products`, `handles`")]
+    NoRelevanceTerms,
+    #[error("[relevance] {key}: `{rule}` has no word to match (only stop words or punctuation)")]
+    RuleWithoutWords { key: &'static str, rule: String },
+}
+
+/// Parts that do not fit together into one classifier.
+#[derive(Debug, thiserror::Error)]
+pub enum CombineError {
+    #[error("the lexicon ensemble combines sentiment models (negative/neutral/positive)")]
+    EnsembleNeedsSentiment,
+    #[error("the stacker combines a sentiment model with labels negative, neutral, positive")]
+    StackerNeedsSentiment,
+    #[error("the stacker has {found} weights, expected {expected}")]
+    StackerWeights { found: usize, expected: usize },
+}
