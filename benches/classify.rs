@@ -18,7 +18,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn corpora() -> Vec<(&'static str, Vec<String>)> {
     let mut out = Vec::new();
     let germeval = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/germeval2017/dev.tsv");
-    if let Ok(examples) = resonanz::classify::data::read_labelled(&germeval) {
+    if let Ok(examples) = resonanz::train::data::read_labelled(&germeval) {
         out.push(("germeval", examples.into_iter().take(2000).map(|e| e.text).collect()));
     }
     let start = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();

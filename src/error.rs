@@ -30,10 +30,12 @@ pub enum Error {
     #[error("{}: {source}", path.display())]
     Rules { path: PathBuf, source: crate::classify::DefinitionError },
     /// A labelled file that cannot be read.
+    #[cfg(feature = "train")]
     #[error(transparent)]
-    Data(#[from] crate::classify::data::DataError),
+    Data(#[from] crate::train::data::DataError),
+    #[cfg(feature = "train")]
     #[error(transparent)]
-    Train(#[from] crate::classify::train::TrainError),
+    Train(#[from] crate::train::TrainError),
     /// A command-line value that cannot be used.
     #[error("{0}")]
     Usage(String),
@@ -50,8 +52,9 @@ impl Error {
             | Error::Ingest(IngestError::Layouts { .. })
             | Error::Config(_)
             | Error::Load(_)
-            | Error::Rules { .. }
-            | Error::Train(_) => 1,
+            | Error::Rules { .. } => 1,
+            #[cfg(feature = "train")]
+            Error::Train(_) => 1,
             Error::Write { .. } | Error::Parquet { .. } | Error::Sample(crate::sample::SampleError::Write { .. }) => 4,
             _ => 2,
         }

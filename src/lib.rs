@@ -31,6 +31,8 @@ pub mod progress;
 pub mod report;
 pub mod sample;
 pub mod synth;
+#[cfg(feature = "train")]
+pub mod train;
 
 pub use error::{Error, Result};
 pub use mention::{Channel, Mention, Sentiment, ToolSentiment};

@@ -116,8 +116,8 @@ struct BenchArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [100, 300, 1000])]
     sizes: Vec<usize>,
     /// With --base: how the labelled documents are picked.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [resonanz::classify::adapt::Picking::Random, resonanz::classify::adapt::Picking::LeastCertain])]
-    picking: Vec<resonanz::classify::adapt::Picking>,
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [resonanz::train::adapt::Picking::Random, resonanz::train::adapt::Picking::LeastCertain])]
+    picking: Vec<resonanz::train::adapt::Picking>,
     /// With --corpus: the linear model's C.
     #[arg(long, default_value_t = 3.0)]
     c: f64,
@@ -155,7 +155,7 @@ struct TrainArgs {
     #[arg(long, value_enum)]
     task: resonanz::classify::Task,
     #[arg(long, value_enum, default_value = "sparse-logistic")]
-    algo: resonanz::classify::train::Algorithm,
+    algo: resonanz::train::fit::Algorithm,
     /// Output directory; the model is written to OUT/model.json.
     #[arg(long)]
     out: PathBuf,
@@ -595,8 +595,8 @@ fn eval(a: EvalArgs) -> Result<u8, Error> {
     let loaded = load_classifier(&a.model, a.task, &normalizer)?;
     let classifier = loaded.classifier;
     let examples = read_examples(&a.data)?;
-    let report = resonanz::classify::evaluate_on(classifier.as_ref(), &normalizer, &examples)
-        .map_err(resonanz::classify::train::TrainError::Data)?;
+    let report = resonanz::train::evaluate_on(classifier.as_ref(), &normalizer, &examples)
+        .map_err(resonanz::train::TrainError::Data)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         let _ = out.write_all(&resonanz::report::to_json_bytes(&report));
@@ -616,7 +616,8 @@ fn eval(a: EvalArgs) -> Result<u8, Error> {
 }
 
 fn train(a: TrainArgs) -> Result<u8, Error> {
-    use resonanz::classify::{data, features::FeatureSettings, train::{self, Algorithm, Corpus, TrainParams}};
+    use resonanz::classify::features::FeatureSettings;
+    use resonanz::train::{data, fit::{self as train, Algorithm, Corpus, TrainParams}};
     use resonanz::normalize::{Normalizer, NormalizerSettings};
     let started = std::time::Instant::now();
     let normalizer = Normalizer::new(NormalizerSettings { stem: !a.no_stem, stop_words: !a.keep_stop_words, negation: !a.no_negation });
@@ -628,7 +629,7 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
         return train_adapted(&a, base, started);
     }
     let examples = read_examples(&a.data)?;
-    let targets = data::targets(&examples, a.task, None).map_err(resonanz::classify::train::TrainError::Data)?;
+    let targets = data::targets(&examples, a.task, None).map_err(resonanz::train::TrainError::Data)?;
     let docs: Vec<_> = targets.examples.iter().map(|&i| normalizer.normalize(&examples[i].text)).collect();
     let defaults = a.algo.defaults_for(a.task);
     let defaults = TrainParams { max_features: a.max_features.unwrap_or(defaults.max_features), ..defaults };
@@ -651,7 +652,7 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
         normalizer: normalizer.settings(),
         features,
     };
-    let mut model = train::select_and_train(&corpus, &grid, a.folds).map_err(train::TrainError::Model)?;
+    let mut model = train::select_and_train(&corpus, &grid, a.folds).map_err(resonanz::train::TrainError::Model)?;
     model.training_data = a.data.iter().map(|p| p.display().to_string()).collect();
     for c in &model.selection {
         eprintln!(
@@ -688,7 +689,7 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
 /// base vs adapted by k-fold CV; writes OUT/model.json, OUT/stack.json (sentiment) and
 /// OUT/MODEL_CARD.md.
 fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> Result<u8, Error> {
-    use resonanz::classify::adapt;
+    use resonanz::train::adapt;
     let normalizer = resonanz::normalize::Normalizer::default();
     let base = adapt::Base::load(base, a.task, &normalizer)?;
     let examples = read_examples(&a.data)?;
@@ -737,7 +738,7 @@ fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> Resu
 /// `train --corpus …`: the stacked sentiment classifier, chosen and scored leave one corpus
 /// out; writes OUT/model.json and OUT/stack.json (whose `card` holds every table).
 fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalizer, features: resonanz::classify::features::FeatureSettings, started: std::time::Instant) -> Result<u8, Error> {
-    use resonanz::classify::cross_domain::{self, Settings, VARIANTS};
+    use resonanz::train::cross_domain::{self, Settings, VARIANTS};
     if a.task != resonanz::classify::Task::Sentiment {
         return Err(Error::Usage("--corpus trains the sentiment task only".into()));
     }
@@ -808,19 +809,19 @@ fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalize
 }
 
 /// `--corpus NAME=FILE[,FILE…]` flags as domains.
-fn read_corpora(specs: &[String]) -> Result<Vec<resonanz::classify::cross_domain::Domain>, Error> {
+fn read_corpora(specs: &[String]) -> Result<Vec<resonanz::train::cross_domain::Domain>, Error> {
     let mut domains = Vec::new();
     for spec in specs {
         let (name, files) = spec.split_once('=').ok_or_else(|| Error::Usage(format!("--corpus {spec}: expected NAME=FILE[,FILE…]")))?;
         let paths: Vec<PathBuf> = files.split(',').map(PathBuf::from).collect();
         let examples = read_examples(&paths)?;
-        domains.push(resonanz::classify::cross_domain::Domain { name: name.to_string(), sources: paths.iter().map(|p| p.display().to_string()).collect(), examples });
+        domains.push(resonanz::train::cross_domain::Domain { name: name.to_string(), sources: paths.iter().map(|p| p.display().to_string()).collect(), examples });
     }
     Ok(domains)
 }
 
 /// The leave-one-corpus-out table as Markdown rows.
-fn print_held_out(rows: &[resonanz::classify::cross_domain::Held], out: &mut dyn Write) {
+fn print_held_out(rows: &[resonanz::train::cross_domain::Held], out: &mut dyn Write) {
     let _ = writeln!(out, "| held out | classifier | n | accuracy | macro-F1 | true neg / neu / pos % | predicted neg / neu / pos % | share error pp |");
     let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|---:|");
     for h in rows {
@@ -835,7 +836,7 @@ fn print_held_out(rows: &[resonanz::classify::cross_domain::Held], out: &mut dyn
 }
 
 fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
-    use resonanz::classify::cross_domain::{self, Settings};
+    use resonanz::train::cross_domain::{self, Settings};
     if a.task != resonanz::classify::Task::Sentiment {
         return Err(Error::Usage("--corpus benches the sentiment task only".into()));
     }
@@ -855,17 +856,17 @@ fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::classify::data::Example>, Error> {
+fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::train::data::Example>, Error> {
     let mut examples = Vec::new();
     for p in paths {
-        examples.extend(resonanz::classify::data::read_labelled(p)?);
+        examples.extend(resonanz::train::data::read_labelled(p)?);
     }
     Ok(examples)
 }
 
 /// `bench --base MODEL --data FILE`: the learning curve of `train --base`.
 fn bench_learning_curve(a: &BenchArgs, base: &str) -> Result<u8, Error> {
-    use resonanz::classify::adapt;
+    use resonanz::train::adapt;
     let normalizer = resonanz::normalize::Normalizer::default();
     let b = adapt::Base::load(base, a.task, &normalizer)?;
     let examples = read_examples(&a.data)?;
@@ -899,7 +900,7 @@ fn bench(a: BenchArgs) -> Result<u8, Error> {
     }
     let train = read_examples(&a.data)?;
     let test = if a.test.is_empty() { None } else { Some(read_examples(&a.test)?) };
-    let rows = resonanz::classify::bench::bench(a.task, &train, test.as_deref(), a.folds)?;
+    let rows = resonanz::train::bench::bench(a.task, &train, test.as_deref(), a.folds)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
         return Ok(0);

@@ -293,39 +293,6 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
     Ok((summary, out))
 }
 
-/// The Parquet files of a mentions output: the file itself, or every `.parquet` file under
-/// a partitioned folder (sorted).
-fn mention_files(path: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "parquet") {
-                out.push(p);
-            }
-        }
-    }
-    if path.is_file() {
-        return vec![path.to_path_buf()];
-    }
-    let mut files = Vec::new();
-    walk(path, &mut files);
-    files.sort();
-    files
-}
-
-/// The mentions of a run output (file or partitioned folder) as one lazy table.
-pub fn scan_mentions(path: &Path) -> polars::prelude::PolarsResult<polars::prelude::LazyFrame> {
-    use polars::prelude::{IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
-    let files: Vec<PlRefPath> = mention_files(path).iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())).collect();
-    if files.is_empty() {
-        return Ok(report::mentions_frame(&[])?.lazy());
-    }
-    let args = ScanArgsParquet { hive_options: polars::prelude::HiveOptions::new_disabled(), ..Default::default() };
-    LazyFrame::scan_parquet_files(files.into_iter().collect(), args)
-}
-
 /// Adds the mention ids of a part's `mentions.parquet` (when it has one) to `seen` and
 /// returns how many of them an earlier part already had.
 fn count_overlaps(mentions: &Path, part: usize, seen: &mut std::collections::HashMap<u64, usize>) -> u64 {
@@ -333,7 +300,7 @@ fn count_overlaps(mentions: &Path, part: usize, seen: &mut std::collections::Has
     if !mentions.exists() {
         return 0;
     }
-    let Ok(df) = scan_mentions(mentions).and_then(|lf| lf.select([col("mention_id")]).collect()) else { return 0 };
+    let Ok(df) = report::scan_mentions(mentions).and_then(|lf| lf.select([col("mention_id")]).collect()) else { return 0 };
     let Ok(ids) = df.column("mention_id").and_then(|c| c.str().cloned()) else { return 0 };
     let mut overlaps = 0;
     for id in ids.iter().flatten() {
@@ -554,7 +521,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let mentions_name = if opts.partitioned { "mentions/" } else { "mentions.parquet" };
     let mut outputs: Vec<String> = [mentions_name, "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
     let t = Instant::now();
-    let scan = scan_mentions(&staged_mentions).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    let scan = report::scan_mentions(&staged_mentions).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let partials = crate::aggregate::Partials::of_chunked(scan, opts.report.report_timezone, opts.report.granularity, crate::aggregate::Partials::CHUNK_ROWS)
         .and_then(|p| p.with_terms(&written.terms))
         .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
@@ -665,7 +632,7 @@ fn write_report(
     }
     for (name, df) in all {
         o.parquet(&format!("{name}.parquet"), df)?;
-        let csv = crate::aggregate::to_csv(df, opts.excel_csv).map_err(|source| Error::Write { path: out.join(format!("{name}.csv")), source })?;
+        let csv = report::to_csv(df, opts.excel_csv).map_err(|source| Error::Write { path: out.join(format!("{name}.csv")), source })?;
         o.bytes(&format!("{name}.csv"), &csv)?;
     }
     o.bytes("metrics.md", crate::aggregate::METRICS_MD.as_bytes())?;

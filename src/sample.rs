@@ -58,7 +58,7 @@ pub struct Candidate {
 pub fn read_run(dir: &Path) -> Result<Vec<Candidate>, SampleError> {
     let path = [dir.join("mentions.parquet"), dir.join("mentions")].into_iter().find(|p| p.exists()).ok_or_else(|| SampleError::NoRun { path: dir.to_path_buf() })?;
     let read = |source| SampleError::Read { path: path.clone(), source };
-    let df = crate::pipeline::scan_mentions(&path).and_then(|lf| lf.collect()).map_err(read)?;
+    let df = crate::report::scan_mentions(&path).and_then(|lf| lf.collect()).map_err(read)?;
     let column = |name: &'static str| df.column(name).map_err(|_| SampleError::Column { path: path.clone(), column: name });
     let strings = |name: &'static str| -> Result<Vec<Option<String>>, SampleError> {
         Ok(column(name)?.str().map_err(read)?.iter().map(|v| v.map(str::to_string)).collect())
@@ -139,7 +139,7 @@ pub fn pick(candidates: &[Candidate], n: usize, seed: u64, order: Order, tz: Tz)
                     let mut a = v.clone();
                     a.sort_by_key(uncertain);
                     v.sort_by_key(random);
-                    v = crate::classify::adapt::interleave(&a, &v);
+                    v = interleave(&a, &v);
                 }
             }
             v.into()
@@ -261,6 +261,21 @@ pub fn write_csv(path: &Path, candidates: &[Candidate], picked: &[usize], tz: Tz
     let bytes = w.into_inner().map_err(|e| werr(e.into_error()))?;
     crate::report::atomic::write_file(path, &bytes).map_err(werr)
 }
+
+/// Two orders of the same items interleaved (first, second, first, …), each item once.
+pub fn interleave(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(a.len());
+    for k in 0..a.len().max(b.len()) {
+        for x in [a.get(k), b.get(k)].into_iter().flatten() {
+            if seen.insert(*x) {
+                out.push(*x);
+            }
+        }
+    }
+    out
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,8 @@ use std::fs;
 
 use chrono::{TimeZone, Utc};
 use polars::prelude::*;
-use resonanz::aggregate::{aggregate, to_csv, Granularity};
+use resonanz::aggregate::{aggregate, Granularity};
+use resonanz::report::to_csv;
 use resonanz::{Channel, Mention, Sentiment, ToolSentiment};
 
 use crate::util::{fixture, resonanz, stderr};

@@ -564,37 +564,6 @@ pub fn roi(by_channel: &DataFrame, settings: &RoiSettings) -> PolarsResult<DataF
 /// Authors in `top_authors`.
 pub const TOP_AUTHORS: u32 = 50;
 
-/// CSV for one table: comma, `.` decimals, UTF-8; or with `excel` the German Excel variant:
-/// `;`, decimal comma, UTF-8 BOM. Text cells are escaped against formula injection.
-pub fn to_csv(df: &DataFrame, excel: bool) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    if excel {
-        buf.extend_from_slice("\u{feff}".as_bytes());
-    }
-    let mut w = csv::WriterBuilder::new().delimiter(if excel { b';' } else { b',' }).from_writer(buf);
-    let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-    w.write_record(&names)?;
-    let columns = df.columns();
-    for i in 0..df.height() {
-        let row: Vec<String> = columns.iter().map(|c| cell(c.get(i).unwrap_or(AnyValue::Null), excel)).collect();
-        w.write_record(&row)?;
-    }
-    w.into_inner().map_err(|e| e.into_error())
-}
-
-fn cell(v: AnyValue, excel: bool) -> String {
-    let decimal = |s: String| if excel { s.replace('.', ",") } else { s };
-    match v {
-        AnyValue::Null => String::new(),
-        AnyValue::Float64(f) => decimal(format!("{}", (f * 1e6).round() / 1e6)),
-        AnyValue::Float32(f) => decimal(format!("{}", (f as f64 * 1e6).round() / 1e6)),
-        AnyValue::String(s) => crate::report::safe_cell(s).into_owned(),
-        AnyValue::StringOwned(s) => crate::report::safe_cell(&s).into_owned(),
-        AnyValue::Boolean(b) => b.to_string(),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! A trained linear model as saved in `models/<name>/model.json`: the selected hashed
 //! features with their IDF, one weight per (feature, label) and an intercept per label.
-//! Every trainer in [`super::train`] produces this one format. Prediction runs on sparse
+//! Every trainer in [`crate::train::fit`] produces this one format. Prediction runs on sparse
 //! features through a lookup table (no dense row): softmax over the labels for single-label
 //! tasks, one sigmoid per label for topics.
 
@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::features::FeatureSettings;
-use super::train::{Candidate, CvScores, TrainParams};
+use super::record::{BaseModel, Candidate, CvScores, TrainParams};
 use super::{argmax, softmax, Classifier, Prediction, Task};
 use crate::hash;
 use crate::normalize::{NormalizerSettings, Term};
@@ -39,7 +39,7 @@ pub struct LinearModel {
     /// For a model adapted to the analyst's labels (`train --base`): the model it was
     /// adapted from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base: Option<super::adapt::BaseModel>,
+    pub base: Option<BaseModel>,
     /// Selected hashed feature ids, sorted.
     pub feature_ids: Vec<u32>,
     pub idf: Vec<f32>,
@@ -471,18 +471,7 @@ impl Classifier for LinearModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::train::{featurize_all, fit, Algorithm, Corpus};
     use crate::normalize::Normalizer;
-
-    fn model() -> LinearModel {
-        let n = Normalizer::default();
-        let docs: Vec<Vec<Term>> = ["gut", "schlecht", "Zug", "toll", "mies", "Gleis"].iter().map(|t| n.normalize(t)).collect();
-        let gold: Vec<Vec<usize>> = [2, 0, 1, 2, 0, 1].iter().map(|&g| vec![g]).collect();
-        let labels = Task::Sentiment.labels();
-        let corpus = Corpus { task: Task::Sentiment, labels: &labels, docs: &docs, gold: &gold, normalizer: n.settings(), features: FeatureSettings::default() };
-        let vectors = featurize_all(&docs, &corpus.features);
-        fit(&corpus, &vectors, None, TrainParams { min_df: 1, ..Algorithm::SparseLogistic.defaults() }).unwrap()
-    }
 
     #[test]
     fn models_sharing_a_feature_space_score_as_they_would_alone() {
@@ -508,21 +497,6 @@ mod tests {
         // Another document right after: nothing of the previous one is reused.
         n.normalize_into(texts[0], &mut terms);
         assert_eq!(relevance.scores(&terms), alone[0]);
-    }
-
-    #[test]
-    fn wrong_task_version_or_garbage_is_a_clear_error() {
-        let m = model();
-        let p = Path::new("models/x/model.json");
-        let e = LinearModel::from_json(&m.to_json(), p, Some(Task::Relevance)).unwrap_err().to_string();
-        assert!(e.contains("models/x/model.json: a sentiment model, but a relevance model is needed"), "{e}");
-        let old = m.to_json().replace("\"format_version\":1", "\"format_version\":0");
-        assert!(LinearModel::from_json(&old, p, None).unwrap_err().to_string().contains("model format 0"));
-        assert!(LinearModel::from_json("{\"a\":", p, None).unwrap_err().to_string().contains("not a resonanz model"));
-        let cut = m.to_json().replacen("\"intercept\":[", "\"intercept\":[1.0,", 1);
-        assert!(LinearModel::from_json(&cut, p, None).unwrap_err().to_string().contains("array sizes do not match"));
-        let bad_id = m.to_json().replacen("\"feature_ids\":[", "\"feature_ids\":[4294967295,", 1).replacen("\"idf\":[", "\"idf\":[1.0,", 1);
-        assert!(LinearModel::from_json(&bad_id, p, None).is_err());
     }
 
     #[test]

@@ -5,21 +5,15 @@
 //! sentiment classifier (no training) and the analyst's [`topics`] taxonomy. Labelled data
 //! is read by [`data`], and [`metrics`] scores predictions against it.
 
-pub mod adapt;
-pub mod bench;
-pub mod cross_domain;
-pub mod data;
 pub mod ensemble;
 mod error;
 pub mod features;
-pub mod lbfgs;
 pub mod lexicon;
 pub mod linear;
-pub mod metrics;
+pub mod record;
 pub mod relevance;
 pub mod stacked;
 pub mod topics;
-pub mod train;
 
 use serde::{Deserialize, Serialize};
 
@@ -167,7 +161,7 @@ pub(crate) fn parse_stack(json: &str, name: &str) -> Result<stacked::Stack, Load
     Ok(stack)
 }
 
-fn read(path: &std::path::Path) -> Result<String, LoadError> {
+pub(crate) fn read(path: &std::path::Path) -> Result<String, LoadError> {
     std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })
 }
 
@@ -462,61 +456,6 @@ impl MentionClassifier {
         }
         out
     }
-}
-
-/// `eval` output: the task, the model, quality metrics and speed.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct EvalReport {
-    pub task: String,
-    pub model: String,
-    #[serde(flatten)]
-    pub metrics: metrics::Report,
-    /// Sentiment: the largest |predicted − true| share of negative or positive, in
-    /// percentage points.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub share_error_pp: Option<f64>,
-    /// Documents per second for normalize + predict, single thread.
-    pub docs_per_s: f64,
-}
-
-/// Scores a classifier on labelled examples (the classifier's task picks the gold column;
-/// topics are scored on the relevant documents only).
-pub fn evaluate_on(
-    classifier: &dyn Classifier,
-    normalizer: &crate::normalize::Normalizer,
-    examples: &[data::Example],
-) -> Result<EvalReport, data::DataError> {
-    let task = classifier.task();
-    let targets = data::targets(examples, task, Some(classifier.labels()))?;
-    let mut terms = Vec::new();
-    let started = std::time::Instant::now();
-    let adaptation = classifier.batch_prior();
-    let mut predicted = Vec::with_capacity(targets.examples.len());
-    let mut probs = Vec::new();
-    for &i in &targets.examples {
-        normalizer.normalize_into(&examples[i].text, &mut terms);
-        if adaptation.is_some() {
-            let p = classifier.predict(&terms).scores;
-            probs.push([p[0], p[1], p[2]]);
-        } else {
-            predicted.push(classifier.predict_set(&terms));
-        }
-    }
-    if let Some(a) = adaptation {
-        // As `run` does to a batch: the file's class mix by EM, each label under it.
-        let prior = stacked::estimate_prior(&probs, &a);
-        predicted = probs.iter().map(|p| vec![argmax(&stacked::adapt(p, &a.from, &prior))]).collect();
-    }
-    let secs = started.elapsed().as_secs_f64().max(1e-9);
-    let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
-    let share_error_pp = (task == Task::Sentiment).then(|| metrics::share_error_pp(&metrics.confusion));
-    Ok(EvalReport {
-        task: task.as_str().into(),
-        model: classifier.name().into(),
-        metrics,
-        share_error_pp,
-        docs_per_s: predicted.len() as f64 / secs,
-    })
 }
 
 impl std::fmt::Debug for MentionClassifier {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -251,3 +251,37 @@ impl MentionWriter {
         self.join()
     }
 }
+
+/// The Parquet files of a mentions output: the file itself, or every `.parquet` file under
+/// a partitioned folder (sorted).
+fn mention_files(path: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "parquet") {
+                out.push(p);
+            }
+        }
+    }
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    walk(path, &mut files);
+    files.sort();
+    files
+}
+
+/// The mentions of a run output (file or partitioned folder) as one lazy table.
+pub fn scan_mentions(path: &Path) -> polars::prelude::PolarsResult<polars::prelude::LazyFrame> {
+    use polars::prelude::{IntoLazy, LazyFrame, PlRefPath, ScanArgsParquet};
+    let files: Vec<PlRefPath> = mention_files(path).iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())).collect();
+    if files.is_empty() {
+        return Ok(mentions_frame(&[])?.lazy());
+    }
+    let args = ScanArgsParquet { hive_options: polars::prelude::HiveOptions::new_disabled(), ..Default::default() };
+    LazyFrame::scan_parquet_files(files.into_iter().collect(), args)
+}
+

@@ -10,7 +10,7 @@ use std::io::Write;
 use serde::Serialize;
 
 pub use atomic::Staging;
-pub use mentions::{mentions_frame, MentionSink, MentionWriter, MENTION_COLUMNS};
+pub use mentions::{mentions_frame, scan_mentions, MentionSink, MentionWriter, MENTION_COLUMNS};
 
 /// A CSV cell made safe for spreadsheets: a cell starting with `=`, `+`, `-`, `@`, tab or CR
 /// would be run as a formula by Excel, so it gets a leading apostrophe.
@@ -18,6 +18,38 @@ pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
     match s.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
         _ => s.into(),
+    }
+}
+
+/// CSV for one table: comma, `.` decimals, UTF-8; or with `excel` the German Excel variant:
+/// `;`, decimal comma, UTF-8 BOM. Text cells are escaped against formula injection.
+pub fn to_csv(df: &polars::prelude::DataFrame, excel: bool) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if excel {
+        buf.extend_from_slice("\u{feff}".as_bytes());
+    }
+    let mut w = csv::WriterBuilder::new().delimiter(if excel { b';' } else { b',' }).from_writer(buf);
+    let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+    w.write_record(&names)?;
+    let columns = df.columns();
+    for i in 0..df.height() {
+        let row: Vec<String> = columns.iter().map(|c| cell(c.get(i).unwrap_or(polars::prelude::AnyValue::Null), excel)).collect();
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| e.into_error())
+}
+
+fn cell(v: polars::prelude::AnyValue, excel: bool) -> String {
+    let decimal = |s: String| if excel { s.replace('.', ",") } else { s };
+    use polars::prelude::AnyValue;
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::Float64(f) => decimal(format!("{}", (f * 1e6).round() / 1e6)),
+        AnyValue::Float32(f) => decimal(format!("{}", (f as f64 * 1e6).round() / 1e6)),
+        AnyValue::String(s) => safe_cell(s).into_owned(),
+        AnyValue::StringOwned(s) => safe_cell(&s).into_owned(),
+        AnyValue::Boolean(b) => b.to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -8,11 +8,12 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::data::{self, Example};
-use super::ensemble::{self, Ensemble};
-use super::features::FeatureSettings;
-use super::lexicon::LexiconSentiment;
-use super::train::{self, Algorithm, Corpus, TrainParams};
-use super::{argmax, metrics, Classifier, Task};
+use super::fit::{self as train, Algorithm, Corpus, TrainParams};
+use super::{metrics, TrainError};
+use crate::classify::ensemble::{self, Ensemble};
+use crate::classify::features::FeatureSettings;
+use crate::classify::lexicon::LexiconSentiment;
+use crate::classify::{argmax, Classifier, Task};
 use crate::normalize::{Normalizer, Term};
 
 /// One row of the table.
@@ -37,7 +38,7 @@ const ENSEMBLE_WEIGHTS: [f32; 7] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0];
 
 /// Benchmarks every classifier for `task`: trained on `train` and scored by `folds`-fold
 /// cross-validation, or on `test` when given.
-pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Example]>, folds: usize) -> Result<Vec<BenchRow>, train::TrainError> {
+pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Example]>, folds: usize) -> Result<Vec<BenchRow>, TrainError> {
     let normalizer = Normalizer::default();
     let targets = data::targets(train_examples, task, None)?;
     let docs: Vec<Vec<Term>> = targets.examples.iter().map(|&i| normalizer.normalize(&train_examples[i].text)).collect();
@@ -92,14 +93,14 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
                     let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds)?;
                     model.threshold = train::score_out_of_fold(&corpus, &oof, folds, f).threshold.unwrap_or(0.5);
                 }
-                let predicted: Vec<Vec<usize>> = scores.iter().map(|s| super::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
+                let predicted: Vec<Vec<usize>> = scores.iter().map(|s| crate::classify::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
                 (metrics::evaluate_sets(&tt.labels, task.is_multilabel(), &tt.gold, &predicted), scores)
             }
             None => {
                 let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds)?;
                 let cv = train::score_out_of_fold(&corpus, &oof, folds, f);
                 model.threshold = cv.threshold.unwrap_or(0.5);
-                let predicted: Vec<Vec<usize>> = oof.iter().map(|s| super::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
+                let predicted: Vec<Vec<usize>> = oof.iter().map(|s| crate::classify::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
                 (metrics::evaluate_sets(corpus.labels, task.is_multilabel(), corpus.gold, &predicted), oof)
             }
         };

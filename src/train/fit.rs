@@ -1,5 +1,5 @@
 //! Training and model selection. Every algorithm learns from the same design: hashed
-//! features of the normalized documents ([`super::features`]), filtered by document
+//! features of the normalized documents ([`crate::classify::features`]), filtered by document
 //! frequency and ranked by chi², weighted TF-IDF, rows L2-normalized. Each produces a
 //! [`LinearModel`], so prediction is the same sparse code whatever trained it.
 //!
@@ -17,62 +17,15 @@ use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::features::{featurize, FeatureSettings};
-use super::linear::{LinearModel, ModelError};
-use super::{lbfgs, metrics, Task};
+use super::{lbfgs, metrics};
+use crate::classify::features::{featurize, FeatureSettings};
+use crate::classify::linear::{LinearModel, ModelError};
+pub use crate::classify::record::{Algorithm, Candidate, CvScores, TrainParams};
+use crate::classify::Task;
 use crate::normalize::{NormalizerSettings, Term};
 
-/// What can stop an offline job (train, adapt, bench, learning curves).
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    #[error(transparent)]
-    Model(#[from] ModelError),
-    #[error(transparent)]
-    Load(#[from] super::LoadError),
-    #[error(transparent)]
-    Data(#[from] super::data::DataError),
-    #[error(transparent)]
-    Combine(#[from] super::CombineError),
-    #[error("train --base adapts sentiment and relevance models")]
-    AdaptTopics,
-    #[error("{rows} labelled rows: {folds}-fold cross-validation needs at least {needed}")]
-    TooFewRows { rows: usize, folds: usize, needed: usize },
-    #[error("fewer than 2 labelled mentions are `{0}`: label a few of every class")]
-    TooFewOfLabel(String),
-    #[error("{asked} labels asked, but only {available} documents are outside the held-out part")]
-    CurveTooLong { asked: usize, available: usize },
-    #[error("empty parameter grid")]
-    EmptyGrid,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Algorithm {
-    SparseLogistic,
-    Logistic,
-    NaiveBayes,
-    Svm,
-}
-
 impl Algorithm {
-    pub const ALL: [Algorithm; 4] = [Algorithm::SparseLogistic, Algorithm::Logistic, Algorithm::NaiveBayes, Algorithm::Svm];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::SparseLogistic => "sparse-logistic",
-            Algorithm::Logistic => "logistic",
-            Algorithm::NaiveBayes => "naive-bayes",
-            Algorithm::Svm => "svm",
-        }
-    }
-
-    /// The linfa models here are single-label; topics need the one-vs-rest sparse model.
-    pub fn supports(self, task: Task) -> bool {
-        self == Algorithm::SparseLogistic || !task.is_multilabel()
-    }
-
     /// Settings for a task: topics (many labels) keep the 10,000 best features, which
     /// keeps training under a minute and the model small at the same CV score.
     pub fn defaults_for(self, task: Task) -> TrainParams {
@@ -117,46 +70,6 @@ impl Algorithm {
             Algorithm::Svm => [0.3, 1.0, 3.0].iter().map(|&c| TrainParams { c, ..d }).collect(),
         }
     }
-}
-
-/// Settings of one training run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrainParams {
-    pub algorithm: Algorithm,
-    /// Inverse L2 penalty of the logistic models (larger = weaker), as scikit-learn's `C`:
-    /// the objective is `C · Σ loss + ½‖w‖²`.
-    pub c: f64,
-    /// Additive (Lidstone) smoothing of naive Bayes.
-    pub smoothing: f64,
-    /// Features kept after chi² ranking; 0 keeps every feature that passes `min_df`.
-    pub max_features: usize,
-    /// A feature must occur in at least this many training documents.
-    pub min_df: u32,
-    pub max_iterations: u64,
-}
-
-/// Cross-validated quality and speed of one setting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CvScores {
-    pub folds: usize,
-    /// Over the pooled out-of-fold predictions (every document predicted once).
-    pub accuracy: f64,
-    pub micro_f1: f64,
-    pub macro_f1: f64,
-    /// Mean seconds to fit one fold's model (one thread).
-    pub fit_s: f64,
-    /// Topics: the probability threshold that scored best.
-    pub threshold: Option<f32>,
-}
-
-/// One row of a model-selection table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Candidate {
-    pub params: TrainParams,
-    pub cv: CvScores,
 }
 
 /// Labelled, normalized documents of one task.
@@ -732,6 +645,31 @@ mod tests {
         };
         assert!((p(1.0) - 0.75).abs() < 1e-3, "{}", p(1.0));
         assert!((p(0.0) - 0.25).abs() < 1e-3, "{}", p(0.0));
+    }
+
+    fn sentiment_model() -> LinearModel {
+        let n = Normalizer::default();
+        let docs: Vec<Vec<Term>> = ["gut", "schlecht", "Zug", "toll", "mies", "Gleis"].iter().map(|t| n.normalize(t)).collect();
+        let gold: Vec<Vec<usize>> = [2, 0, 1, 2, 0, 1].iter().map(|&g| vec![g]).collect();
+        let labels = Task::Sentiment.labels();
+        let corpus = Corpus { task: Task::Sentiment, labels: &labels, docs: &docs, gold: &gold, normalizer: n.settings(), features: FeatureSettings::default() };
+        let vectors = featurize_all(&docs, &corpus.features);
+        fit(&corpus, &vectors, None, TrainParams { min_df: 1, ..Algorithm::SparseLogistic.defaults() }).unwrap()
+    }
+
+    #[test]
+    fn wrong_task_version_or_garbage_is_a_clear_error() {
+        let m = sentiment_model();
+        let p = Path::new("models/x/model.json");
+        let e = LinearModel::from_json(&m.to_json(), p, Some(Task::Relevance)).unwrap_err().to_string();
+        assert!(e.contains("models/x/model.json: a sentiment model, but a relevance model is needed"), "{e}");
+        let old = m.to_json().replace("\"format_version\":1", "\"format_version\":0");
+        assert!(LinearModel::from_json(&old, p, None).unwrap_err().to_string().contains("model format 0"));
+        assert!(LinearModel::from_json("{\"a\":", p, None).unwrap_err().to_string().contains("not a resonanz model"));
+        let cut = m.to_json().replacen("\"intercept\":[", "\"intercept\":[1.0,", 1);
+        assert!(LinearModel::from_json(&cut, p, None).unwrap_err().to_string().contains("array sizes do not match"));
+        let bad_id = m.to_json().replacen("\"feature_ids\":[", "\"feature_ids\":[4294967295,", 1).replacen("\"idf\":[", "\"idf\":[1.0,", 1);
+        assert!(LinearModel::from_json(&bad_id, p, None).is_err());
     }
 
     #[test]

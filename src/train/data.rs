@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Task;
+use crate::classify::Task;
 use crate::mention::Sentiment;
 
 /// One labelled document.

@@ -3,7 +3,7 @@
 //!
 //! Each corpus is a domain (rail feedback, political tweets, brand tweets, …). The linear
 //! model is trained with [`balanced_weights`]: every corpus weighs the same, every class
-//! weighs the same inside its corpus. The stacker ([`super::stacked`]) is fitted on
+//! weighs the same inside its corpus. The stacker ([`crate::classify::stacked`]) is fitted on
 //! out-of-corpus predictions: corpus `O` scored by a model trained without `O`. For the
 //! leave-one-corpus-out table the same is done one level deeper: for the held-out corpus
 //! `H`, the stacker learns from models trained without `H` and `O`, so nothing of `H` is seen
@@ -15,16 +15,17 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::data::Example;
-use super::features::FeatureSettings;
-use super::lexicon::{Evidence, LexiconSentiment};
-use super::linear::{LinearModel, ModelError};
-use super::train::TrainError;
-use super::stacked::{adapt, estimate_prior, stack_features, Stack, STACK_FEATURES, STACK_FORMAT};
+use super::TrainError;
+use crate::classify::features::FeatureSettings;
+use crate::classify::lexicon::{Evidence, LexiconSentiment};
+use crate::classify::linear::{LinearModel, ModelError};
+use crate::classify::stacked::{adapt, estimate_prior, stack_features, Stack, STACK_FEATURES, STACK_FORMAT};
 
 /// The typical mix the final stacker was given, for the caller to pick variants with.
 pub type Mix = [f32; 3];
-use super::train::{featurize_all, fit_weighted, Algorithm, Corpus, TrainParams};
-use super::{argmax, lbfgs, metrics, Classifier, Task};
+use super::fit::{featurize_all, fit_weighted, Algorithm, Corpus, TrainParams};
+use super::{lbfgs, metrics};
+use crate::classify::{argmax, Classifier, Task};
 use crate::normalize::{Normalizer, Term};
 
 /// One labelled corpus, a domain of its own.
@@ -230,7 +231,7 @@ pub fn variant_labels(probs: &[[f32; 3]], stack: &Stack, mix: &[f32; 3], variant
     let moved: Vec<[f32; 3]> = probs.iter().map(|p| adapt(p, &stack.training_prior, &target)).collect();
     match em {
         Some(strength) => {
-            let a = super::stacked::Adaptation { from: target, strength };
+            let a = crate::classify::stacked::Adaptation { from: target, strength };
             let prior = estimate_prior(&moved, &a);
             moved.iter().map(|p| argmax(&adapt(p, &target, &prior))).collect()
         }
@@ -378,12 +379,12 @@ pub fn mean_share_error(rows: &[Held], variant: &str) -> [f64; 3] {
 
 /// What the report says of a variant: its range of scores and mean share errors over the
 /// held-out corpora with all three classes.
-pub fn measured(rows: &[Held], variant: &str) -> super::stacked::Measured {
+pub fn measured(rows: &[Held], variant: &str) -> crate::classify::stacked::Measured {
     let v: Vec<&Held> = rows.iter().filter(|r| r.variant == variant && three_class(r)).collect();
     let range = |f: fn(&Held) -> f64| -> [f64; 2] {
         [v.iter().map(|h| f(h)).fold(f64::INFINITY, f64::min), v.iter().map(|h| f(h)).fold(f64::NEG_INFINITY, f64::max)]
     };
-    super::stacked::Measured {
+    crate::classify::stacked::Measured {
         corpora: v.iter().map(|h| h.corpus.clone()).collect(),
         accuracy: range(|h| h.accuracy),
         macro_f1: range(|h| h.macro_f1),

@@ -1,6 +1,6 @@
 //! `train --base`: adapts a shipped (or earlier adapted) sentiment or relevance model to the
 //! analyst's own labelled mentions, without the base's training data
-//! ([`super::train::fit_towards`]), and measures base against adapted by k-fold
+//! ([`super::fit::fit_towards`]), and measures base against adapted by k-fold
 //! cross-validation on those labels, so the analyst sees the gain (or its absence) before
 //! switching. A sentiment base keeps its lexicon and stacker: the adapted linear model takes
 //! the base model's place in them.
@@ -8,11 +8,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::{self, Example};
-use super::lexicon::LexiconSentiment;
-use super::linear::LinearModel;
-use super::stacked::{self, Measured, Stack, Stacked};
-use super::train::{featurize_all, fit_towards, TrainError};
-use super::{metrics, Classifier, Task};
+use super::fit::{featurize_all, fit_towards};
+use super::{metrics, TrainError};
+use crate::classify::lexicon::LexiconSentiment;
+use crate::classify::linear::LinearModel;
+pub use crate::classify::record::BaseModel;
+use crate::classify::stacked::{self, Measured, Stack, Stacked};
+use crate::classify::{Classifier, Task};
 use crate::normalize::{Normalizer, Term};
 
 /// Values of the penalty's C compared (larger: further from the base).
@@ -25,18 +27,6 @@ pub const STACK_LAMBDA: f64 = 30.0;
 const INNER_FOLDS: usize = 3;
 /// A new feature must occur in this many labelled documents.
 pub const MIN_DF: u32 = 2;
-
-/// The model adapted from, as the adapted one records it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BaseModel {
-    /// As given to `--base` (`default`, `models/sentiment`, …).
-    pub name: String,
-    /// The base's own description (`model_version` of a run with it).
-    pub version: String,
-    /// FNV-1a of the base's model.json, in hex: which file exactly.
-    pub fingerprint: String,
-}
 
 /// A base: its linear model, and for sentiment the stacker beside it.
 pub struct Base {
@@ -53,24 +43,24 @@ impl Base {
             return Err(TrainError::AdaptTopics);
         }
         let (json, stack_json, path) = if spec == "default" {
-            let stack = (task == Task::Sentiment).then(|| super::SHIPPED_STACK.to_string());
-            (super::shipped_model(task).to_string(), stack, std::path::PathBuf::from(format!("models/{}", task.as_str())))
+            let stack = (task == Task::Sentiment).then(|| crate::classify::SHIPPED_STACK.to_string());
+            (crate::classify::shipped_model(task).to_string(), stack, std::path::PathBuf::from(format!("models/{}", task.as_str())))
         } else {
             let p = std::path::Path::new(spec);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
-            let json = super::read(&file)?;
+            let json = crate::classify::read(&file)?;
             let stack_file = file.with_file_name("stack.json");
             let stack = if task == Task::Sentiment && stack_file.is_file() {
-                Some(super::read(&stack_file)?)
+                Some(crate::classify::read(&stack_file)?)
             } else {
                 None
             };
             (json, stack, file)
         };
         let model = LinearModel::from_json(&json, &path, Some(task))?;
-        super::same_normalizer(&model, spec, normalizer)?;
-        let stack = stack_json.map(|text| super::parse_stack(&text, spec)).transpose()?;
-        let version = super::load_classifier(spec, Some(task), normalizer)?.version;
+        crate::classify::same_normalizer(&model, spec, normalizer)?;
+        let stack = stack_json.map(|text| crate::classify::parse_stack(&text, spec)).transpose()?;
+        let version = crate::classify::load_classifier(spec, Some(task), normalizer)?.version;
         let fingerprint = format!("{:016x}", crate::normalize::term_key(&json));
         Ok(Base { record: BaseModel { name: spec.to_string(), version, fingerprint }, model, stack })
     }
@@ -145,7 +135,7 @@ struct Prepared<'a> {
     gold: Vec<usize>,
     gold_sets: Vec<Vec<usize>>,
     /// Sentiment: the stacker's lexicon input per document.
-    evidence: Vec<super::lexicon::Evidence>,
+    evidence: Vec<crate::classify::lexicon::Evidence>,
 }
 
 impl Prepared<'_> {
@@ -210,7 +200,7 @@ fn predict_all(classifier: &dyn Classifier, docs: &[&Vec<Term>]) -> Vec<usize> {
                 [p[0], p[1], p[2]]
             }).collect();
             let prior = stacked::estimate_prior(&probs, &a);
-            probs.iter().map(|p| super::argmax(&stacked::adapt(p, &a.from, &prior))).collect()
+            probs.iter().map(|p| crate::classify::argmax(&stacked::adapt(p, &a.from, &prior))).collect()
         }
     }
 }
@@ -326,20 +316,6 @@ pub enum Picking {
     Mixed,
 }
 
-/// Two orders of the same items interleaved (first, second, first, …), each item once.
-pub fn interleave(a: &[usize], b: &[usize]) -> Vec<usize> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(a.len());
-    for k in 0..a.len().max(b.len()) {
-        for x in [a.get(k), b.get(k)].into_iter().flatten() {
-            if seen.insert(*x) {
-                out.push(*x);
-            }
-        }
-    }
-    out
-}
-
 /// One point of a learning curve: labels used, how they were picked, and base and adapted
 /// on the documents never labelled.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -388,7 +364,7 @@ pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], pickin
         order.sort_by(|a, b| confidence[a].total_cmp(&confidence[b]));
         order
     };
-    let mixed = interleave(&least_certain, &random);
+    let mixed = crate::sample::interleave(&least_certain, &random);
     let mut out = Vec::new();
     for &how in picking {
         let order = match how {
