@@ -15,7 +15,9 @@
 //!
 //! [`pipeline`] runs the stages for the `run` command; the binary is a thin CLI over it.
 //! Offline, [`sample`] picks a run's mentions for the analyst to label, which `train
-//! --base` adapts the classifiers to.
+//! --base` adapts the classifiers to; `train` (the cargo feature of the same name, on by
+//! default) holds the offline tools: training, evaluation, benchmarks. [`hash`] is the one
+//! hash behind every stable key.
 
 pub mod aggregate;
 pub mod allocator;
