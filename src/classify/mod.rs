@@ -2,8 +2,9 @@
 //!
 //! A [`Classifier`] predicts one label per document from its normalized terms; new
 //! classifiers plug in without touching the pipeline. Shipped here: the [`lexicon`]
-//! sentiment classifier (no training) and the analyst's [`topics`] taxonomy. Labelled data
-//! is read by [`data`], and [`metrics`] scores predictions against it.
+//! sentiment classifier (no training) and the analyst's [`topics`] taxonomy. The model
+//! formats ([`linear`], [`stacked`], [`record`]) are read here; training, labelled data and
+//! scoring are the offline tools of `crate::train`.
 
 pub mod ensemble;
 mod error;
