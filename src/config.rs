@@ -62,6 +62,13 @@ pub struct ReportConfig {
     /// `[roi]` with `currency`, `costs = [{ period, channel, amount }]`,
     /// `emv_per_1000_reach = { linkedin = 25.0 }`.
     pub roi: Option<crate::aggregate::RoiSettings>,
+    /// Channel groups over the defaults (`professional`, `social`, `media`, `community`,
+    /// `reviews`): `[channel_groups]` with `video = ["youtube", "tiktok"]`; a group named
+    /// here has exactly these channels, and they leave their default group.
+    pub channel_groups: Option<std::collections::BTreeMap<String, Vec<crate::Channel>>>,
+    /// The languages (ISO 639-1) the sentiment classifier is applied to (default `["de"]`);
+    /// mentions in other languages are `unclassified`.
+    pub sentiment_languages: Option<Vec<String>>,
     /// The brand's terms, products, handles and exclusions: which mentions are about it.
     pub relevance: Option<crate::classify::relevance::RelevanceSpec>,
 }

@@ -37,4 +37,4 @@ pub mod synth;
 pub mod train;
 
 pub use error::{Error, Result};
-pub use mention::{Channel, Mention, Sentiment, ToolSentiment};
+pub use mention::{Channel, LanguageSource, Mention, Sentiment, ToolSentiment};

@@ -282,6 +282,10 @@ struct ModelArgs {
     /// own mix: for runs over parts that `merge` adds up (each part would adapt to its own).
     #[arg(long)]
     fixed_prior: bool,
+    /// The languages (ISO 639-1, comma-separated) the sentiment classifier is applied to;
+    /// mentions in others are `unclassified`. Default `de` (the shipped classifier is German).
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    sentiment_languages: Vec<String>,
     /// Relevance: `none` (the default: every mention counts, and the report says relevance
     /// was not checked), `default` (the shipped GermEval model: "is this about Deutsche
     /// Bahn", for the rail demo only), or models/NAME.
@@ -411,6 +415,8 @@ fn run(a: RunArgs) -> Result<u8, Error> {
         Some(spec) => classifier.with_relevance_rules(spec).map_err(|source| Error::Rules { path: a.config.clone().unwrap_or_default(), source })?,
         None => classifier,
     };
+    let languages = if a.models.sentiment_languages.is_empty() { c.sentiment_languages.clone().unwrap_or_default() } else { a.models.sentiment_languages.clone() };
+    let classifier = classifier.for_languages(&languages);
     let classifier = Some(std::sync::Arc::new(if a.models.fixed_prior { classifier.fixed_prior() } else { classifier }));
     let ingest = IngestArgs {
         layouts: a.ingest.layouts.clone().or(c.layouts.clone()),
@@ -429,6 +435,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
             lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
             period,
             roi: c.roi.clone().unwrap_or_default(),
+            channel_groups: channel_groups(&c),
         },
         partitioned: a.partitioned || c.partitioned.unwrap_or(false),
         pseudonym_key,
@@ -475,6 +482,11 @@ fn run(a: RunArgs) -> Result<u8, Error> {
     }
 }
 
+/// The channel groups of a report.toml (the defaults without one).
+fn channel_groups(c: &resonanz::config::ReportConfig) -> resonanz::aggregate::ChannelGroups {
+    c.channel_groups.as_ref().map_or_else(Default::default, resonanz::aggregate::ChannelGroups::with_overrides)
+}
+
 fn merge(a: MergeArgs) -> Result<u8, Error> {
     use resonanz::config::ReportConfig;
     let c = match &a.config {
@@ -488,6 +500,7 @@ fn merge(a: MergeArgs) -> Result<u8, Error> {
         excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
         lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
         roi: c.roi.clone().unwrap_or_default(),
+        channel_groups: channel_groups(&c),
     };
     let (s, out) = pipeline::merge(&opts)?;
     if a.json {

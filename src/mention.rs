@@ -17,6 +17,7 @@ pub enum Channel {
     Xing,
     Youtube,
     Tiktok,
+    Pinterest,
     News,
     Blog,
     Forum,
@@ -25,7 +26,7 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 12] = [
+    pub const ALL: [Channel; 13] = [
         Channel::Twitter,
         Channel::Facebook,
         Channel::Instagram,
@@ -33,6 +34,7 @@ impl Channel {
         Channel::Xing,
         Channel::Youtube,
         Channel::Tiktok,
+        Channel::Pinterest,
         Channel::News,
         Channel::Blog,
         Channel::Forum,
@@ -49,6 +51,7 @@ impl Channel {
             Channel::Xing => "xing",
             Channel::Youtube => "youtube",
             Channel::Tiktok => "tiktok",
+            Channel::Pinterest => "pinterest",
             Channel::News => "news",
             Channel::Blog => "blog",
             Channel::Forum => "forum",
@@ -61,6 +64,28 @@ impl Channel {
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Where a mention's `language` comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LanguageSource {
+    /// The export's language column.
+    Vendor,
+    /// Detected from the text ([`crate::normalize::language`]).
+    Detected,
+    /// Too little text to tell: `language` is `und`.
+    Undetermined,
+}
+
+impl LanguageSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LanguageSource::Vendor => "vendor",
+            LanguageSource::Detected => "detected",
+            LanguageSource::Undetermined => "undetermined",
+        }
     }
 }
 
@@ -137,8 +162,11 @@ pub struct Mention {
     pub url: Option<String>,
     pub title: Option<String>,
     pub text: String,
-    /// ISO 639-1 code where recognised, else the value as exported.
+    /// ISO 639-1 code: the export's where it has one (else the value as exported), else
+    /// detected from the text when classified; `und` for too little text.
     pub language: Option<String>,
+    /// Where `language` comes from; `None` while it is unknown.
+    pub language_source: Option<LanguageSource>,
     /// ISO 3166-1 alpha-2 code where recognised, else the value as exported.
     pub country: Option<String>,
     pub reach: Option<i64>,
@@ -148,7 +176,9 @@ pub struct Mention {
     pub query: Option<String>,
     /// The vendor's own id of the mention, when the export has one.
     pub vendor_id: Option<String>,
-    /// Our sentiment (filled by classify).
+    /// Our sentiment (filled by classify). `None` after classification means
+    /// *unclassified*: a language no configured sentiment classifier is for (see
+    /// [`Mention::sentiment_label`]).
     pub sentiment: Option<Sentiment>,
     /// Polarity in -1..1 (filled by classify).
     pub sentiment_score: Option<f32>,
@@ -185,6 +215,7 @@ impl Mention {
             title: None,
             text,
             language: None,
+            language_source: None,
             country: None,
             reach: None,
             engagement: None,
@@ -200,4 +231,18 @@ impl Mention {
             model_version: None,
         }
     }
+
+    /// The `sentiment` column's value: the class, `unclassified` for a classified mention
+    /// left without sentiment (its language has no sentiment classifier), nothing before
+    /// classification.
+    pub fn sentiment_label(&self) -> Option<&'static str> {
+        match (self.sentiment, &self.model_version) {
+            (Some(s), _) => Some(s.as_str()),
+            (None, Some(_)) => Some(UNCLASSIFIED),
+            (None, None) => None,
+        }
+    }
 }
+
+/// The `sentiment` of a mention in a language without a sentiment classifier.
+pub const UNCLASSIFIED: &str = "unclassified";

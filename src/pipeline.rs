@@ -49,6 +49,8 @@ pub struct ReportOptions {
     pub period: Option<String>,
     /// Channel costs (and EMV rates) for the `roi` table; no table without costs.
     pub roi: crate::aggregate::RoiSettings,
+    /// Which channels `by_channel_group` and the report put together.
+    pub channel_groups: crate::aggregate::ChannelGroups,
 }
 
 impl ReportOptions {
@@ -77,7 +79,7 @@ pub struct PartialsMeta {
 }
 
 /// The version of the partials' file layout.
-const PARTIALS_FORMAT: u32 = 2;
+const PARTIALS_FORMAT: u32 = 3;
 
 /// What a run did; written as `summary.json`. Field names are a contract for schedulers.
 #[derive(Debug, Clone, Serialize)]
@@ -172,6 +174,7 @@ pub struct MergeOptions {
     pub excel_csv: bool,
     pub lang: crate::report::html::Lang,
     pub roi: crate::aggregate::RoiSettings,
+    pub channel_groups: crate::aggregate::ChannelGroups,
 }
 
 /// Merges the partial aggregates of run outputs over disjoint inputs and writes the tables,
@@ -231,7 +234,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
     if let Some(p) = &period {
         crate::config::check_period(p, meta.granularity)?;
     }
-    let report_opts = ReportOptions { granularity: meta.granularity, report_timezone: tz, excel_csv: opts.excel_csv, lang: opts.lang, period, roi: opts.roi.clone() };
+    let report_opts = ReportOptions { granularity: meta.granularity, report_timezone: tz, excel_csv: opts.excel_csv, lang: opts.lang, period, roi: opts.roi.clone(), channel_groups: opts.channel_groups.clone() };
     let out = report_opts.out_dir(&opts.out);
     let merged = crate::aggregate::Partials::merge(partials).map_err(|source| Error::Parquet { path: out.join("partials"), source })?;
 
@@ -616,7 +619,7 @@ fn write_report(
 
     let (tz, g, period) = (opts.report_timezone, opts.granularity, opts.period.as_deref());
     let perr = |source: polars::error::PolarsError| Error::Parquet { path: out.join("partials"), source };
-    let mut tables = crate::aggregate::tables(partials, tz, g, period).map_err(perr)?;
+    let mut tables = crate::aggregate::tables(partials, tz, g, period, &opts.channel_groups).map_err(perr)?;
     if let Some(m) = &meta.sentiment_measured {
         tables.with_share_intervals(m.share_error_pp).map_err(perr)?;
     }

@@ -123,7 +123,7 @@ fn tables_match_hand_computed_numbers() {
     let excel = to_csv(p, true).unwrap();
     assert!(excel.starts_with("\u{feff}period;mentions;".as_bytes()));
     let text = String::from_utf8(excel).unwrap();
-    assert!(text.contains("\n2026-02;3;0;1;1;1;150;6;0,333333;0,333333;0,333333;0;;\n"), "{text}");
+    assert!(text.contains("\n2026-02;3;0;3;1;1;1;150;6;0,333333;0,333333;0,333333;0;;\n"), "{text}");
 }
 
 #[test]

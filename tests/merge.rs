@@ -39,7 +39,7 @@ fn merge_of_runs_over_parts_equals_one_run_over_all() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 7 * 2 + 3 + 1, "7 tables as Parquet and CSV, rejects/duplicates/warnings, the page");
+    assert_eq!(compared, 9 * 2 + 3 + 1, "9 tables as Parquet and CSV, rejects/duplicates/warnings, the page");
     let by_topic = fs::read_to_string(merged.join("by_topic.csv")).unwrap();
     assert!(by_topic.lines().next().unwrap().ends_with(";top_terms") && by_topic.contains(" ("), "top terms are merged too:\n{by_topic}");
     let (s_all, s_merged) = (summary(&all), summary(&merged));

@@ -20,7 +20,10 @@ use chrono::{DateTime, Datelike, Duration, TimeZone as _, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
+pub mod groups;
 pub mod partial;
+
+pub use groups::ChannelGroups;
 
 /// How mentions are grouped in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
@@ -52,6 +55,8 @@ pub const METRICS_MD: &str = include_str!("metrics.md");
 pub struct Tables {
     pub by_period: DataFrame,
     pub by_channel: DataFrame,
+    pub by_channel_group: DataFrame,
+    pub by_language: DataFrame,
     pub by_topic: DataFrame,
     pub classifier_agreement: DataFrame,
     pub top_complaints: DataFrame,
@@ -68,13 +73,13 @@ impl Tables {
     pub fn with_share_intervals(&mut self, error_pp: [f64; 3]) -> PolarsResult<()> {
         let pm = |c: &str, e: f64| {
             let s = col(format!("{c}_share"));
-            let n = col("mentions").cast(DataType::Float64);
-            when(col("mentions").gt(lit(0u32)))
+            let n = col("classified").cast(DataType::Float64);
+            when(col("classified").gt(lit(0u32)))
                 .then(((s.clone() * (lit(1.0) - s) / n) * lit(1.96f64 * 1.96) + lit((e / 100.0) * (e / 100.0))).sqrt())
                 .otherwise(lit(0.0))
                 .alias(format!("{c}_share_pm"))
         };
-        for df in [&mut self.by_period, &mut self.by_channel, &mut self.by_topic] {
+        for df in [&mut self.by_period, &mut self.by_channel, &mut self.by_channel_group, &mut self.by_topic] {
             // Each `_pm` right after its share.
             let mut order: Vec<Expr> = Vec::new();
             for name in df.get_column_names() {
@@ -94,10 +99,12 @@ impl Tables {
     }
 
     /// Name and table, in the order they are written.
-    pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 7] {
+    pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 9] {
         [
             ("by_period", &mut self.by_period),
             ("by_channel", &mut self.by_channel),
+            ("by_channel_group", &mut self.by_channel_group),
+            ("by_language", &mut self.by_language),
             ("by_topic", &mut self.by_topic),
             ("classifier_agreement", &mut self.classifier_agreement),
             ("top_complaints", &mut self.top_complaints),
@@ -108,6 +115,12 @@ impl Tables {
 }
 
 pub use partial::{Partials, TermCounts, INPUT_COLUMNS};
+
+/// Whether a mention has a sentiment (not `unclassified`, not unclassified by a run
+/// without a classifier).
+fn classified() -> Expr {
+    col("sentiment").is_not_null().and(col("sentiment").neq(lit(crate::mention::UNCLASSIFIED)))
+}
 
 fn count_where(e: Expr) -> Expr {
     e.cast(DataType::UInt32).sum().fill_null(lit(0u32))
@@ -133,6 +146,7 @@ fn counts() -> Vec<Expr> {
     vec![
         mentions,
         count_where(col("relevant").eq(lit(true))).alias("relevant"),
+        count_where(classified()).alias("classified"),
         count_where(col("sentiment").eq(lit("positive"))).alias("positive"),
         count_where(col("sentiment").eq(lit("neutral"))).alias("neutral"),
         count_where(col("sentiment").eq(lit("negative"))).alias("negative"),
@@ -147,6 +161,7 @@ fn weighted_counts() -> Vec<Expr> {
     vec![
         col("n").sum().cast(DataType::UInt32).alias("mentions"),
         n_where(col("relevant").eq(lit(true)).fill_null(lit(false))).alias("relevant"),
+        n_where(classified().fill_null(lit(false))).alias("classified"),
         n_where(col("sentiment").eq(lit("positive")).fill_null(lit(false))).alias("positive"),
         n_where(col("sentiment").eq(lit("neutral")).fill_null(lit(false))).alias("neutral"),
         n_where(col("sentiment").eq(lit("negative")).fill_null(lit(false))).alias("negative"),
@@ -155,11 +170,12 @@ fn weighted_counts() -> Vec<Expr> {
     ]
 }
 
-/// Shares and net sentiment from the counts; 0 for a group without mentions.
+/// Shares and net sentiment from the counts, over the classified mentions (those with a
+/// sentiment); 0 for a group without any.
 fn ratios() -> Vec<Expr> {
     let share = |c: &str| {
-        when(col("mentions").gt(lit(0u32)))
-            .then(col(c).cast(DataType::Float64) / col("mentions").cast(DataType::Float64))
+        when(col("classified").gt(lit(0u32)))
+            .then(col(c).cast(DataType::Float64) / col("classified").cast(DataType::Float64))
             .otherwise(lit(0.0))
             .alias(format!("{c}_share"))
     };
@@ -167,8 +183,8 @@ fn ratios() -> Vec<Expr> {
         share("positive"),
         share("neutral"),
         share("negative"),
-        when(col("mentions").gt(lit(0u32)))
-            .then((col("positive").cast(DataType::Float64) - col("negative").cast(DataType::Float64)) / col("mentions").cast(DataType::Float64))
+        when(col("classified").gt(lit(0u32)))
+            .then((col("positive").cast(DataType::Float64) - col("negative").cast(DataType::Float64)) / col("classified").cast(DataType::Float64))
             .otherwise(lit(0.0))
             .alias("net_sentiment"),
     ]
@@ -269,7 +285,7 @@ fn period_start(key: &str, tz: Tz, g: Granularity) -> Option<DateTime<Utc>> {
 /// the tables over periods end with that period (empty periods up to it included, later
 /// ones left out).
 pub fn aggregate(mentions: &DataFrame, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
-    tables(&Partials::of(mentions.clone().lazy(), tz, g)?, tz, g, until)
+    tables(&Partials::of(mentions.clone().lazy(), tz, g)?, tz, g, until, &ChannelGroups::default())
 }
 
 /// The rows of a table with a `period` column up to and including `until` (all without).
@@ -281,7 +297,7 @@ pub fn up_to(df: DataFrame, until: Option<&str>) -> PolarsResult<DataFrame> {
 }
 
 /// The tables from (merged) partial aggregates; see [`aggregate`] for `until`.
-pub fn tables(p: &Partials, tz: Tz, g: Granularity, until: Option<&str>) -> PolarsResult<Tables> {
+pub fn tables(p: &Partials, tz: Tz, g: Granularity, until: Option<&str>, groups: &ChannelGroups) -> PolarsResult<Tables> {
     // Every period from the first mention's to the last's (or to `until`).
     let seen: Vec<&str> = p.channel.column("period")?.str()?.iter().flatten().collect();
     let bounds = [seen.iter().min(), seen.iter().max()].map(|k| k.and_then(|k| period_start(k, tz, g)));
@@ -315,6 +331,35 @@ pub fn tables(p: &Partials, tz: Tz, g: Granularity, until: Option<&str>) -> Pola
         .with_columns(ratios())
         .with_columns(deltas(Some("channel"))?)
         .sort(["period", "channel"], SortMultipleOptions::default())
+        .collect()?;
+    let group: StringChunked = by_channel.column("channel")?.str()?.iter().map(|c| c.map(|c| groups.group_of(c))).collect();
+    let mut by_channel = by_channel;
+    by_channel.insert_column(2, group.with_name("channel_group".into()).into_column())?;
+
+    let by_channel_group = by_channel
+        .clone()
+        .lazy()
+        .group_by([col("period"), col("channel_group")])
+        .agg(sum_counts())
+        .sort(["channel_group", "period"], SortMultipleOptions::default())
+        .with_columns(ratios())
+        .with_columns(deltas(Some("channel_group"))?)
+        .sort(["period", "channel_group"], SortMultipleOptions::default())
+        .collect()?;
+
+    let by_language = p
+        .language
+        .clone()
+        .lazy()
+        .with_columns([
+            (col("mentions") - col("classified")).alias("unclassified"),
+            when(col("mentions").gt(lit(0u32)))
+                .then(col("classified").cast(DataType::Float64) / col("mentions").cast(DataType::Float64))
+                .otherwise(lit(0.0))
+                .alias("classified_share"),
+        ])
+        .select([col("period"), col("language"), col("mentions"), col("classified"), col("unclassified"), col("classified_share"), col("detected")])
+        .sort(["period", "language"], SortMultipleOptions::default())
         .collect()?;
 
     let by_topic = p
@@ -367,6 +412,8 @@ pub fn tables(p: &Partials, tz: Tz, g: Granularity, until: Option<&str>) -> Pola
     Ok(Tables {
         by_period: up_to(by_period, until)?,
         by_channel: up_to(by_channel, until)?,
+        by_channel_group: up_to(by_channel_group, until)?,
+        by_language: up_to(by_language, until)?,
         by_topic: up_to(by_topic, until)?,
         classifier_agreement,
         top_complaints: up_to(top_complaints(p)?, until)?,

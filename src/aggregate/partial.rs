@@ -10,12 +10,13 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use super::{count_where, counts, period_number, period_of, period_range, weighted_counts, polars_zone, spell_periods, volume, Granularity, COMPLAINT_EXAMPLES};
+use super::{classified, count_where, counts, period_number, period_of, period_range, weighted_counts, polars_zone, spell_periods, volume, Granularity, COMPLAINT_EXAMPLES};
 
 /// The count and sum columns of `channel` and `topic`, with their types.
-pub const COUNT_COLUMNS: [(&str, DataType); 7] = [
+pub const COUNT_COLUMNS: [(&str, DataType); 8] = [
     ("mentions", DataType::UInt32),
     ("relevant", DataType::UInt32),
+    ("classified", DataType::UInt32),
     ("positive", DataType::UInt32),
     ("neutral", DataType::UInt32),
     ("negative", DataType::UInt32),
@@ -32,6 +33,9 @@ pub struct Partials {
     pub topic: DataFrame,
     /// period × query: mentions, reach_gross, engagement.
     pub query: DataFrame,
+    /// period × language (`und` when too short to tell or not known): mentions, classified
+    /// (with a sentiment), detected (language from the text, not the export).
+    pub language: DataFrame,
     /// source_tool × tool_sentiment × sentiment: mentions.
     pub agreement: DataFrame,
     /// Every author: mentions, negative, engagement, reach_max.
@@ -46,7 +50,7 @@ pub struct Partials {
 }
 
 /// File names of the partial tables, in [`Partials::named`] order.
-pub const PARTIAL_NAMES: [&str; 7] = ["channel", "topic", "query", "agreement", "authors", "examples", "terms"];
+pub const PARTIAL_NAMES: [&str; 8] = ["channel", "topic", "query", "language", "agreement", "authors", "examples", "terms"];
 
 /// Mentions and negative mentions per period × topic × taxonomy word, counted from the
 /// classified mentions as they stream past (see [`crate::Mention::topic_words`]).
@@ -107,8 +111,8 @@ fn no_terms() -> PolarsResult<DataFrame> {
 }
 
 /// The columns of `mentions.parquet` the partials read.
-pub const INPUT_COLUMNS: [&str; 15] = [
-    "mention_id", "published_at", "channel", "author", "url", "text", "reach", "engagement", "tool_sentiment", "query",
+pub const INPUT_COLUMNS: [&str; 17] = [
+    "mention_id", "published_at", "channel", "author", "url", "text", "language", "language_source", "reach", "engagement", "tool_sentiment", "query",
     "source_tool", "sentiment", "relevant", "topics", "model_version",
 ];
 
@@ -149,6 +153,8 @@ impl Partials {
                 col("channel"),
                 col("author"),
                 col("query"),
+                col("language").fill_null(lit(crate::normalize::language::UNDETERMINED)),
+                col("language_source"),
                 col("source_tool"),
                 col("tool_sentiment"),
                 col("sentiment"),
@@ -177,6 +183,15 @@ impl Partials {
             .group_by([col("period"), col("query")])
             .agg(volume())
             .collect()?;
+        let language = base
+            .clone()
+            .group_by([col("period"), col("language")])
+            .agg([
+                len().cast(DataType::UInt32).alias("mentions"),
+                count_where(classified()).alias("classified"),
+                count_where(col("language_source").eq(lit("detected"))).alias("detected"),
+            ])
+            .collect()?;
         let agreement = base
             .clone()
             .group_by([col("source_tool"), col("tool_sentiment"), col("sentiment")])
@@ -198,6 +213,7 @@ impl Partials {
             channel: spell_periods(channel, g)?,
             topic: spell_periods(topic, g)?,
             query: spell_periods(query, g)?,
+            language: spell_periods(language, g)?,
             agreement,
             authors,
             examples: spell_periods(examples, g)?,
@@ -212,11 +228,12 @@ impl Partials {
     }
 
     /// Name and table, in the order they are written.
-    pub fn named(&self) -> [(&'static str, &DataFrame); 7] {
+    pub fn named(&self) -> [(&'static str, &DataFrame); 8] {
         [
             ("channel", &self.channel),
             ("topic", &self.topic),
             ("query", &self.query),
+            ("language", &self.language),
             ("agreement", &self.agreement),
             ("authors", &self.authors),
             ("examples", &self.examples),
@@ -230,6 +247,7 @@ impl Partials {
             channel: table("channel")?,
             topic: table("topic")?,
             query: table("query")?,
+            language: table("language")?,
             agreement: table("agreement")?,
             authors: table("authors")?,
             examples: table("examples")?,
@@ -253,11 +271,12 @@ impl Partials {
         acc.normalized()
     }
 
-    fn named_mut(&mut self) -> [(&'static str, &mut DataFrame); 7] {
+    fn named_mut(&mut self) -> [(&'static str, &mut DataFrame); 8] {
         [
             ("channel", &mut self.channel),
             ("topic", &mut self.topic),
             ("query", &mut self.query),
+            ("language", &mut self.language),
             ("agreement", &mut self.agreement),
             ("authors", &mut self.authors),
             ("examples", &mut self.examples),
@@ -287,6 +306,11 @@ impl Partials {
                     col("reach_gross").sum().cast(DataType::Int64),
                     col("engagement").sum().cast(DataType::Int64),
                 ],
+            )?,
+            language: regroup(
+                self.language,
+                &["period", "language"],
+                ["mentions", "classified", "detected"].map(|c| col(c).sum().cast(DataType::UInt32)).to_vec(),
             )?,
             agreement: regroup(self.agreement, &["source_tool", "tool_sentiment", "sentiment"], vec![col("mentions").sum().cast(DataType::UInt32)])?,
             authors: regroup(

@@ -259,6 +259,20 @@ fn load_topics(spec: &str, normalizer: &Normalizer) -> Result<(Topics, String), 
     }
 }
 
+/// The language the shipped classifiers are for.
+pub const DEFAULT_LANGUAGE: &str = "de";
+
+/// How a mention's sentiment is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// By the sentiment classifier (its language, or too short to tell).
+    Model,
+    /// By the lexicon's emoji and emoticons (a text without words).
+    Emoji,
+    /// Not at all: a language without a sentiment classifier.
+    Unclassified,
+}
+
 /// Where a mention's topics come from.
 pub enum Topics {
     /// The analyst's taxonomy (rules).
@@ -285,6 +299,14 @@ pub struct MentionClassifier {
     word_ids: Vec<Vec<u32>>,
     /// Written into every mention's `model_version`.
     pub version: String,
+    /// Detects the language of mentions the export did not tag.
+    pub language: crate::normalize::language::LanguageDetector,
+    /// The languages (ISO 639-1) `sentiment` is for; mentions in others stay unclassified.
+    /// Mentions too short to tell (`und`) are taken to be in the first of them.
+    pub sentiment_languages: Vec<String>,
+    /// Scores texts without words (emoji, emoticons only) by their emoji, whatever the
+    /// language: the built-in lexicon.
+    pub emoji: lexicon::LexiconSentiment,
     /// Whether a sentiment classifier that can ([`Classifier::batch_prior`]) adapts its class
     /// prior to each batch; off ([`MentionClassifier::fixed_prior`]) for runs over parts that
     /// are merged, where each part would otherwise adapt to its own mix.
@@ -340,13 +362,16 @@ impl MentionClassifier {
             word_ids.push(ids);
         }
         Ok(MentionClassifier {
-            normalizer,
             sentiment: s.classifier,
             relevance: r.map(|r| r.classifier),
             relevance_rules: None,
             topics: sources,
             topic_words,
             word_ids,
+            language: Default::default(),
+            sentiment_languages: vec![DEFAULT_LANGUAGE.to_string()],
+            emoji: lexicon::LexiconSentiment::builtin(&normalizer),
+            normalizer,
             version,
             adapt_prior: true,
         })
@@ -368,6 +393,36 @@ impl MentionClassifier {
         Ok(self)
     }
 
+    /// Applies the sentiment classifier to mentions in these languages (ISO 639-1 codes, the
+    /// first also for `und`) instead of German only; `model_version` names them.
+    pub fn for_languages(mut self, languages: &[String]) -> MentionClassifier {
+        if !languages.is_empty() && languages != [DEFAULT_LANGUAGE] {
+            self.sentiment_languages = languages.to_vec();
+            self.version += &format!(";languages={}", languages.join(","));
+        }
+        self
+    }
+
+    /// How a mention's sentiment is decided, from its language (detected here when the
+    /// export gave none).
+    fn route(&self, m: &mut crate::Mention) -> Route {
+        use crate::normalize::language::{letters, UNDETERMINED};
+        let words = letters(&m.text);
+        if m.language.is_none() {
+            let code = if words == 0 { UNDETERMINED } else { self.language.detect(&m.text) };
+            m.language_source = Some(if code == UNDETERMINED { crate::LanguageSource::Undetermined } else { crate::LanguageSource::Detected });
+            m.language = Some(code.to_string());
+        }
+        let lang = m.language.as_deref().unwrap_or(UNDETERMINED);
+        if words == 0 {
+            Route::Emoji
+        } else if lang == UNDETERMINED || self.sentiment_languages.iter().any(|l| l == lang) {
+            Route::Model
+        } else {
+            Route::Unclassified
+        }
+    }
+
     /// Keeps the sentiment classifier's training prior instead of estimating each batch's
     /// class mix; says so in `model_version`.
     pub fn fixed_prior(mut self) -> MentionClassifier {
@@ -383,15 +438,20 @@ impl MentionClassifier {
     pub fn classify_all(&self, mentions: &mut [crate::Mention]) {
         use rayon::prelude::*;
         let version: std::sync::Arc<str> = self.version.as_str().into();
-        let probs: Vec<[f32; 3]> = mentions
+        let probs: Vec<Option<[f32; 3]>> = mentions
             .par_iter_mut()
             .with_min_len(256)
             .map_init(Vec::new, |terms, m| {
+                let route = self.route(m);
                 self.normalizer.normalize_into(&m.text, terms);
-                let p = self.sentiment.predict(terms);
-                m.sentiment = crate::Sentiment::ALL.get(p.label).copied();
-                m.sentiment_score = Some(p.score);
-                m.sentiment_confidence = p.scores.get(p.label).copied();
+                let p = match route {
+                    Route::Model => Some(self.sentiment.predict(terms)),
+                    Route::Emoji => Some(self.emoji.predict(terms)),
+                    Route::Unclassified => None,
+                };
+                m.sentiment = p.as_ref().and_then(|p| crate::Sentiment::ALL.get(p.label).copied());
+                m.sentiment_score = p.as_ref().map(|p| p.score);
+                m.sentiment_confidence = p.as_ref().and_then(|p| p.scores.get(p.label).copied());
                 let by_model = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
                 let by_rules = self.relevance_rules.as_ref().map(|r| r.is_relevant(terms));
                 m.relevant = match (by_rules, by_model) {
@@ -401,13 +461,16 @@ impl MentionClassifier {
                 m.topic_words.clear();
                 m.topics = self.topics_and_words(terms, &mut m.topic_words);
                 m.model_version = Some(version.clone());
-                [0, 1, 2].map(|c| p.scores.get(c).copied().unwrap_or(0.0))
+                // Only the model's mentions take part in the batch's class mix.
+                p.filter(|_| route == Route::Model).map(|p| [0, 1, 2].map(|c| p.scores.get(c).copied().unwrap_or(0.0)))
             })
             .collect();
         if let Some(a) = self.sentiment.batch_prior().filter(|_| self.adapt_prior) {
             // The batch's own class mix (EM), then each mention's label under it.
+            let (mut scored, probs): (Vec<&mut crate::Mention>, Vec<[f32; 3]>) =
+                mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
             let prior = stacked::estimate_prior(&probs, &a);
-            mentions.par_iter_mut().zip(&probs).with_min_len(256).for_each(|(m, p)| {
+            scored.par_iter_mut().zip(&probs).with_min_len(256).for_each(|(m, p)| {
                 let d = stacked::decide(stacked::adapt(p, &a.from, &prior));
                 m.sentiment = crate::Sentiment::ALL.get(d.label).copied();
                 m.sentiment_score = Some(d.score);

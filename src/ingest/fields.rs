@@ -707,6 +707,8 @@ pub fn channel_from_url(url: &str) -> Option<Channel> {
         Channel::Youtube
     } else if is("tiktok.com") {
         Channel::Tiktok
+    } else if is("pinterest.com") || is("pinterest.de") || is("pin.it") {
+        Channel::Pinterest
     } else if is("kununu.com") || host.starts_with("glassdoor.") || host.contains("trustpilot.")
         || is("proven-expert.com") || is("provenexpert.com") || is("trustedshops.de")
     {
@@ -758,6 +760,8 @@ pub fn channel_from_label(label: &str) -> Option<Channel> {
         Channel::Youtube
     } else if has("tiktok") {
         Channel::Tiktok
+    } else if has("pinterest") {
+        Channel::Pinterest
     } else if has("review") || has("bewertung") || has("rating") || has("kununu") || has("glassdoor") {
         Channel::Review
     } else if has("forum") || has("messageboard") || has("board") || has("community") || has("reddit") || has("q&a") {
@@ -781,7 +785,8 @@ pub fn normalize_language(s: &str) -> Option<String> {
         return Some(t.to_string()); // already a code: the common case
     }
     let l = t.to_lowercase();
-    if l.is_empty() {
+    // No language given: left to detection.
+    if ["", "und", "unknown", "unbekannt", "n/a", "na", "-", "none", "other", "not available", "zxx", "xx"].contains(&l.as_str()) {
         return None;
     }
     const NAMES: &[(&[&str], &str)] = &[
@@ -790,6 +795,9 @@ pub fn normalize_language(s: &str) -> Option<String> {
         (&["french", "französisch", "fra", "fre", "francais", "français"], "fr"),
         (&["italian", "italienisch", "ita"], "it"),
         (&["spanish", "spanisch", "spa", "español"], "es"),
+        (&["portuguese", "portugiesisch", "por"], "pt"),
+        (&["russian", "russisch", "rus"], "ru"),
+        (&["arabic", "arabisch", "ara"], "ar"),
         (&["dutch", "niederländisch", "nld", "nl"], "nl"),
         (&["polish", "polnisch", "pol"], "pl"),
         (&["turkish", "türkisch", "tur"], "tr"),
@@ -813,7 +821,8 @@ pub fn normalize_country(s: &str) -> Option<String> {
         return Some(t.to_string()); // already a code: the common case
     }
     let l = t.to_lowercase();
-    if l.is_empty() {
+    // No language given: left to detection.
+    if ["", "und", "unknown", "unbekannt", "n/a", "na", "-", "none", "other", "not available", "zxx", "xx"].contains(&l.as_str()) {
         return None;
     }
     const NAMES: &[(&[&str], &str)] = &[

@@ -784,6 +784,8 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
         })
         .unwrap_or(ToolSentiment::Unknown);
 
+    let language = plan.map.language.and_then(|i| fields::normalize_language(&cells.get(i)));
+    let language_source = language.as_ref().map(|_| crate::mention::LanguageSource::Vendor);
     let mut m = Mention {
         mention_id: String::new(),
         source_file: plan.file.clone(),
@@ -795,7 +797,8 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
         url,
         title: plan.map.title.and_then(|i| opt(cells.get(i))),
         text,
-        language: plan.map.language.and_then(|i| fields::normalize_language(&cells.get(i))),
+        language,
+        language_source,
         country: plan.map.country.and_then(|i| fields::normalize_country(&cells.get(i))),
         reach,
         engagement,

@@ -9,6 +9,7 @@
 //! punctuation) → stop words removed (never a negation or intensifier) → Snowball German
 //! stemming (rust-stemmers).
 
+pub mod language;
 pub mod stopwords;
 pub mod tokenize;
 

@@ -16,9 +16,9 @@ use crate::classify::MentionClassifier;
 use crate::mention::Mention;
 
 /// Column names of `mentions.parquet`, in order.
-pub const MENTION_COLUMNS: [&str; 23] = [
+pub const MENTION_COLUMNS: [&str; 24] = [
     "mention_id", "source_file", "source_line", "source_tool", "published_at", "channel", "author", "url",
-    "title", "text", "language", "country", "reach", "engagement", "tool_sentiment", "query", "vendor_id",
+    "title", "text", "language", "language_source", "country", "reach", "engagement", "tool_sentiment", "query", "vendor_id",
     "sentiment", "sentiment_score", "sentiment_confidence", "relevant", "topics", "model_version",
 ];
 
@@ -44,13 +44,14 @@ pub fn mentions_frame(ms: &[Mention]) -> PolarsResult<DataFrame> {
             o("title", ms.iter().map(|m| m.title.as_deref()).collect()),
             s("text", ms.iter().map(|m| m.text.as_str()).collect()),
             o("language", ms.iter().map(|m| m.language.as_deref()).collect()),
+            o("language_source", ms.iter().map(|m| m.language_source.map(|l| l.as_str())).collect()),
             o("country", ms.iter().map(|m| m.country.as_deref()).collect()),
             Column::new("reach".into(), ms.iter().map(|m| m.reach).collect::<Vec<Option<i64>>>()),
             Column::new("engagement".into(), ms.iter().map(|m| m.engagement).collect::<Vec<Option<i64>>>()),
             s("tool_sentiment", ms.iter().map(|m| m.tool_sentiment.as_str()).collect()),
             o("query", ms.iter().map(|m| m.query.as_deref()).collect()),
             o("vendor_id", ms.iter().map(|m| m.vendor_id.as_deref()).collect()),
-            o("sentiment", ms.iter().map(|m| m.sentiment.map(|s| s.as_str())).collect()),
+            o("sentiment", ms.iter().map(|m| m.sentiment_label()).collect()),
             Column::new("sentiment_score".into(), ms.iter().map(|m| m.sentiment_score).collect::<Vec<Option<f32>>>()),
             Column::new("sentiment_confidence".into(), ms.iter().map(|m| m.sentiment_confidence).collect::<Vec<Option<f32>>>()),
             Column::new("relevant".into(), ms.iter().map(|m| m.relevant).collect::<Vec<Option<bool>>>()),
