@@ -8,6 +8,7 @@ mod classify;
 mod feedback;
 
 mod ingest;
+mod languages;
 mod merge;
 mod properties;
 mod reliability;

@@ -54,7 +54,17 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("engagement", "Engagement", "Engagement"),
         ("vs_previous", "ggü. Vorperiode", "vs previous period"),
         ("no_previous", "keine Vorperiode", "no previous period"),
-        ("net_note", "Netto-Stimmung = (positiv − negativ) ÷ alle Erwähnungen, neutral im Nenner. Reichweite ist brutto: Publikum überschneidet sich. Formeln: metrics.md.", "Net sentiment = (positive − negative) ÷ all mentions, neutral in the denominator. Reach is gross: audiences overlap. Formulas: metrics.md."),
+        ("net_note", "Netto-Stimmung = (positiv − negativ) ÷ klassifizierte Erwähnungen, neutral im Nenner; Anteile ebenso über die klassifizierten. Reichweite ist brutto: Publikum überschneidet sich. Formeln: metrics.md.", "Net sentiment = (positive − negative) ÷ classified mentions, neutral in the denominator; shares over the classified ones too. Reach is gross: audiences overlap. Formulas: metrics.md."),
+        ("unclassified", "{u} von {n} Erwähnungen im Zeitraum sind nicht klassifiziert (Sprache ohne Stimmungsklassifikator: {langs}) und zählen in keinem Stimmungsanteil.", "{u} of {n} mentions in the period are not classified (a language without a sentiment classifier: {langs}) and count in no sentiment share."),
+        ("all_classified", "Alle Erwähnungen im Zeitraum sind klassifiziert.", "Every mention in the period is classified."),
+        ("by_channel_group", "Kanalgruppen", "Channel groups"),
+        ("channel_group", "Kanalgruppe", "Channel group"),
+        ("by_language", "Sprachen", "Languages"),
+        ("language", "Sprache", "Language"),
+        ("classified", "klassifiziert", "classified"),
+        ("unclassified_col", "nicht klassifiziert", "not classified"),
+        ("detected", "erkannt (nicht vom Tool)", "detected (not from the tool)"),
+        ("language_note", "Sprache aus dem Export, sonst aus dem Text erkannt; „und“: zu wenig Text (wie Deutsch bewertet, reine Emoji-Texte nach ihren Emoji). Kanalgruppen: report.toml [channel_groups].", "Language from the export, else detected from the text; “und”: too little text (scored as German, emoji-only texts by their emoji). Channel groups: report.toml [channel_groups]."),
         ("trend", "Stimmungsverlauf", "Sentiment trend"),
         ("period", "Periode", "Period"),
         ("by_channel", "Volumen nach Kanal", "Volume by channel"),
@@ -259,6 +269,35 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
     channels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let channel_svg = bars_svg(&channels, lang);
 
+    let g = Col(&tables.by_channel_group);
+    let (gp, gg, gm, gc, gpos, gneg, gnet) =
+        (g.s("period"), g.s("channel_group"), g.u("mentions"), g.u("classified"), g.f("positive_share"), g.f("negative_share"), g.f("net_sentiment"));
+    let mut group_idx: Vec<usize> = (0..gp.len()).filter(|&i| gp[i] == period).collect();
+    group_idx.sort_by(|&a, &b| gm[b].cmp(&gm[a]).then(gg[a].cmp(&gg[b])));
+    let groups: Vec<serde_json::Value> = group_idx
+        .iter()
+        .map(|&i| serde_json::json!({"group": gg[i], "mentions": int(gm[i], lang), "classified": int(gc[i], lang), "positive_share": pct(atf(&gpos, i), lang), "negative_share": pct(atf(&gneg, i), lang), "net": signed(dec(atf(&gnet, i), 2, lang), atf(&gnet, i) < 0.0)}))
+        .collect();
+
+    let l = Col(&tables.by_language);
+    let (lp, ll, lm, lc, lu, ld) = (l.s("period"), l.s("language"), l.u("mentions"), l.u("classified"), l.u("unclassified"), l.u("detected"));
+    let mut lang_idx: Vec<usize> = (0..lp.len()).filter(|&i| lp[i] == period).collect();
+    lang_idx.sort_by(|&a, &b| lm[b].cmp(&lm[a]).then(ll[a].cmp(&ll[b])));
+    let languages: Vec<serde_json::Value> = lang_idx
+        .iter()
+        .map(|&i| serde_json::json!({"language": ll[i], "mentions": int(lm[i], lang), "classified": int(lc[i], lang), "unclassified": int(lu[i], lang), "detected": int(ld[i], lang)}))
+        .collect();
+    let unclassified: i64 = lang_idx.iter().map(|&i| lu[i]).sum();
+    let unclassified_note = if unclassified == 0 {
+        label("all_classified")
+    } else {
+        let langs: Vec<String> = lang_idx.iter().filter(|&&i| lu[i] > 0).map(|&i| format!("{} {}", ll[i], int(lu[i], lang))).collect();
+        label("unclassified")
+            .replace("{u}", &int(unclassified, lang))
+            .replace("{n}", &int(mentions.get(last).copied().unwrap_or(0), lang))
+            .replace("{langs}", &langs.join(", "))
+    };
+
     let tp = Col(&tables.by_topic);
     let (tpp, tpt, tpm, tpos, tneu, tneg, tns, tpw) =
         (tp.s("period"), tp.s("topic"), tp.u("mentions"), tp.u("positive"), tp.u("neutral"), tp.u("negative"), tp.f("negative_share"), tp.s("top_terms"));
@@ -337,6 +376,9 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
         periods => period_rows,
         trend_svg => minijinja::Value::from_safe_string(trend),
         channel_svg => minijinja::Value::from_safe_string(channel_svg),
+        groups => groups,
+        languages => languages,
+        unclassified_note => unclassified_note,
         topics => topics,
         complaints => complaint_rows,
         agreement => agreement,
