@@ -351,11 +351,11 @@ fn domain(url: &str) -> String {
 pub fn write_export(layout: SynthLayout, mentions: impl IntoIterator<Item = SynthMention>, w: impl Write) -> io::Result<u64> {
     match layout {
         SynthLayout::Meltwater => {
-            let mut out = Utf16Writer { inner: io::BufWriter::new(w) };
+            let mut out = Utf16Writer { inner: io::BufWriter::new(w), chunks: Utf8Chunks::default() };
             out.inner.write_all(&[0xFF, 0xFE])?;
             write_rows(layout, mentions, &mut out, b'\t')
         }
-        SynthLayout::ExcelDe => write_rows(layout, mentions, Cp1252Writer { inner: io::BufWriter::new(w) }, b';'),
+        SynthLayout::ExcelDe => write_rows(layout, mentions, Cp1252Writer { inner: io::BufWriter::new(w), chunks: Utf8Chunks::default() }, b';'),
         SynthLayout::Talkwalker => {
             let mut w = io::BufWriter::new(w);
             w.write_all(&[0xEF, 0xBB, 0xBF])?;
@@ -536,18 +536,37 @@ fn de_channel(c: Channel) -> &'static str {
     }
 }
 
+/// The complete characters of UTF-8 writes, however the writes cut them: csv flushes its
+/// buffer at any byte, so a write may end inside a character (then kept for the next).
+#[derive(Default)]
+struct Utf8Chunks {
+    pending: Vec<u8>,
+}
+
+impl Utf8Chunks {
+    fn feed(&mut self, buf: &[u8], mut f: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
+        self.pending.extend_from_slice(buf);
+        let valid = match std::str::from_utf8(&self.pending) {
+            Ok(s) => s.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+        };
+        f(std::str::from_utf8(&self.pending[..valid]).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?)?;
+        self.pending.drain(..valid);
+        Ok(())
+    }
+}
+
 /// Transcodes UTF-8 writes to UTF-16LE.
 struct Utf16Writer<W: Write> {
     inner: W,
+    chunks: Utf8Chunks,
 }
 
 impl<W: Write> Write for Utf16Writer<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        // csv hands us whole records, so a buffer never ends inside a character.
-        let s = std::str::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        for u in s.encode_utf16() {
-            self.inner.write_all(&u.to_le_bytes())?;
-        }
+        let inner = &mut self.inner;
+        self.chunks.feed(buf, |s| s.encode_utf16().try_for_each(|u| inner.write_all(&u.to_le_bytes())))?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -559,20 +578,20 @@ impl<W: Write> Write for Utf16Writer<W> {
 /// as Excel writes them.
 struct Cp1252Writer<W: Write> {
     inner: W,
+    chunks: Utf8Chunks,
 }
 
 impl<W: Write> Write for Cp1252Writer<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let s = std::str::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        let mut tmp = [0u8; 4];
-        for ch in s.chars() {
-            let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(ch.encode_utf8(&mut tmp));
-            if unmappable {
-                self.inner.write_all(b"?")?;
-            } else {
-                self.inner.write_all(&bytes)?;
+        let inner = &mut self.inner;
+        self.chunks.feed(buf, |s| {
+            let mut tmp = [0u8; 4];
+            for ch in s.chars() {
+                let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(ch.encode_utf8(&mut tmp));
+                inner.write_all(if unmappable { b"?" } else { &bytes })?;
             }
-        }
+            Ok(())
+        })?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -619,6 +638,20 @@ pub fn write_demo(dir: &Path) -> io::Result<Vec<(String, u64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transcoding_writers_take_characters_cut_between_writes() {
+        let mut w = Cp1252Writer { inner: Vec::new(), chunks: Utf8Chunks::default() };
+        let text = "Größe 😍 ü".as_bytes();
+        for b in text {
+            w.write_all(std::slice::from_ref(b)).unwrap();
+        }
+        assert_eq!(w.inner, b"Gr\xf6\xdfe ? \xfc");
+        let mut u = Utf16Writer { inner: Vec::new(), chunks: Utf8Chunks::default() };
+        u.write_all(&"ß".as_bytes()[..1]).unwrap();
+        u.write_all(&"ß".as_bytes()[1..]).unwrap();
+        assert_eq!(u.inner, [0xdf, 0x00]);
+    }
 
     #[test]
     fn generation_is_reproducible() {
