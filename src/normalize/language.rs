@@ -12,6 +12,8 @@
 //! outnumber every other language's: German recall 0.958 → 0.973, other languages
 //! unchanged, ~29 µs a text.
 
+use std::collections::HashMap;
+
 use whatlang::{Detector, Lang};
 
 /// Texts with fewer letters than this are `und` (undetermined): on 5–9 letters the
@@ -41,11 +43,19 @@ const LANGUAGES: [(Lang, &str); 12] = [
 #[derive(Debug, Clone)]
 pub struct LanguageDetector {
     detector: Detector,
+    /// Function word → (German, bit k set for the language `OTHER_WORDS[k]`).
+    words: HashMap<&'static str, (bool, u8)>,
 }
 
 impl Default for LanguageDetector {
     fn default() -> Self {
-        LanguageDetector { detector: Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect()) }
+        let mut words: HashMap<&'static str, (bool, u8)> = GERMAN_WORDS.iter().map(|w| (*w, (true, 0))).collect();
+        for (k, list) in OTHER_WORDS.iter().enumerate() {
+            for w in *list {
+                words.entry(w).or_insert((false, 0)).1 |= 1 << k;
+            }
+        }
+        LanguageDetector { detector: Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect()), words }
     }
 }
 
@@ -56,8 +66,8 @@ impl LanguageDetector {
         if letters(text) < MIN_LETTERS {
             return UNDETERMINED;
         }
-        let [german, other] = function_words(text);
-        if german >= 3 && other == 0 {
+        let [german, other] = self.function_words(text);
+        if (german >= 2 && german > 2 * other) || (german >= 1 && other == 0) {
             return "de";
         }
         let found = self.detector.detect_lang(text).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code);
@@ -66,13 +76,33 @@ impl LanguageDetector {
         }
         found
     }
+
+    /// German function words in the text, and the most any other language of
+    /// [`OTHER_WORDS`] has.
+    fn function_words(&self, text: &str) -> [usize; 2] {
+        let (mut german, mut other) = (0, [0usize; OTHER_WORDS.len()]);
+        let mut lower = String::new();
+        for w in text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 9) {
+            lower.clear();
+            lower.extend(w.chars().flat_map(char::to_lowercase));
+            let Some(&(is_german, langs)) = self.words.get(lower.as_str()) else { continue };
+            german += usize::from(is_german);
+            for (k, n) in other.iter_mut().enumerate() {
+                *n += usize::from(langs & (1 << k) != 0);
+            }
+        }
+        [german, other.into_iter().max().unwrap_or(0)]
+    }
 }
 
 /// Very frequent German words, lower case.
 const GERMAN_WORDS: &[&str] = &[
     "der", "die", "das", "und", "ist", "nicht", "ich", "mit", "für", "auf", "ein", "eine", "zu", "von", "den", "dem", "sich",
     "es", "auch", "wir", "bei", "noch", "wie", "aber", "sind", "hat", "haben", "wird", "schon", "mal", "nur", "oder", "mir",
-    "mich", "kein", "keine", "dass", "heute", "gerade", "immer", "sehr", "jetzt", "wieder", "euch", "uns",
+    "mich", "kein", "keine", "dass", "heute", "gerade", "immer", "sehr", "jetzt", "wieder", "euch", "uns", "im", "zum",
+    "zur", "vom", "beim", "nach", "über", "unser", "unsere", "ohne", "seit", "mehr", "doch", "dann", "hier", "nichts",
+    "danke", "wer", "warum", "weil", "wenn", "durch", "gegen", "diese", "dieser", "dieses", "einen", "einem", "einer",
+    "ihr", "ihre", "sein", "seine", "werden", "wurde", "kann", "können", "muss", "gibt", "geht", "alle", "viele",
 ];
 
 /// Very frequent words of the other languages German is most often mistaken for.
@@ -85,22 +115,6 @@ const OTHER_WORDS: [&[&str]; 7] = [
     &["de", "het", "een", "en", "van", "ik", "is", "niet", "dat", "op", "te", "je", "met", "voor", "zijn", "maar", "ook", "wat", "bij", "nog"],
     &["ve", "bir", "bu", "da", "de", "çok", "için", "ne", "ile", "ama", "gibi", "daha", "ben", "sen"],
 ];
-
-/// German function words in the text, and the most any other language of
-/// [`OTHER_WORDS`] has.
-fn function_words(text: &str) -> [usize; 2] {
-    let (mut german, mut other) = (0, [0usize; 7]);
-    let mut lower = String::new();
-    for w in text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 8) {
-        lower.clear();
-        lower.extend(w.chars().flat_map(char::to_lowercase));
-        german += usize::from(GERMAN_WORDS.contains(&lower.as_str()));
-        for (n, words) in other.iter_mut().zip(OTHER_WORDS) {
-            *n += usize::from(words.contains(&lower.as_str()));
-        }
-    }
-    [german, other.into_iter().max().unwrap_or(0)]
-}
 
 /// Letters in the words of a text, not counting URLs, @handles and #hashtags.
 pub fn letters(text: &str) -> usize {
