@@ -406,15 +406,15 @@ impl MentionClassifier {
     /// How a mention's sentiment is decided, from its language (detected here when the
     /// export gave none).
     fn route(&self, m: &mut crate::Mention) -> Route {
-        use crate::normalize::language::{letters, UNDETERMINED};
-        let words = letters(&m.text);
+        use crate::normalize::language::{has_words, UNDETERMINED};
+        let wordless = !has_words(&m.text);
         if m.language.is_none() {
-            let code = if words == 0 { UNDETERMINED } else { self.language.detect(&m.text) };
+            let code = if wordless { UNDETERMINED } else { self.language.detect(&m.text) };
             m.language_source = Some(if code == UNDETERMINED { crate::LanguageSource::Undetermined } else { crate::LanguageSource::Detected });
             m.language = Some(code.to_string());
         }
         let lang = m.language.as_deref().unwrap_or(UNDETERMINED);
-        if words == 0 {
+        if wordless {
             Route::Emoji
         } else if lang == UNDETERMINED || self.sentiment_languages.iter().any(|l| l == lang) {
             Route::Model
