@@ -69,6 +69,9 @@ pub struct ReportConfig {
     /// The languages (ISO 639-1) the sentiment classifier is applied to (default `["de"]`);
     /// mentions in other languages are `unclassified`.
     pub sentiment_languages: Option<Vec<String>>,
+    /// A sentiment classifier per further language: `[sentiment_models]` with
+    /// `en = "lexicon_en.toml"` (a lexicon file or a trained model, relative to this file).
+    pub sentiment_models: Option<std::collections::BTreeMap<String, String>>,
     /// The brand's terms, products, handles and exclusions: which mentions are about it.
     pub relevance: Option<crate::classify::relevance::RelevanceSpec>,
 }
@@ -102,6 +105,9 @@ impl ReportConfig {
         };
         for m in [&mut c.sentiment_model, &mut c.relevance_model] {
             *m = m.as_deref().map(rel_model);
+        }
+        for m in c.sentiment_models.iter_mut().flat_map(|m| m.values_mut()) {
+            *m = rel_model(m);
         }
         // Topic sources may be combined with `+`: each one relative on its own.
         c.topics = c.topics.as_deref().map(|v| v.split('+').map(|s| rel_model(s.trim())).collect::<Vec<_>>().join("+"));

@@ -417,6 +417,10 @@ fn run(a: RunArgs) -> Result<u8, Error> {
     };
     let languages = if a.models.sentiment_languages.is_empty() { c.sentiment_languages.clone().unwrap_or_default() } else { a.models.sentiment_languages.clone() };
     let classifier = classifier.for_languages(&languages);
+    let classifier = match &c.sentiment_models {
+        Some(models) => classifier.with_language_models(models).map_err(Error::Load)?,
+        None => classifier,
+    };
     let classifier = Some(std::sync::Arc::new(if a.models.fixed_prior { classifier.fixed_prior() } else { classifier }));
     let ingest = IngestArgs {
         layouts: a.ingest.layouts.clone().or(c.layouts.clone()),

@@ -90,17 +90,25 @@ fn languages_are_kept_or_detected_and_only_german_is_scored_as_german() {
 }
 
 #[test]
-fn a_language_can_be_given_to_the_classifier_and_groups_can_be_changed() {
+fn languages_can_get_classifiers_and_groups_can_be_changed() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("report.toml"), "period = \"2026-10\"\nsentiment_languages = [\"de\", \"en\"]\n[channel_groups]\nvisual = [\"pinterest\", \"instagram\", \"youtube\"]\n").unwrap();
+    fs::write(dir.path().join("lexicon_fr.toml"), "[positive]\n\"rapide\" = 2\n\"merci\" = 1\n[negative]\n\"lent\" = 2\n").unwrap();
+    fs::write(
+        dir.path().join("report.toml"),
+        "period = \"2026-10\"\nsentiment_languages = [\"de\", \"en\"]\n[sentiment_models]\nfr = \"lexicon_fr.toml\"\n[channel_groups]\nvisual = [\"pinterest\", \"instagram\", \"youtube\"]\n",
+    )
+    .unwrap();
     let df = run(dir.path(), &["--config", "report.toml"]);
     let out = dir.path().join("out/2026-10");
     let (lang, sentiment) = (strs(&df, "language"), strs(&df, "sentiment"));
     for (l, s) in lang.iter().zip(&sentiment) {
-        assert_eq!(s == "unclassified", l == "fr" || l == "it", "{l}: {s}");
+        assert_eq!(s == "unclassified", l == "it", "{l}: {s}");
+        if l == "fr" {
+            assert_eq!(s, "positive", "by the French lexicon");
+        }
     }
     let mv = strs(&df, "model_version");
-    assert!(mv[0].contains(";languages=de,en"), "{}", mv[0]);
+    assert!(mv[0].contains(";languages=de,en") && mv[0].contains(";sentiment[fr]=lexicon:"), "{}", mv[0]);
     let groups = table(&out, "by_channel_group.csv");
     let group = |g: &str| groups.iter().find(|r| r["channel_group"] == g).map(|r| r["mentions"].clone());
     assert_eq!(group("visual").as_deref(), Some("3"), "{groups:?}");

@@ -269,6 +269,8 @@ enum Route {
     Model,
     /// By the lexicon's emoji and emoticons (a text without words).
     Emoji,
+    /// By the classifier configured for the mention's language (its index).
+    Language(usize),
     /// Not at all: a language without a sentiment classifier.
     Unclassified,
 }
@@ -304,6 +306,9 @@ pub struct MentionClassifier {
     /// The languages (ISO 639-1) `sentiment` is for; mentions in others stay unclassified.
     /// Mentions too short to tell (`und`) are taken to be in the first of them.
     pub sentiment_languages: Vec<String>,
+    /// Sentiment classifiers for further languages (ISO 639-1 code, classifier), from
+    /// `report.toml`'s `[sentiment_models]`.
+    pub language_sentiment: Vec<(String, Box<dyn Classifier>)>,
     /// Scores texts without words (emoji, emoticons only) by their emoji, whatever the
     /// language: the built-in lexicon.
     pub emoji: lexicon::LexiconSentiment,
@@ -370,6 +375,7 @@ impl MentionClassifier {
             word_ids,
             language: Default::default(),
             sentiment_languages: vec![DEFAULT_LANGUAGE.to_string()],
+            language_sentiment: Vec::new(),
             emoji: lexicon::LexiconSentiment::builtin(&normalizer),
             normalizer,
             version,
@@ -403,6 +409,18 @@ impl MentionClassifier {
         self
     }
 
+    /// Adds a sentiment classifier per further language (code → a spec as
+    /// [`load_classifier`] takes it: a lexicon file of that language, a model trained on
+    /// it); `model_version` names each.
+    pub fn with_language_models(mut self, models: &std::collections::BTreeMap<String, String>) -> Result<MentionClassifier, LoadError> {
+        for (language, spec) in models {
+            let l = load_classifier(spec, Some(Task::Sentiment), &self.normalizer)?;
+            self.version += &format!(";sentiment[{language}]={}", l.version);
+            self.language_sentiment.push((language.clone(), l.classifier));
+        }
+        Ok(self)
+    }
+
     /// How a mention's sentiment is decided, from its language (detected here when the
     /// export gave none).
     fn route(&self, m: &mut crate::Mention) -> Route {
@@ -418,6 +436,8 @@ impl MentionClassifier {
             Route::Emoji
         } else if lang == UNDETERMINED || self.sentiment_languages.iter().any(|l| l == lang) {
             Route::Model
+        } else if let Some(k) = self.language_sentiment.iter().position(|(l, _)| l == lang) {
+            Route::Language(k)
         } else {
             Route::Unclassified
         }
@@ -447,6 +467,7 @@ impl MentionClassifier {
                 let p = match route {
                     Route::Model => Some(self.sentiment.predict(terms)),
                     Route::Emoji => Some(self.emoji.predict(terms)),
+                    Route::Language(k) => Some(self.language_sentiment[k].1.predict(terms)),
                     Route::Unclassified => None,
                 };
                 m.sentiment = p.as_ref().and_then(|p| crate::Sentiment::ALL.get(p.label).copied());
