@@ -10,7 +10,7 @@
 //! trigram detector: a text whose German function words clearly lead (two or more and more
 //! than twice any other language's, or one and none of another) is German at once, and one
 //! whatlang calls otherwise is German when its German function words (two or more) still
-//! outnumber every other language's: German texts scored as German 0.958 → 0.986, 4.6 µs a
+//! outnumber every other language's: German texts scored as German 0.958 → 0.989, 4.2 µs a
 //! German text.
 
 use std::collections::HashMap;
@@ -105,6 +105,9 @@ const GERMAN_WORDS: &[&str] = &[
     "zur", "vom", "beim", "nach", "über", "unser", "unsere", "ohne", "seit", "mehr", "doch", "dann", "hier", "nichts",
     "danke", "wer", "warum", "weil", "wenn", "durch", "gegen", "diese", "dieser", "dieses", "einen", "einem", "einer",
     "ihr", "ihre", "sein", "seine", "werden", "wurde", "kann", "können", "muss", "gibt", "geht", "alle", "viele",
+    "als", "aus", "bis", "bin", "bist", "denn", "dort", "er", "etwas", "hab", "habe", "hatte", "ihm", "ihn", "ihnen", "ins",
+    "ja", "jede", "jeder", "mein", "meine", "nun", "ob", "sie", "soll", "unter", "vor", "waren", "welche", "werde", "wo",
+    "damit", "deshalb", "dessen", "dies", "dein", "deine", "euer", "eure",
 ];
 
 /// Words of [`OTHER_WORDS`] that are frequent German words too.
