@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use resonanz::normalize::language::{LanguageDetector, UNDETERMINED};
+use resonanz::normalize::language::{LanguageDetector, LANGUAGES, UNDETERMINED};
 
 fn texts() -> Vec<(String, String)> {
     if let Ok(path) = std::env::var("RESONANZ_LANGUAGE_EVAL") {
@@ -35,15 +35,9 @@ fn main() {
         return;
     }
     let ours = LanguageDetector::default();
-    let allow = [
-        whatlang::Lang::Deu, whatlang::Lang::Eng, whatlang::Lang::Fra, whatlang::Lang::Ita, whatlang::Lang::Spa, whatlang::Lang::Por,
-        whatlang::Lang::Nld, whatlang::Lang::Pol, whatlang::Lang::Tur, whatlang::Lang::Rus, whatlang::Lang::Ara, whatlang::Lang::Hin,
-    ];
-    let plain = whatlang::Detector::with_allowlist(allow.to_vec());
-    let code = |l: whatlang::Lang| match l.code() {
-        "deu" => "de", "eng" => "en", "fra" => "fr", "ita" => "it", "spa" => "es", "por" => "pt",
-        "nld" => "nl", "pol" => "pl", "tur" => "tr", "rus" => "ru", "ara" => "ar", "hin" => "hi", _ => UNDETERMINED,
-    };
+    // whatlang over the same languages, with the same codes.
+    let plain = whatlang::Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect());
+    let code = |l: whatlang::Lang| LANGUAGES.iter().find(|(k, _)| *k == l).map_or(UNDETERMINED, |(_, c)| c);
     type Detect<'a> = Box<dyn Fn(&str) -> &'static str + 'a>;
     let methods: [(&str, Detect); 2] = [
         ("resonanz (whatlang + German function words)", Box::new(|t: &str| ours.detect(t))),

@@ -25,7 +25,7 @@ pub const MIN_LETTERS: usize = 10;
 pub const UNDETERMINED: &str = "und";
 
 /// The languages the detector chooses from, with their ISO 639-1 codes.
-const LANGUAGES: [(Lang, &str); 12] = [
+pub const LANGUAGES: [(Lang, &str); 12] = [
     (Lang::Deu, "de"),
     (Lang::Eng, "en"),
     (Lang::Fra, "fr"),
