@@ -739,6 +739,9 @@ fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> Resu
     write("model.json", adapted.model.to_json().as_bytes())?;
     if let Some(stack) = &adapted.stack {
         write("stack.json", serde_json::to_string_pretty(stack).unwrap_or_default().as_bytes())?;
+        if let Some(gate) = &base.gate {
+            write("domains.json", gate.to_json().as_bytes())?;
+        }
     }
     write("MODEL_CARD.md", adapt::model_card(r, &command).as_bytes())?;
     eprintln!(
@@ -781,8 +784,10 @@ fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalize
         bar.suspend(|| {
             eprintln!("C {c}: leave one corpus out (train on the others, score the one left out)");
             print_held_out(&outcome.held_out, &mut std::io::stderr());
+            eprintln!("C {c}: in domain (each corpus's out-of-fold documents, by the final stacker)");
+            print_held_out(&outcome.in_domain, &mut std::io::stderr());
         });
-        tables.push(serde_json::json!({ "settings": settings, "held_out": outcome.held_out }));
+        tables.push(serde_json::json!({ "settings": settings, "held_out": outcome.held_out, "in_domain": outcome.in_domain }));
         // This setting's best variant (the first on a tie), then against the other settings:
         // the outcome is moved, not copied per variant.
         let mut top: Option<(f64, &str)> = None;
@@ -814,7 +819,9 @@ fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalize
     std::fs::create_dir_all(&a.out).map_err(|source| Error::Write { path: a.out.clone(), source })?;
     let model_path = a.out.join("model.json");
     let stack_path = a.out.join("stack.json");
+    let gate_path = a.out.join("domains.json");
     resonanz::report::atomic::write_file(&model_path, outcome.model.to_json().as_bytes()).map_err(|source| Error::Write { path: model_path.clone(), source })?;
+    resonanz::report::atomic::write_file(&gate_path, outcome.gate.to_json().as_bytes()).map_err(|source| Error::Write { path: gate_path.clone(), source })?;
     let stack_text = serde_json::to_string_pretty(&stack).unwrap_or_default();
     resonanz::report::atomic::write_file(&stack_path, stack_text.as_bytes()).map_err(|source| Error::Write { path: stack_path.clone(), source })?;
     eprintln!(
@@ -865,11 +872,13 @@ fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
     let outcome = cross_domain::train(&domains, settings, &normalizer, Default::default(), &say)?;
     bar.finish_and_clear();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&outcome.held_out).unwrap_or_default());
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "held_out": outcome.held_out, "in_domain": outcome.in_domain })).unwrap_or_default());
         return Ok(0);
     }
     println!("sentiment, leave one corpus out (each corpus scored by classifiers trained without it), C {}", a.c);
     print_held_out(&outcome.held_out, &mut std::io::stdout());
+    println!("\nin domain (each corpus's out-of-fold documents, by the final stacker)");
+    print_held_out(&outcome.in_domain, &mut std::io::stdout());
     Ok(0)
 }
 

@@ -168,3 +168,31 @@ fn eval_without_a_model_scores_exactly_what_run_uses_by_default() {
         assert!(sentiments.iter().any(|s| s == class), "no {class} in the demo");
     }
 }
+
+#[test]
+fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, seed) in [("a", 11), ("b", 12), ("c", 13)] {
+        write_labelled(&dir.path().join(format!("{name}.csv")), 150, seed);
+    }
+    let o = resonanz(&["train", "--task", "sentiment", "--out", "models/x", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("leave one corpus out") && err.contains("in domain"), "both tables are printed: {err}");
+    let stack: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("models/x/stack.json")).unwrap()).unwrap();
+    assert_eq!(stack["domains"], serde_json::json!(["a", "b", "c"]));
+    assert_eq!(stack["experts"], serde_json::json!([0, 1, 2]), "every corpus labels all three classes");
+    let domain: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("models/x/domains.json")).unwrap()).unwrap();
+    assert_eq!(domain["labels"].as_array().unwrap().len(), 3 + 3 * 3, "a gate output per corpus, three per expert");
+    write_labelled(&dir.path().join("test.csv"), 100, 14);
+    let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/x", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(r["accuracy"].as_f64().unwrap() > 0.7, "generated mentions, like the training corpora: {r}");
+    // Without its domain model the stacker is refused, not run on half its inputs.
+    fs::remove_file(dir.path().join("models/x/domains.json")).unwrap();
+    let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/x"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("domain gate"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+}

@@ -56,4 +56,6 @@ pub enum CombineError {
     StackerNeedsSentiment,
     #[error("the stacker has {found} weights, expected {expected}")]
     StackerWeights { found: usize, expected: usize },
+    #[error("the stacker was fitted with a domain gate over {stacker:?}, the gate (domains.json beside it) knows {gate:?}")]
+    Gate { stacker: Vec<String>, gate: Vec<String> },
 }

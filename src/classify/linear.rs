@@ -224,6 +224,17 @@ impl LinearModel {
     /// looked up once), so a document costs a cache lookup per word, an index lookup per
     /// bigram, and the weights of its distinct features.
     pub fn scores(&self, terms: &[Term]) -> Vec<f32> {
+        let mut s = self.logits(terms);
+        if self.task.is_multilabel() {
+            s.iter_mut().for_each(|z| *z = sigmoid(*z));
+        } else {
+            softmax(&mut s);
+        }
+        s
+    }
+
+    /// The linear scores per label before the sigmoid or softmax ([`LinearModel::scores`]).
+    pub fn logits(&self, terms: &[Term]) -> Vec<f32> {
         SCRATCH.with_borrow_mut(|scratch| {
             let doc = doc_key(terms);
             let last = &mut scratch.last;
@@ -247,11 +258,6 @@ impl LinearModel {
             };
             for (a, b) in s.iter_mut().zip(&self.intercept) {
                 *a = b + *a * last.inv_norm;
-            }
-            if self.task.is_multilabel() {
-                s.iter_mut().for_each(|z| *z = sigmoid(*z));
-            } else {
-                softmax(&mut s);
             }
             s
         })
@@ -435,7 +441,7 @@ impl LinearModel {
     }
 }
 
-fn sigmoid(z: f32) -> f32 {
+pub fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
 

@@ -121,12 +121,16 @@ pub fn shipped_model(task: Task) -> &'static str {
 /// The shipped sentiment model's stacker (`models/sentiment/stack.json`), built in.
 pub const SHIPPED_STACK: &str = include_str!("../../models/sentiment/stack.json");
 
+/// The shipped sentiment model's domain gate (`models/sentiment/domains.json`), built in.
+pub const SHIPPED_GATE: &str = include_str!("../../models/sentiment/domains.json");
+
 /// The default sentiment classifier ([`stacked`]): the shipped model, the built-in lexicon
 /// and the stacker, as `run` and `eval` use it without `--sentiment-model` / `--model`.
 fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
     let path = std::path::Path::new("models/sentiment");
     let m = linear::LinearModel::from_json(shipped_model(Task::Sentiment), path, Some(Task::Sentiment))?;
-    stacked_from(m, SHIPPED_STACK, "models/sentiment", normalizer)
+    let gate = parse_gate(Some(SHIPPED_GATE), &path.join("domains.json"))?;
+    stacked_from(m, gate, SHIPPED_STACK, "models/sentiment", normalizer)
 }
 
 /// A trained model must normalize text as the pipeline does.
@@ -137,8 +141,21 @@ pub(crate) fn same_normalizer(m: &linear::LinearModel, name: &str, normalizer: &
     Ok(())
 }
 
-/// A linear model and the stacker saved beside it.
-fn stacked_from(m: linear::LinearModel, stack_json: &str, name: &str, normalizer: &Normalizer) -> Result<Loaded, LoadError> {
+/// A saved domain gate (`NAME/domains.json`: a one-vs-rest model over the training
+/// corpora, [`stacked::Stacked::gate`]), if there is one.
+pub(crate) fn parse_gate(json: Option<&str>, path: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
+    Ok(json.map(|text| linear::LinearModel::from_json(text, path, Some(Task::Topic))).transpose()?)
+}
+
+/// The domain gate saved beside a stacker, if there is one.
+pub(crate) fn read_gate(model_file: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
+    let path = model_file.with_file_name("domains.json");
+    let text = if path.is_file() { Some(read(&path)?) } else { None };
+    parse_gate(text.as_deref(), &path)
+}
+
+/// A linear model, its domain gate and the stacker saved beside it.
+fn stacked_from(m: linear::LinearModel, gate: Option<linear::LinearModel>, stack_json: &str, name: &str, normalizer: &Normalizer) -> Result<Loaded, LoadError> {
     same_normalizer(&m, name, normalizer)?;
     let stack = parse_stack(stack_json, name)?;
     let prior = match stack.em_strength {
@@ -147,7 +164,7 @@ fn stacked_from(m: linear::LinearModel, stack_json: &str, name: &str, normalizer
         None => String::new(),
     };
     let version = format!("{name}:{}+lexicon:stacked{prior}", m.algorithm);
-    let s = stacked::Stacked::new(m, lexicon::LexiconSentiment::builtin(normalizer), stack)
+    let s = stacked::Stacked::new(m, gate, lexicon::LexiconSentiment::builtin(normalizer), stack)
         .map_err(|source| LoadError::Combine { name: name.to_string(), source })?;
     Ok(Loaded { classifier: Box::new(s), version })
 }
@@ -229,7 +246,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
             let stack = file.with_file_name("stack.json");
             if m.task == Task::Sentiment && stack.is_file() {
                 let text = read(&stack)?;
-                return stacked_from(m, &text, path, normalizer);
+                return stacked_from(m, read_gate(&file)?, &text, path, normalizer);
             }
             let version = format!("{path}:{}", m.algorithm);
             trained(m, version)

@@ -5,10 +5,14 @@
 //!   weighing the same and every class weighing the same inside its corpus, so no corpus's
 //!   class mix becomes its prior.
 //! - The stacker is a multinomial logistic regression over [`STACK_FEATURES`] numbers per
-//!   document: the model's log-probabilities and the lexicon's evidence. It is fitted on the
-//!   model's **leave-one-corpus-out** predictions (each corpus scored by a model that never
-//!   saw it), so it learns how far to trust the model on text from an unseen domain, and how
-//!   far the lexicon ([`super::cross_domain`] trains it).
+//!   document: the model's log-probabilities, the lexicon's evidence, and the document's
+//!   *familiarity*: how surely a one-vs-rest model over the training corpora (the domain
+//!   gate, same feature space as the model) places it in one of them. It is fitted on two
+//!   kinds of predictions per corpus: **leave-one-corpus-out** ones (the corpus scored by a
+//!   model that never saw it) and **in-domain out-of-fold** ones (scored by a model that saw
+//!   the corpus but not the document), so it learns how far to trust the model on text like
+//!   its training data and how far on text from an unseen domain, and tells the two apart by
+//!   the familiarity (`crate::train::cross_domain` trains it).
 //! - The class prior of a batch is unknown: [`estimate_prior`] re-estimates it by EM
 //!   (Saerens, Latinne & Decaestecker 2002, "Adjusting the outputs of a classifier to new a
 //!   priori probabilities") and [`adapt`] moves each document's probabilities to it. `run`
@@ -22,11 +26,13 @@ use super::{argmax, softmax, Classifier, Prediction, Task};
 use crate::normalize::Term;
 
 /// Numbers per document the stacker sees: `ln p` of the model's three classes, the
-/// lexicon's score, `ln(1 + positive)` and `ln(1 + negative)` weight.
-pub const STACK_FEATURES: usize = 6;
+/// lexicon's score, `ln(1 + positive)` and `ln(1 + negative)` weight, the familiarity `f`,
+/// `f` times each `ln p` and the lexicon score, `ln` of the document's domain prior, and
+/// `ln` of its domain experts' probabilities ([`Context`]).
+pub const STACK_FEATURES: usize = 17;
 
 /// Bumped whenever the saved stacker's format or meaning changes.
-pub const STACK_FORMAT: u32 = 1;
+pub const STACK_FORMAT: u32 = 2;
 
 /// The stacker as saved in `models/<name>/stack.json`, beside the linear model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,6 +54,18 @@ pub struct Stack {
     /// How it scored on the corpora held out in training (what the report says of it).
     #[serde(default)]
     pub measured: Option<Measured>,
+    /// The training corpora the domain gate (`domains.json` beside this file) knows, in
+    /// its label order; empty when the stacker was fitted without familiarity.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Per corpus in `domains`, its class mix (negative, neutral, positive), or none for a
+    /// corpus that does not label all three classes.
+    #[serde(default)]
+    pub domain_mix: Vec<Option<[f32; 3]>>,
+    /// The corpora (indexes into `domains`) with an expert: a model trained on that corpus
+    /// alone, with its own class mix, in the gate's output order.
+    #[serde(default)]
+    pub experts: Vec<usize>,
     /// How it was made and how it scored: corpora, settings, leave-one-corpus-out results.
     pub card: serde_json::Value,
 }
@@ -72,10 +90,74 @@ pub struct Measured {
     pub own_labels: Option<usize>,
 }
 
-/// The stacker's input for one document.
-pub fn stack_features(p: &[f32], e: Evidence) -> [f32; STACK_FEATURES] {
+/// What the domain gate says of a document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Context {
+    /// How surely the gate places it in one of its corpora: the largest of its one-vs-rest
+    /// probabilities (0..1).
+    pub familiarity: f32,
+    /// The class mix of the corpora it resembles: their mixes weighted by the gate's
+    /// probabilities, shrunk towards uniform for text that resembles none.
+    pub prior: [f32; 3],
+    /// The experts of the corpora it resembles: their probabilities weighted by the gate's,
+    /// shrunk towards the pooled model's for text that resembles none.
+    pub experts: [f32; 3],
+}
+
+/// Weight of the uniform mix in [`Context::prior`], as gate probability mass.
+const UNIFORM_MASS: f32 = 0.05;
+
+impl Context {
+    /// No gate: nothing known of the document's domain; `p` the pooled model's probabilities.
+    pub fn unknown(p: &[f32]) -> Context {
+        Context { familiarity: 0.0, prior: [1.0 / 3.0; 3], experts: [p[0], p[1], p[2]] }
+    }
+
+    /// From the domain model's outputs (`logits`: one per corpus of `mixes`, then three per
+    /// expert, see [`Stack::experts`]), the corpora's class mixes (none: not used), and the
+    /// pooled model's probabilities `p`.
+    pub fn of(logits: &[f32], mixes: &[Option<[f32; 3]>], experts: &[usize], p: &[f32]) -> Context {
+        let k = mixes.len();
+        let gate: Vec<f32> = logits[..k].iter().map(|&z| super::linear::sigmoid(z)).collect();
+        let familiarity = gate.iter().copied().fold(0.0, f32::max);
+        let mut prior = [UNIFORM_MASS / 3.0; 3];
+        let mut mass = UNIFORM_MASS;
+        for (&s, mix) in gate.iter().zip(mixes) {
+            if let Some(m) = mix {
+                prior.iter_mut().zip(m).for_each(|(q, v)| *q += s * v);
+                mass += s;
+            }
+        }
+        let mut moe = [0, 1, 2].map(|c| UNIFORM_MASS * p[c]);
+        let mut moe_mass = UNIFORM_MASS;
+        for (j, &d) in experts.iter().enumerate() {
+            let mut e = [logits[k + 3 * j], logits[k + 3 * j + 1], logits[k + 3 * j + 2]];
+            softmax(&mut e);
+            moe.iter_mut().zip(e).for_each(|(q, v)| *q += gate[d] * v);
+            moe_mass += gate[d];
+        }
+        Context { familiarity, prior: prior.map(|q| q / mass), experts: moe.map(|q| q / moe_mass) }
+    }
+}
+
+/// The labels of a domain model over `domains` with experts for the corpora `experts`.
+pub fn domain_labels(domains: &[String], experts: &[usize]) -> Vec<String> {
+    let mut labels = domains.to_vec();
+    for &d in experts {
+        labels.extend(Task::Sentiment.labels().iter().map(|l| format!("{}:{l}", domains[d])));
+    }
+    labels
+}
+
+/// The stacker's input for one document: the model's probabilities `p`, the lexicon's
+/// evidence and what the domain gate says of it.
+pub fn stack_features(p: &[f32], e: Evidence, ctx: Context) -> [f32; STACK_FEATURES] {
     let ln = |x: f32| x.max(1e-6).ln();
-    [ln(p[0]), ln(p[1]), ln(p[2]), e.score, e.positive.ln_1p(), e.negative.ln_1p()]
+    let (a, b, c) = (ln(p[0]), ln(p[1]), ln(p[2]));
+    let f = ctx.familiarity;
+    let q = ctx.prior;
+    let x = ctx.experts;
+    [a, b, c, e.score, e.positive.ln_1p(), e.negative.ln_1p(), f, f * a, f * b, f * c, f * e.score, ln(q[0]), ln(q[1]), ln(q[2]), ln(x[0]), ln(x[1]), ln(x[2])]
 }
 
 impl Stack {
@@ -150,31 +232,50 @@ pub fn decide(p: [f32; 3]) -> Prediction {
     Prediction { label: argmax(&p), score: p[2] - p[0], scores: p.to_vec() }
 }
 
-/// The linear model, the lexicon and the stacker: `run`'s default sentiment classifier.
+/// The linear model, the domain gate, the lexicon and the stacker: `run`'s default
+/// sentiment classifier.
 pub struct Stacked {
     pub model: LinearModel,
+    /// One-vs-rest over the training corpora ([`Stack::domains`]); on the model's feature
+    /// space, so both score from one feature vector per document.
+    pub gate: Option<LinearModel>,
     pub lexicon: LexiconSentiment,
     pub stack: Stack,
     name: String,
 }
 
 impl Stacked {
-    pub fn new(model: LinearModel, lexicon: LexiconSentiment, stack: Stack) -> Result<Stacked, super::CombineError> {
+    /// Checks that the pieces fit: a sentiment model, the stacker's size, and a gate over
+    /// exactly the corpora the stacker names (none when it names none).
+    pub fn new(model: LinearModel, gate: Option<LinearModel>, lexicon: LexiconSentiment, stack: Stack) -> Result<Stacked, super::CombineError> {
         if model.task != Task::Sentiment || model.labels != Task::Sentiment.labels() {
             return Err(super::CombineError::StackerNeedsSentiment);
         }
         if stack.weights.len() != 3 * STACK_FEATURES {
             return Err(super::CombineError::StackerWeights { found: stack.weights.len(), expected: 3 * STACK_FEATURES });
         }
+        let gate_labels = gate.as_ref().map(|g| g.labels.clone()).unwrap_or_default();
+        let wanted = if stack.domains.is_empty() { Vec::new() } else { domain_labels(&stack.domains, &stack.experts) };
+        if gate_labels != wanted || stack.domain_mix.len() != stack.domains.len() {
+            return Err(super::CombineError::Gate { stacker: wanted, gate: gate_labels });
+        }
         let name = format!("{}+lexicon, stacked", model.algorithm);
-        Ok(Stacked { model, lexicon, stack, name })
+        Ok(Stacked { model, gate, lexicon, stack, name })
+    }
+
+    /// What the domain model says of a document whose pooled probabilities are `p`.
+    pub fn context(&self, terms: &[Term], p: &[f32]) -> Context {
+        match &self.gate {
+            Some(g) => Context::of(&g.logits(terms), &self.stack.domain_mix, &self.stack.experts, p),
+            None => Context::unknown(p),
+        }
     }
 
     /// Probabilities under the target prior (before any batch adaptation).
     pub fn probabilities(&self, terms: &[Term]) -> [f32; 3] {
         let p = self.model.scores(terms);
-        let q = self.stack.probabilities(&stack_features(&p, self.lexicon.evidence(terms)));
-        adapt(&q, &self.stack.training_prior, &self.stack.target_prior)
+        let x = stack_features(&p, self.lexicon.evidence(terms), self.context(terms, &p));
+        adapt(&self.stack.probabilities(&x), &self.stack.training_prior, &self.stack.target_prior)
     }
 }
 
@@ -207,6 +308,31 @@ impl Classifier for Stacked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_domain_prior_follows_the_corpora_a_text_resembles() {
+        let mixes = [Some([0.3, 0.6, 0.1]), Some([0.2, 0.3, 0.5]), None];
+        let logit = |p: f32| (p / (1.0 - p)).ln();
+        let pooled = [0.2, 0.2, 0.6];
+        // Gate logits for three corpora, then the first corpus's expert (sure: neutral).
+        let with = |g: [f32; 3]| -> Vec<f32> { g.iter().map(|&p| logit(p)).chain([0.0, 9.0, 0.0]).collect() };
+        // Surely the first corpus: close to its mix, and its expert speaks.
+        let first = Context::of(&with([0.95, 0.01, 0.0001]), &mixes, &[0], &pooled);
+        assert!((first.familiarity - 0.95).abs() < 1e-4);
+        assert!((first.prior[1] - 0.6).abs() < 0.02 && (first.prior[2] - 0.1).abs() < 0.02, "{first:?}");
+        assert!(first.experts[1] > 0.9, "{first:?}");
+        // Like nothing the gate knows: near uniform, not familiar, the pooled model speaks.
+        let none = Context::of(&with([0.001, 0.001, 0.0001]), &mixes, &[0], &pooled);
+        assert!(none.prior.iter().all(|p| (p - 1.0 / 3.0).abs() < 0.02), "{none:?}");
+        assert!((none.experts[2] - 0.6).abs() < 0.03, "{none:?}");
+        // A polarity-only corpus (no mix) leaves the prior alone but counts as familiar.
+        let polar = Context::of(&with([0.0001, 0.0001, 0.9]), &mixes, &[0], &pooled);
+        assert!((polar.familiarity - 0.9).abs() < 1e-4);
+        assert!(polar.prior.iter().all(|p| (p - 1.0 / 3.0).abs() < 0.01), "{polar:?}");
+        let c = Context::of(&with([0.5, 0.5, 0.2]), &mixes, &[0], &pooled);
+        assert!((c.prior.iter().sum::<f32>() - 1.0).abs() < 1e-5 && (c.experts.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        assert_eq!(domain_labels(&["a".into(), "b".into()], &[1]), ["a", "b", "b:negative", "b:neutral", "b:positive"]);
+    }
 
     #[test]
     fn adapting_to_the_same_prior_changes_nothing_and_em_finds_a_skewed_mix() {

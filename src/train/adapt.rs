@@ -33,6 +33,8 @@ pub struct Base {
     pub record: BaseModel,
     pub model: LinearModel,
     pub stack: Option<Stack>,
+    /// Sentiment: the domain gate beside the stacker (`domains.json`), if it has one.
+    pub gate: Option<LinearModel>,
 }
 
 impl Base {
@@ -42,33 +44,37 @@ impl Base {
         if task == Task::Topic {
             return Err(TrainError::AdaptTopics);
         }
-        let (json, stack_json, path) = if spec == "default" {
-            let stack = (task == Task::Sentiment).then(|| crate::classify::SHIPPED_STACK.to_string());
-            (crate::classify::shipped_model(task).to_string(), stack, std::path::PathBuf::from(format!("models/{}", task.as_str())))
+        let sentiment = task == Task::Sentiment;
+        let (json, stack_json, path, gate) = if spec == "default" {
+            let stack = sentiment.then(|| crate::classify::SHIPPED_STACK.to_string());
+            let path = std::path::PathBuf::from(format!("models/{}", task.as_str()));
+            let gate = crate::classify::parse_gate(sentiment.then_some(crate::classify::SHIPPED_GATE), &path.join("domains.json"))?;
+            (crate::classify::shipped_model(task).to_string(), stack, path, gate)
         } else {
             let p = std::path::Path::new(spec);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
             let json = crate::classify::read(&file)?;
             let stack_file = file.with_file_name("stack.json");
-            let stack = if task == Task::Sentiment && stack_file.is_file() {
+            let stack = if sentiment && stack_file.is_file() {
                 Some(crate::classify::read(&stack_file)?)
             } else {
                 None
             };
-            (json, stack, file)
+            let gate = if stack.is_some() { crate::classify::read_gate(&file)? } else { None };
+            (json, stack, file, gate)
         };
         let model = LinearModel::from_json(&json, &path, Some(task))?;
         crate::classify::same_normalizer(&model, spec, normalizer)?;
         let stack = stack_json.map(|text| crate::classify::parse_stack(&text, spec)).transpose()?;
         let version = crate::classify::load_classifier(spec, Some(task), normalizer)?.version;
         let fingerprint = format!("{:016x}", crate::normalize::term_key(&json));
-        Ok(Base { record: BaseModel { name: spec.to_string(), version, fingerprint }, model, stack })
+        Ok(Base { record: BaseModel { name: spec.to_string(), version, fingerprint }, model, stack, gate })
     }
 
     /// The classifier `run` would use with this base and `model` in its place.
     fn classifier(&self, model: LinearModel, normalizer: &Normalizer) -> Result<Box<dyn Classifier>, TrainError> {
         Ok(match &self.stack {
-            Some(stack) => Box::new(Stacked::new(model, LexiconSentiment::builtin(normalizer), stack.clone())?),
+            Some(stack) => Box::new(Stacked::new(model, self.gate.clone(), LexiconSentiment::builtin(normalizer), stack.clone())?),
             None => Box::new(model),
         })
     }
@@ -136,6 +142,8 @@ struct Prepared<'a> {
     gold_sets: Vec<Vec<usize>>,
     /// Sentiment: the stacker's lexicon input per document.
     evidence: Vec<crate::classify::lexicon::Evidence>,
+    /// Sentiment: the base's domain model's outputs per document (empty without one).
+    gate_logits: Vec<Vec<f32>>,
 }
 
 impl Prepared<'_> {
@@ -151,7 +159,12 @@ impl Prepared<'_> {
             let train: Vec<usize> = rows.iter().enumerate().filter(|(k, _)| inner_fold[*k] != f).map(|(_, &r)| r).collect();
             let inner = fit_towards(&self.base.model, &self.vectors, &self.gold_sets, &train, c, MIN_DF)?;
             for (k, &r) in rows.iter().enumerate().filter(|(k, _)| inner_fold[*k] == f) {
-                x[k] = stacked::stack_features(&inner.scores(&self.docs[r]), self.evidence[r]);
+                let p = inner.scores(&self.docs[r]);
+                let ctx = match self.gate_logits.get(r) {
+                    Some(z) => stacked::Context::of(z, &base_stack.domain_mix, &base_stack.experts, &p),
+                    None => stacked::Context::unknown(&p),
+                };
+                x[k] = stacked::stack_features(&p, self.evidence[r], ctx);
             }
         }
         let y: Vec<usize> = rows.iter().map(|&r| self.gold[r]).collect();
@@ -169,7 +182,7 @@ impl Prepared<'_> {
 
     fn classifier(&self, model: LinearModel, stack: Option<Stack>, normalizer: &Normalizer) -> Result<Box<dyn Classifier>, TrainError> {
         Ok(match stack {
-            Some(stack) => Box::new(Stacked::new(model, LexiconSentiment::builtin(normalizer), stack)?),
+            Some(stack) => Box::new(Stacked::new(model, self.base.gate.clone(), LexiconSentiment::builtin(normalizer), stack)?),
             None => Box::new(model),
         })
     }
@@ -227,6 +240,10 @@ pub fn adapt(base: &Base, task: Task, examples: &[Example], folds: usize, normal
         base,
         vectors: featurize_all(&docs, &base.model.features),
         evidence: if base.stack.is_some() { docs.iter().map(|d| lexicon.evidence(d)).collect() } else { Vec::new() },
+        gate_logits: match (&base.stack, &base.gate) {
+            (Some(_), Some(g)) => docs.iter().map(|d| g.logits(d)).collect(),
+            _ => Vec::new(),
+        },
         gold_sets: targets.gold.clone(),
         gold: gold.clone(),
         docs,
@@ -380,7 +397,7 @@ pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], pickin
             let picked: Vec<Example> = order[..size].iter().map(|&i| examples[targets.examples[i]].clone()).collect();
             let a = adapt(base, task, &picked, 5, normalizer, &|_| {})?;
             let classifier: Box<dyn Classifier> = match a.stack {
-                Some(stack) => Box::new(Stacked::new(a.model, LexiconSentiment::builtin(normalizer), stack)?),
+                Some(stack) => Box::new(Stacked::new(a.model, base.gate.clone(), LexiconSentiment::builtin(normalizer), stack)?),
                 None => Box::new(a.model),
             };
             let adapted = Scores::of(&metrics::evaluate(labels, &test_gold, &predict_all(classifier.as_ref(), &test_docs)), task);
@@ -487,7 +504,7 @@ mod tests {
         let a = adapt(&base, Task::Sentiment, &texts, 5, &n, &|_| {}).unwrap();
         assert_eq!(a.report.labelled, 60);
         assert!(a.report.chosen().macro_f1 > a.report.base_scores.macro_f1, "{:?}", a.report);
-        let adapted = Stacked::new(a.model.clone(), LexiconSentiment::builtin(&n), a.stack.clone().unwrap()).unwrap();
+        let adapted = Stacked::new(a.model.clone(), base.gate.clone(), LexiconSentiment::builtin(&n), a.stack.clone().unwrap()).unwrap();
         assert_eq!(adapted.predict(&n.normalize("Spindelleistung der Maschine 99")).label, 2);
         assert_eq!(a.model.base.as_ref().map(|b| b.name.as_str()), Some("default"));
         // With a vanishing C the fit stays at the base.

@@ -1,13 +1,17 @@
 //! Training the default sentiment classifier across corpora, and measuring it the way a
 //! user meets it: on a corpus it never saw (leave one corpus out).
 //!
-//! Each corpus is a domain (rail feedback, political tweets, brand tweets, …). The linear
-//! model is trained with [`balanced_weights`]: every corpus weighs the same, every class
-//! weighs the same inside its corpus. The stacker ([`crate::classify::stacked`]) is fitted on
-//! out-of-corpus predictions: corpus `O` scored by a model trained without `O`. For the
-//! leave-one-corpus-out table the same is done one level deeper: for the held-out corpus
-//! `H`, the stacker learns from models trained without `H` and `O`, so nothing of `H` is seen
-//! before it is scored.
+//! Each corpus is a domain (rail feedback, political tweets, brand tweets, …). The pooled
+//! linear model is trained with [`balanced_weights`]: every corpus weighs the same, every
+//! class weighs the same inside its corpus. On its feature space sit the domain model's
+//! parts: a one-vs-rest gate over the corpora and, per corpus labelling all three classes,
+//! an expert trained on that corpus alone with its own class mix. The stacker
+//! ([`crate::classify::stacked`]) is fitted on two kinds of rows per corpus `O`: `O` scored
+//! by models trained without `O` (how they do on an unseen domain), and `O`'s documents
+//! scored by models trained without that document's in-domain fold (how they do on new text
+//! of a known domain). For the leave-one-corpus-out table the same is done one level
+//! deeper: for the held-out corpus `H`, everything the stacker learns from is trained
+//! without `H`, so nothing of `H` is seen before it is scored.
 
 use std::collections::BTreeMap;
 
@@ -19,11 +23,11 @@ use super::TrainError;
 use crate::classify::features::FeatureSettings;
 use crate::classify::lexicon::{Evidence, LexiconSentiment};
 use crate::classify::linear::{LinearModel, ModelError};
-use crate::classify::stacked::{adapt, estimate_prior, stack_features, Stack, STACK_FEATURES, STACK_FORMAT};
+use crate::classify::stacked::{adapt, domain_labels, estimate_prior, stack_features, Context, Stack, STACK_FEATURES, STACK_FORMAT};
 
 /// The typical mix the final stacker was given, for the caller to pick variants with.
 pub type Mix = [f32; 3];
-use super::fit::{featurize_all, fit_weighted, Algorithm, Corpus, TrainParams};
+use super::fit::{featurize_all, fit_on_space, fit_weighted, Algorithm, Corpus, TrainParams};
 use super::{lbfgs, metrics};
 use crate::classify::{argmax, Classifier, Task};
 use crate::normalize::{Normalizer, Term};
@@ -45,11 +49,16 @@ pub struct Settings {
     pub max_features: usize,
     /// L2 penalty of the stacker's weights, per unit of (normalized) document weight.
     pub stack_l2: f64,
+    /// In-domain folds for the stacker's in-domain rows; 1 or 0: leave-one-corpus-out rows
+    /// only (the stacker then learns to trust the model as on unseen domains everywhere).
+    pub folds: usize,
+    /// Inverse L2 penalty of the domain gate.
+    pub gate_c: f64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3 }
+        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3, folds: 2, gate_c: 10.0 }
     }
 }
 
@@ -101,10 +110,15 @@ pub fn towards(from: &[f32; 3], to: &[f32; 3], t: f32) -> [f32; 3] {
 /// A trained default classifier and its leave-one-corpus-out table.
 pub struct Outcome {
     pub model: LinearModel,
+    /// The domain gate on the model's feature space (saved as `domains.json`).
+    pub gate: LinearModel,
     pub stack: Stack,
     /// The typical mix: the mean class mix of the training corpora that label all classes.
     pub mix: Mix,
     pub held_out: Vec<Held>,
+    /// Each corpus's in-domain out-of-fold documents scored by the final stacker: what to
+    /// expect on new text from a training domain (empty with fewer than two folds).
+    pub in_domain: Vec<Held>,
 }
 
 /// Document weights: `N / (corpora × classes in the corpus × documents of the class in the
@@ -123,6 +137,16 @@ pub fn balanced_weights(domain_of: &[usize], gold: &[usize], domains: usize) -> 
             n / (domains as f64 * classes * count[d][g] as f64)
         })
         .collect()
+}
+
+/// Document weights `N / (groups present × documents of the group)`: every group carries
+/// the same mass, the classes inside it as they come.
+pub fn group_weights(group_of: &[usize], groups: usize) -> Vec<f64> {
+    let mut count = vec![0usize; groups];
+    group_of.iter().for_each(|&g| count[g] += 1);
+    let present = count.iter().filter(|&&c| c > 0).count() as f64;
+    let n = group_of.len() as f64;
+    group_of.iter().map(|&g| n / (present * count[g] as f64)).collect()
 }
 
 /// Per document, the classes its corpus labels (bit `c` for class `c`).
@@ -258,6 +282,42 @@ fn typical_mix(domains: &[usize], domain_of: &[usize], gold: &[usize], classes: 
     [0, 1, 2].map(|c| mixes.iter().map(|m| m[c]).sum::<f32>() / mixes.len() as f32)
 }
 
+/// Which documents a model was trained without: the corpora in the bitmask `left_out`, and
+/// when `fold` is set, that in-domain fold of every other corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    left_out: u32,
+    fold: Option<usize>,
+}
+
+/// A sentiment model and the domain model on its feature space (the gate and the experts
+/// of [`Stack::experts`]), trained on the same rows.
+struct Fitted {
+    model: LinearModel,
+    gate: LinearModel,
+    experts: Vec<usize>,
+}
+
+/// One model with the outputs of `parts` side by side (all on the same feature space), as
+/// a multi-label model: callers read its logits.
+fn joined(parts: &[&LinearModel], labels: Vec<String>) -> LinearModel {
+    let base = parts[0];
+    let n = base.feature_ids.len();
+    let mut weights = Vec::with_capacity(n * labels.len());
+    for col in 0..n {
+        for m in parts {
+            let c = m.labels.len();
+            weights.extend_from_slice(&m.weights[col * c..col * c + c]);
+        }
+    }
+    let intercept = parts.iter().flat_map(|m| m.intercept.iter().copied()).collect();
+    LinearModel::new(Task::Topic, "sparse-logistic", labels, base.normalizer, base.features, base.params, base.training_documents, base.feature_ids.clone(), base.idf.clone(), weights, intercept)
+}
+
+/// One stacker row: the document, whether its corpus was left out of the scoring model
+/// (else the model saw the corpus but not the document), and the stacker's input.
+type Row = (usize, bool, [f32; STACK_FEATURES]);
+
 /// Trains the default classifier on `domains` and scores it leave-one-corpus-out.
 /// `progress` is told each step as it finishes.
 pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, features: FeatureSettings, progress: &(dyn Fn(&str) + Sync)) -> Result<Outcome, TrainError> {
@@ -279,52 +339,100 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
     }
     progress(&format!("{} documents in {k} corpora normalized", docs.len()));
     let gold_sets: Vec<Vec<usize>> = gold.iter().map(|&g| vec![g]).collect();
+    let domain_sets: Vec<Vec<usize>> = domain_of.iter().map(|&d| vec![d]).collect();
+    let domain_names: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
     let corpus = Corpus { task: Task::Sentiment, labels: &labels, docs: &docs, gold: &gold_sets, normalizer: normalizer.settings(), features };
     let vectors = featurize_all(&docs, &features);
     let weights = balanced_weights(&domain_of, &gold, k);
     let classes = corpus_classes(&domain_of, &gold, k);
     let params = TrainParams { c: settings.c, min_df: settings.min_df, max_features: settings.max_features, ..Algorithm::SparseLogistic.defaults() };
+    let folds = settings.folds;
+    // In-domain folds: interleaved inside each corpus.
+    let fold_of: Vec<usize> = {
+        let mut seen = vec![0usize; k];
+        domain_of.iter().map(|&d| {
+            seen[d] += 1;
+            seen[d] % folds.max(1)
+        }).collect()
+    };
 
-    // Every model needed: trained without no corpus, one, or two (bitmask of those left out).
-    let mut masks: Vec<u32> = vec![0];
+    // Every model needed: trained without no corpus, one, or two; and without one in-domain
+    // fold when no corpus or one is left out.
+    let mut keys: Vec<Key> = vec![Key { left_out: 0, fold: None }];
     for a in 0..k {
-        masks.push(1 << a);
+        keys.push(Key { left_out: 1 << a, fold: None });
         for b in a + 1..k {
-            masks.push(1 << a | 1 << b);
+            keys.push(Key { left_out: 1 << a | 1 << b, fold: None });
         }
     }
-    let fitted: Vec<Result<(u32, LinearModel), ModelError>> = masks
+    for f in 0..folds {
+        keys.push(Key { left_out: 0, fold: Some(f) });
+        for a in 0..k {
+            keys.push(Key { left_out: 1 << a, fold: Some(f) });
+        }
+    }
+    // Corpora labelling all three classes get an expert (a model of that corpus alone).
+    let three_class: Vec<bool> = (0..k).map(|d| domain_of.iter().zip(&classes).any(|(&o, &c)| o == d && c == 7)).collect();
+    let ones = vec![1.0f64; docs.len()];
+    let fitted: Vec<Result<(Key, Fitted), ModelError>> = keys
         .par_iter()
-        .map(|&mask| {
-            let rows: Vec<usize> = (0..docs.len()).filter(|&i| mask & (1 << domain_of[i]) == 0).collect();
-            let m = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
-            let left_out: Vec<&str> = (0..k).filter(|d| mask & (1 << d) != 0).map(|d| domains[d].name.as_str()).collect();
-            progress(&format!("model without [{}] fitted on {} documents", left_out.join(", "), rows.len()));
-            Ok((mask, m))
+        .map(|&key| {
+            let rows: Vec<usize> = (0..docs.len()).filter(|&i| key.left_out & (1 << domain_of[i]) == 0 && key.fold != Some(fold_of[i])).collect();
+            let model = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
+            let gate = fit_on_space(&model, Task::Topic, domain_names.clone(), &vectors, &domain_sets, &weights, &rows, settings.gate_c);
+            let experts: Vec<usize> = (0..k).filter(|&d| three_class[d] && key.left_out & (1 << d) == 0).collect();
+            let expert_models: Vec<LinearModel> = experts.iter().map(|&d| {
+                let own: Vec<usize> = rows.iter().copied().filter(|&i| domain_of[i] == d).collect();
+                fit_on_space(&model, Task::Sentiment, labels.clone(), &vectors, &gold_sets, &ones, &own, settings.c)
+            }).collect();
+            let mut outputs = vec![&gate];
+            outputs.extend(&expert_models);
+            let domain = joined(&outputs, domain_labels(&domain_names, &experts));
+            let left_out: Vec<&str> = (0..k).filter(|d| key.left_out & (1 << d) != 0).map(|d| domains[d].name.as_str()).collect();
+            let fold = key.fold.map(|f| format!(", fold {f}")).unwrap_or_default();
+            progress(&format!("model without [{}]{fold} fitted on {} documents", left_out.join(", "), rows.len()));
+            Ok((key, Fitted { model, gate: domain, experts }))
         })
         .collect();
-    let mut models: BTreeMap<u32, LinearModel> = BTreeMap::new();
+    let mut models: BTreeMap<Key, Fitted> = BTreeMap::new();
     for r in fitted {
-        let (mask, m) = r?;
-        models.insert(mask, m);
+        let (key, m) = r?;
+        models.insert(key, m);
     }
     let evidence: Vec<Evidence> = docs.par_iter().map(|t| lexicon.evidence(t)).collect();
     let in_domain = |d: usize| -> Vec<usize> { (0..docs.len()).filter(|&i| domain_of[i] == d).collect() };
-    // The stacker's inputs for the documents of corpus `d`, scored by the model `mask`.
-    let inputs = |d: usize, mask: u32| -> Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)> {
-        let m = &models[&mask];
-        in_domain(d).into_par_iter().map(|i| {
-            let p = m.scores(&docs[i]);
-            (i, stack_features(&p, evidence[i]), p)
-        }).collect()
+    // The class mix of each corpus that labels all three classes.
+    let domain_mix: Vec<Option<[f32; 3]>> = (0..k).map(|d| {
+        let ds = in_domain(d);
+        (ds.first().is_some_and(|&i| classes[i] == 7)).then(|| {
+            let mut m = [0f32; 3];
+            ds.iter().for_each(|&i| m[gold[i]] += 1.0 / ds.len() as f32);
+            m
+        })
+    }).collect();
+    let score = |i: usize, key: Key| -> ([f32; STACK_FEATURES], Vec<f32>) {
+        let m = &models[&key];
+        let p = m.model.scores(&docs[i]);
+        // The mixes of corpora the model never saw are not known to it.
+        let mixes: Vec<Option<[f32; 3]>> = domain_mix.iter().enumerate().map(|(d, mix)| mix.filter(|_| key.left_out & (1 << d) == 0)).collect();
+        (stack_features(&p, evidence[i], Context::of(&m.gate.logits(&docs[i]), &mixes, &m.experts, &p)), p)
     };
-    let fit_stack_on = |parts: Vec<Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)>>| -> Stack {
-        let rows: Vec<&(usize, [f32; STACK_FEATURES], Vec<f32>)> = parts.iter().flatten().collect();
-        let x: Vec<[f32; STACK_FEATURES]> = rows.iter().map(|r| r.1).collect();
+    // The stacker's rows for corpus `o` when the corpora `outer` are held out of
+    // everything: scored by a model without `o`, and by one without `o`'s fold.
+    let rows_for = |o: usize, outer: u32| -> Vec<Row> {
+        let mut rows: Vec<Row> = in_domain(o).into_par_iter().map(|i| (i, true, score(i, Key { left_out: outer | 1 << o, fold: None }).0)).collect();
+        if folds > 1 {
+            rows.extend(in_domain(o).into_par_iter().map(|i| (i, false, score(i, Key { left_out: outer, fold: Some(fold_of[i]) }).0)).collect::<Vec<_>>());
+        }
+        rows
+    };
+    let fit_stack_on = |rows: Vec<Row>| -> Stack {
+        let x: Vec<[f32; STACK_FEATURES]> = rows.iter().map(|r| r.2).collect();
         let y: Vec<usize> = rows.iter().map(|r| gold[r.0]).collect();
-        // Every corpus and class the same mass among the stacker's rows too.
-        let doms: Vec<usize> = rows.iter().map(|r| domain_of[r.0]).collect();
-        let w = balanced_weights(&doms, &y, k);
+        // Every corpus and kind of row the same mass among the stacker's rows; classes as
+        // they come (the domain prior input says which mix to expect).
+        let doms: Vec<usize> = rows.iter().map(|r| 2 * domain_of[r.0] + r.1 as usize).collect();
+        let w = group_weights(&doms, 2 * k);
         let allowed: Vec<u8> = rows.iter().map(|r| classes[r.0]).collect();
         let (weights, intercept) = fit_stack(&x, &y, &w, &allowed, settings.stack_l2);
         // The prior its outputs are calibrated for: the class mass of the rows that were
@@ -335,14 +443,17 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
         } else {
             class_mass(&full.iter().map(|&i| y[i]).collect::<Vec<_>>(), &full.iter().map(|&i| w[i]).collect::<Vec<_>>())
         };
-        Stack { format_version: STACK_FORMAT, weights, intercept, training_prior: prior, target_prior: prior, em_strength: None, measured: None, card: serde_json::Value::Null }
+        Stack { format_version: STACK_FORMAT, weights, intercept, training_prior: prior, target_prior: prior, em_strength: None, measured: None, domains: domain_names.clone(), domain_mix: domain_mix.clone(), experts: Vec::new(), card: serde_json::Value::Null }
     };
 
     let mut held_out = Vec::new();
     for h in 0..k {
         let others: Vec<usize> = (0..k).filter(|&o| o != h).collect();
-        let stack = fit_stack_on(others.iter().map(|&o| inputs(o, 1 << h | 1 << o)).collect());
-        let test = inputs(h, 1 << h);
+        let stack = fit_stack_on(others.iter().flat_map(|&o| rows_for(o, 1 << h)).collect());
+        let test: Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)> = in_domain(h).into_par_iter().map(|i| {
+            let (x, p) = score(i, Key { left_out: 1 << h, fold: None });
+            (i, x, p)
+        }).collect();
         let y: Vec<usize> = test.iter().map(|r| gold[r.0]).collect();
         let name = &domains[h].name;
         let model_labels: Vec<usize> = test.iter().map(|r| argmax(&r.2)).collect();
@@ -356,12 +467,29 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
         }
         progress(&format!("{name} held out: scored"));
     }
-    let stack = fit_stack_on((0..k).map(|o| inputs(o, 1 << o)).collect());
+    let all_rows: Vec<Row> = (0..k).flat_map(|o| rows_for(o, 0)).collect();
+    // In-domain: each corpus's out-of-fold rows under the final stacker (which was fitted
+    // on them, among others: its few weights barely overfit).
+    let mut in_domain_scores = Vec::new();
+    let stack = fit_stack_on(all_rows.clone());
     let mix = typical_mix(&(0..k).collect::<Vec<_>>(), &domain_of, &gold, &classes);
-    let mut model = models.remove(&0).ok_or_else(|| ModelError::Training("no final model".into()))?;
+    for o in 0..k {
+        let rows: Vec<&Row> = all_rows.iter().filter(|r| domain_of[r.0] == o && !r.1).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let y: Vec<usize> = rows.iter().map(|r| gold[r.0]).collect();
+        let probs: Vec<[f32; 3]> = rows.iter().map(|r| stack.probabilities(&r.2)).collect();
+        for variant in &VARIANTS[2..] {
+            in_domain_scores.push(held(&domains[o].name, variant, &y, &variant_labels(&probs, &stack, &mix, variant)));
+        }
+    }
+    let final_key = Key { left_out: 0, fold: None };
+    let Fitted { mut model, gate, experts } = models.remove(&final_key).ok_or_else(|| ModelError::Training("no final model".into()))?;
+    let stack = Stack { experts, ..stack };
     model.training_data = domains.iter().flat_map(|d| d.sources.iter().map(move |s| format!("{}: {s}", d.name))).collect();
     model.params = params;
-    Ok(Outcome { model, stack, mix, held_out })
+    Ok(Outcome { model, gate, stack, mix, held_out, in_domain: in_domain_scores })
 }
 
 /// Whether a held-out corpus labels all three classes.
@@ -426,14 +554,14 @@ mod tests {
         for i in 0..300 {
             let s = ((i * 37 % 100) as f32 - 50.0) / 50.0;
             let c = if s < -0.3 { 0 } else if s > 0.3 { 2 } else { 1 };
-            x.push([-1.1, -1.1, -1.1, s, (i % 3) as f32, 0.0]);
+            x.push([-1.1, -1.1, -1.1, s, (i % 3) as f32, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
             y.push(c);
         }
         let w = vec![1.0; y.len()];
         let (weights, intercept) = fit_stack(&x, &y, &w, &vec![7u8; y.len()], 1e-4);
-        let stack = Stack { format_version: STACK_FORMAT, weights, intercept, training_prior: [1.0 / 3.0; 3], target_prior: [1.0 / 3.0; 3], em_strength: None, measured: None, card: serde_json::Value::Null };
-        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.9, 0.0, 0.0])), 2);
-        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, -0.9, 0.0, 0.0])), 0);
-        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.0, 0.0, 0.0])), 1);
+        let stack = Stack { format_version: STACK_FORMAT, weights, intercept, training_prior: [1.0 / 3.0; 3], target_prior: [1.0 / 3.0; 3], em_strength: None, measured: None, domains: Vec::new(), domain_mix: Vec::new(), experts: Vec::new(), card: serde_json::Value::Null };
+        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 2);
+        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, -0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 0);
+        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 1);
     }
 }

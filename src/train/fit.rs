@@ -161,6 +161,19 @@ pub fn fit_weighted(
     ))
 }
 
+/// A model over `labels` on `base`'s feature space (its selected features and IDF, so the
+/// two score from one feature vector per document): one sigmoid per label when `task` is
+/// multi-label, else a softmax. `gold` and `weights` are indexed like `vectors`; `rows` the
+/// documents to fit on.
+pub fn fit_on_space(base: &LinearModel, task: Task, labels: Vec<String>, vectors: &[Vec<(u32, f32)>], gold: &[Vec<usize>], weights: &[f64], rows: &[usize], c: f64) -> LinearModel {
+    let design = Design::new(vectors, rows, &base.feature_ids, &base.idf);
+    let g: Vec<&[usize]> = rows.iter().map(|&r| gold[r].as_slice()).collect();
+    let w: Vec<f64> = rows.iter().map(|&r| weights[r]).collect();
+    let params = TrainParams { c, ..base.params };
+    let (weights, intercept) = fit_sparse_logistic(&design, &g, &w, &vec![u8::MAX; rows.len()], labels.len(), task.is_multilabel(), params, None);
+    LinearModel::new(task, "sparse-logistic", labels, base.normalizer, base.features, params, rows.len(), base.feature_ids.clone(), base.idf.clone(), weights, intercept)
+}
+
 /// Adapts a trained single-label model to new labelled documents (`gold` indexes into
 /// `base.labels`) without the base's training data: logistic regression penalized towards
 /// the base's weights instead of towards zero (Chelba & Acero 2004, "Adaptation of maximum
