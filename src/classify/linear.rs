@@ -245,6 +245,9 @@ impl LinearModel {
             let mut s = match self.labels.len() {
                 2 => weighted_sum::<2>(&self.rows, &last.cols).to_vec(),
                 3 => weighted_sum::<3>(&self.rows, &last.cols).to_vec(),
+                // The default sentiment classifier's pooled model and domain model side by
+                // side (3 + 4 gate + 3 × 3 expert outputs, `side_by_side`).
+                16 => weighted_sum::<16>(&self.rows, &last.cols).to_vec(),
                 c => {
                     let mut acc = vec![0f32; c];
                     for &(col, x) in &last.cols {
@@ -429,6 +432,27 @@ thread_local! {
 }
 
 impl LinearModel {
+    /// One model with the outputs of `parts` side by side, all on the feature space of the
+    /// first (same selected features and IDF; `None` otherwise): the logits of all in one
+    /// pass over a document's features. A multi-label model: callers read its logits.
+    pub fn side_by_side(parts: &[&LinearModel], labels: Vec<String>) -> Option<LinearModel> {
+        let base = parts.first()?;
+        let width: usize = parts.iter().map(|m| m.labels.len()).sum();
+        if width != labels.len() || parts.iter().any(|m| m.feature_ids != base.feature_ids || m.idf != base.idf || m.features != base.features) {
+            return None;
+        }
+        let n = base.feature_ids.len();
+        let mut weights = Vec::with_capacity(n * width);
+        for col in 0..n {
+            for m in parts {
+                let c = m.labels.len();
+                weights.extend_from_slice(&m.weights[col * c..col * c + c]);
+            }
+        }
+        let intercept = parts.iter().flat_map(|m| m.intercept.iter().copied()).collect();
+        Some(LinearModel::new(Task::Topic, "sparse-logistic", labels, base.normalizer, base.features, base.params, base.training_documents, base.feature_ids.clone(), base.idf.clone(), weights, intercept))
+    }
+
     /// The labels a document gets from its scores: the most likely one, or for multi-label
     /// tasks every label at or above `threshold` (the most likely one when none is).
     pub fn label_set(scores: &[f32], multilabel: bool, threshold: f32) -> Vec<usize> {

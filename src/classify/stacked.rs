@@ -118,11 +118,13 @@ impl Context {
     /// pooled model's probabilities `p`.
     pub fn of(logits: &[f32], mixes: &[Option<[f32; 3]>], experts: &[usize], p: &[f32]) -> Context {
         let k = mixes.len();
-        let gate: Vec<f32> = logits[..k].iter().map(|&z| super::linear::sigmoid(z)).collect();
-        let familiarity = gate.iter().copied().fold(0.0, f32::max);
+        let gate = |d: usize| super::linear::sigmoid(logits[d]);
+        let mut familiarity = 0f32;
         let mut prior = [UNIFORM_MASS / 3.0; 3];
         let mut mass = UNIFORM_MASS;
-        for (&s, mix) in gate.iter().zip(mixes) {
+        for (d, mix) in mixes.iter().enumerate() {
+            let s = gate(d);
+            familiarity = familiarity.max(s);
             if let Some(m) = mix {
                 prior.iter_mut().zip(m).for_each(|(q, v)| *q += s * v);
                 mass += s;
@@ -133,8 +135,9 @@ impl Context {
         for (j, &d) in experts.iter().enumerate() {
             let mut e = [logits[k + 3 * j], logits[k + 3 * j + 1], logits[k + 3 * j + 2]];
             softmax(&mut e);
-            moe.iter_mut().zip(e).for_each(|(q, v)| *q += gate[d] * v);
-            moe_mass += gate[d];
+            let s = gate(d);
+            moe.iter_mut().zip(e).for_each(|(q, v)| *q += s * v);
+            moe_mass += s;
         }
         Context { familiarity, prior: prior.map(|q| q / mass), experts: moe.map(|q| q / moe_mass) }
     }
@@ -236,9 +239,12 @@ pub fn decide(p: [f32; 3]) -> Prediction {
 /// sentiment classifier.
 pub struct Stacked {
     pub model: LinearModel,
-    /// One-vs-rest over the training corpora ([`Stack::domains`]); on the model's feature
-    /// space, so both score from one feature vector per document.
+    /// One-vs-rest over the training corpora ([`Stack::domains`]) and their experts; on the
+    /// model's feature space.
     pub gate: Option<LinearModel>,
+    /// The model and the gate side by side: both scored in one pass over a document's
+    /// features (when the gate shares the model's feature space).
+    joint: Option<LinearModel>,
     pub lexicon: LexiconSentiment,
     pub stack: Stack,
     name: String,
@@ -260,7 +266,11 @@ impl Stacked {
             return Err(super::CombineError::Gate { stacker: wanted, gate: gate_labels });
         }
         let name = format!("{}+lexicon, stacked", model.algorithm);
-        Ok(Stacked { model, gate, lexicon, stack, name })
+        let joint = gate.as_ref().and_then(|g| {
+            let labels = model.labels.iter().chain(&g.labels).cloned().collect();
+            LinearModel::side_by_side(&[&model, g], labels)
+        });
+        Ok(Stacked { model, gate, joint, lexicon, stack, name })
     }
 
     /// What the domain model says of a document whose pooled probabilities are `p`.
@@ -273,8 +283,20 @@ impl Stacked {
 
     /// Probabilities under the target prior (before any batch adaptation).
     pub fn probabilities(&self, terms: &[Term]) -> [f32; 3] {
-        let p = self.model.scores(terms);
-        let x = stack_features(&p, self.lexicon.evidence(terms), self.context(terms, &p));
+        let (p, ctx) = match &self.joint {
+            Some(joint) => {
+                let z = joint.logits(terms);
+                let mut p = [z[0], z[1], z[2]];
+                softmax(&mut p);
+                (p, Context::of(&z[3..], &self.stack.domain_mix, &self.stack.experts, &p))
+            }
+            None => {
+                let p = self.model.scores(terms);
+                let ctx = self.context(terms, &p);
+                ([p[0], p[1], p[2]], ctx)
+            }
+        };
+        let x = stack_features(&p, self.lexicon.evidence(terms), ctx);
         adapt(&self.stack.probabilities(&x), &self.stack.training_prior, &self.stack.target_prior)
     }
 }
@@ -308,6 +330,24 @@ impl Classifier for Stacked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_default_scores_the_same_in_one_pass_as_model_by_model() {
+        use crate::normalize::Normalizer;
+        let n = Normalizer::default();
+        let path = std::path::Path::new("models/sentiment");
+        let model = LinearModel::from_json(crate::classify::shipped_model(Task::Sentiment), path, Some(Task::Sentiment)).unwrap();
+        let gate = crate::classify::parse_gate(Some(crate::classify::SHIPPED_GATE), path).unwrap();
+        let stack = crate::classify::parse_stack(crate::classify::SHIPPED_STACK, "shipped").unwrap();
+        let joint = Stacked::new(model, gate, LexiconSentiment::builtin(&n), stack).unwrap();
+        assert!(joint.joint.is_some(), "the shipped gate shares the model's feature space");
+        let separate = Stacked { joint: None, ..Stacked::new(joint.model.clone(), joint.gate.clone(), LexiconSentiment::builtin(&n), joint.stack.clone()).unwrap() };
+        for text in ["Der Zug hat wieder 40 Minuten Verspätung, danke für nichts", "Super Service, sehr freundlich!", "Die Sitzung beginnt um 10 Uhr.", ""] {
+            let t = n.normalize(text);
+            let (a, b) = (joint.probabilities(&t), separate.probabilities(&t));
+            assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5), "{text}: {a:?} vs {b:?}");
+        }
+    }
 
     #[test]
     fn the_domain_prior_follows_the_corpora_a_text_resembles() {

@@ -298,22 +298,6 @@ struct Fitted {
     experts: Vec<usize>,
 }
 
-/// One model with the outputs of `parts` side by side (all on the same feature space), as
-/// a multi-label model: callers read its logits.
-fn joined(parts: &[&LinearModel], labels: Vec<String>) -> LinearModel {
-    let base = parts[0];
-    let n = base.feature_ids.len();
-    let mut weights = Vec::with_capacity(n * labels.len());
-    for col in 0..n {
-        for m in parts {
-            let c = m.labels.len();
-            weights.extend_from_slice(&m.weights[col * c..col * c + c]);
-        }
-    }
-    let intercept = parts.iter().flat_map(|m| m.intercept.iter().copied()).collect();
-    LinearModel::new(Task::Topic, "sparse-logistic", labels, base.normalizer, base.features, base.params, base.training_documents, base.feature_ids.clone(), base.idf.clone(), weights, intercept)
-}
-
 /// One stacker row: the document, whether its corpus was left out of the scoring model
 /// (else the model saw the corpus but not the document), and the stacker's input.
 type Row = (usize, bool, [f32; STACK_FEATURES]);
@@ -387,7 +371,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
             }).collect();
             let mut outputs = vec![&gate];
             outputs.extend(&expert_models);
-            let domain = joined(&outputs, domain_labels(&domain_names, &experts));
+            let domain = LinearModel::side_by_side(&outputs, domain_labels(&domain_names, &experts)).ok_or_else(|| ModelError::Training("the domain model left the model's feature space".into()))?;
             let left_out: Vec<&str> = (0..k).filter(|d| key.left_out & (1 << d) != 0).map(|d| domains[d].name.as_str()).collect();
             let fold = key.fold.map(|f| format!(", fold {f}")).unwrap_or_default();
             progress(&format!("model without [{}]{fold} fitted on {} documents", left_out.join(", "), rows.len()));
