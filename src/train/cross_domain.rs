@@ -110,7 +110,8 @@ pub fn towards(from: &[f32; 3], to: &[f32; 3], t: f32) -> [f32; 3] {
 /// A trained default classifier and its leave-one-corpus-out table.
 pub struct Outcome {
     pub model: LinearModel,
-    /// The domain gate on the model's feature space (saved as `domains.json`).
+    /// The domain model (gate and experts) on the model's feature space (saved as
+    /// `domains.json`).
     pub gate: LinearModel,
     pub stack: Stack,
     /// The typical mix: the mean class mix of the training corpora that label all classes.
@@ -294,7 +295,7 @@ struct Key {
 /// of [`Stack::experts`]), trained on the same rows.
 struct Fitted {
     model: LinearModel,
-    gate: LinearModel,
+    domain: LinearModel,
     experts: Vec<usize>,
 }
 
@@ -356,7 +357,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
         }
     }
     // Corpora labelling all three classes get an expert (a model of that corpus alone).
-    let three_class: Vec<bool> = (0..k).map(|d| domain_of.iter().zip(&classes).any(|(&o, &c)| o == d && c == 7)).collect();
+    let labels_all: Vec<bool> = (0..k).map(|d| domain_of.iter().zip(&classes).any(|(&o, &c)| o == d && c == 7)).collect();
     let ones = vec![1.0f64; docs.len()];
     let fitted: Vec<Result<(Key, Fitted), ModelError>> = keys
         .par_iter()
@@ -364,7 +365,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
             let rows: Vec<usize> = (0..docs.len()).filter(|&i| key.left_out & (1 << domain_of[i]) == 0 && key.fold != Some(fold_of[i])).collect();
             let model = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
             let gate = fit_on_space(&model, Task::Topic, domain_names.clone(), &vectors, &domain_sets, &weights, &rows, settings.gate_c);
-            let experts: Vec<usize> = (0..k).filter(|&d| three_class[d] && key.left_out & (1 << d) == 0).collect();
+            let experts: Vec<usize> = (0..k).filter(|&d| labels_all[d] && key.left_out & (1 << d) == 0).collect();
             let expert_models: Vec<LinearModel> = experts.iter().map(|&d| {
                 let own: Vec<usize> = rows.iter().copied().filter(|&i| domain_of[i] == d).collect();
                 fit_on_space(&model, Task::Sentiment, labels.clone(), &vectors, &gold_sets, &ones, &own, settings.c)
@@ -375,7 +376,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
             let left_out: Vec<&str> = (0..k).filter(|d| key.left_out & (1 << d) != 0).map(|d| domains[d].name.as_str()).collect();
             let fold = key.fold.map(|f| format!(", fold {f}")).unwrap_or_default();
             progress(&format!("model without [{}]{fold} fitted on {} documents", left_out.join(", "), rows.len()));
-            Ok((key, Fitted { model, gate: domain, experts }))
+            Ok((key, Fitted { model, domain, experts }))
         })
         .collect();
     let mut models: BTreeMap<Key, Fitted> = BTreeMap::new();
@@ -399,7 +400,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
         let p = m.model.scores(&docs[i]);
         // The mixes of corpora the model never saw are not known to it.
         let mixes: Vec<Option<[f32; 3]>> = domain_mix.iter().enumerate().map(|(d, mix)| mix.filter(|_| key.left_out & (1 << d) == 0)).collect();
-        (stack_features(&p, evidence[i], Context::of(&m.gate.logits(&docs[i]), &mixes, &m.experts, &p)), p)
+        (stack_features(&p, evidence[i], Context::of(&m.domain.logits(&docs[i]), &mixes, &m.experts, &p)), p)
     };
     // The stacker's rows for corpus `o` when the corpora `outer` are held out of
     // everything: scored by a model without `o`, and by one without `o`'s fold.
@@ -469,7 +470,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
         }
     }
     let final_key = Key { left_out: 0, fold: None };
-    let Fitted { mut model, gate, experts } = models.remove(&final_key).ok_or_else(|| ModelError::Training("no final model".into()))?;
+    let Fitted { mut model, domain: gate, experts } = models.remove(&final_key).ok_or_else(|| ModelError::Training("no final model".into()))?;
     let stack = Stack { experts, ..stack };
     model.training_data = domains.iter().flat_map(|d| d.sources.iter().map(move |s| format!("{}: {s}", d.name))).collect();
     model.params = params;
