@@ -264,23 +264,28 @@ pub fn variant_labels(probs: &[[f32; 3]], stack: &Stack, mix: &[f32; 3], variant
     }
 }
 
-/// The mean class mix of the corpora that label all three classes, among `domains`.
-fn typical_mix(domains: &[usize], domain_of: &[usize], gold: &[usize], classes: &[u8]) -> [f32; 3] {
-    let mut mixes = Vec::new();
-    for &d in domains {
-        let docs: Vec<usize> = (0..gold.len()).filter(|&i| domain_of[i] == d && classes[i] == 7).collect();
-        if !docs.is_empty() {
-            let mut m = [0f32; 3];
-            for &i in &docs {
-                m[gold[i]] += 1.0 / docs.len() as f32;
-            }
-            mixes.push(m);
+/// Per corpus, its class mix, or none when it does not label all three classes.
+fn corpus_mixes(k: usize, domain_of: &[usize], gold: &[usize], classes: &[u8]) -> Vec<Option<[f32; 3]>> {
+    let mut count = vec![0usize; k];
+    for (&d, &c) in domain_of.iter().zip(classes) {
+        count[d] += (c == 7) as usize;
+    }
+    let mut mixes: Vec<Option<[f32; 3]>> = count.iter().map(|&n| (n > 0).then_some([0f32; 3])).collect();
+    for ((&d, &g), &c) in domain_of.iter().zip(gold).zip(classes) {
+        if let (Some(m), true) = (mixes[d].as_mut(), c == 7) {
+            m[g] += 1.0 / count[d] as f32;
         }
     }
-    if mixes.is_empty() {
+    mixes
+}
+
+/// The mean class mix of the corpora among `domains` that label all three classes.
+fn typical_mix(domains: &[usize], mixes: &[Option<[f32; 3]>]) -> [f32; 3] {
+    let known: Vec<[f32; 3]> = domains.iter().filter_map(|&d| mixes[d]).collect();
+    if known.is_empty() {
         return [1.0 / 3.0; 3];
     }
-    [0, 1, 2].map(|c| mixes.iter().map(|m| m[c]).sum::<f32>() / mixes.len() as f32)
+    [0, 1, 2].map(|c| known.iter().map(|m| m[c]).sum::<f32>() / known.len() as f32)
 }
 
 /// Which documents a model was trained without: the corpora in the bitmask `left_out`, and
@@ -356,8 +361,9 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
             keys.push(Key { left_out: 1 << a, fold: Some(f) });
         }
     }
-    // Corpora labelling all three classes get an expert (a model of that corpus alone).
-    let labels_all: Vec<bool> = (0..k).map(|d| domain_of.iter().zip(&classes).any(|(&o, &c)| o == d && c == 7)).collect();
+    // Corpora labelling all three classes have a mix and get an expert (a model of that
+    // corpus alone).
+    let domain_mix = corpus_mixes(k, &domain_of, &gold, &classes);
     let ones = vec![1.0f64; docs.len()];
     let fitted: Vec<Result<(Key, Fitted), ModelError>> = keys
         .par_iter()
@@ -365,7 +371,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
             let rows: Vec<usize> = (0..docs.len()).filter(|&i| key.left_out & (1 << domain_of[i]) == 0 && key.fold != Some(fold_of[i])).collect();
             let model = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
             let gate = fit_on_space(&model, Task::Topic, domain_names.clone(), &vectors, &domain_sets, &weights, &rows, settings.gate_c);
-            let experts: Vec<usize> = (0..k).filter(|&d| labels_all[d] && key.left_out & (1 << d) == 0).collect();
+            let experts: Vec<usize> = (0..k).filter(|&d| domain_mix[d].is_some() && key.left_out & (1 << d) == 0).collect();
             let expert_models: Vec<LinearModel> = experts.iter().map(|&d| {
                 let own: Vec<usize> = rows.iter().copied().filter(|&i| domain_of[i] == d).collect();
                 fit_on_space(&model, Task::Sentiment, labels.clone(), &vectors, &gold_sets, &ones, &own, settings.c)
@@ -386,15 +392,6 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
     }
     let evidence: Vec<Evidence> = docs.par_iter().map(|t| lexicon.evidence(t)).collect();
     let in_domain = |d: usize| -> Vec<usize> { (0..docs.len()).filter(|&i| domain_of[i] == d).collect() };
-    // The class mix of each corpus that labels all three classes.
-    let domain_mix: Vec<Option<[f32; 3]>> = (0..k).map(|d| {
-        let ds = in_domain(d);
-        (ds.first().is_some_and(|&i| classes[i] == 7)).then(|| {
-            let mut m = [0f32; 3];
-            ds.iter().for_each(|&i| m[gold[i]] += 1.0 / ds.len() as f32);
-            m
-        })
-    }).collect();
     let score = |i: usize, key: Key| -> ([f32; STACK_FEATURES], Vec<f32>) {
         let m = &models[&key];
         let p = m.model.scores(&docs[i]);
@@ -446,7 +443,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
         let lexicon_labels: Vec<usize> = test.iter().map(|r| lexicon.predict(&docs[r.0]).label).collect();
         held_out.push(held(name, VARIANTS[1], &y, &lexicon_labels));
         let probs: Vec<[f32; 3]> = test.iter().map(|r| stack.probabilities(&r.1)).collect();
-        let mix = typical_mix(&others, &domain_of, &gold, &classes);
+        let mix = typical_mix(&others, &domain_mix);
         for variant in &VARIANTS[2..] {
             held_out.push(held(name, variant, &y, &variant_labels(&probs, &stack, &mix, variant)));
         }
@@ -457,7 +454,7 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
     // on them, among others: its few weights barely overfit).
     let mut in_domain_scores = Vec::new();
     let stack = fit_stack_on(all_rows.clone());
-    let mix = typical_mix(&(0..k).collect::<Vec<_>>(), &domain_of, &gold, &classes);
+    let mix = typical_mix(&(0..k).collect::<Vec<_>>(), &domain_mix);
     for o in 0..k {
         let rows: Vec<&Row> = all_rows.iter().filter(|r| domain_of[r.0] == o && !r.1).collect();
         if rows.is_empty() {
