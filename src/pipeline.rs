@@ -11,9 +11,6 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, Event, FileReport, IngestOptions, Reject};
 use crate::report::{self, CsvTable, MentionSink, MentionWriter, Staging};
 
-/// File extensions read when a directory is given.
-const INPUT_EXTENSIONS: [&str; 7] = ["csv", "tsv", "txt", "xlsx", "xls", "xlsb", "ods"];
-
 /// Mentions per Parquet row group.
 const ROW_GROUP: usize = 64 * 1024;
 
@@ -370,11 +367,7 @@ fn collect_dir(dir: &Path, inputs: &mut Inputs, seen: &mut std::collections::Has
         };
         if meta.is_dir() {
             collect_dir(&p, inputs, seen)?;
-        } else if p
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| INPUT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
+        } else if crate::ingest::archive::is_export_name(name) {
             add_file(&p, &meta, inputs, seen);
         }
     }

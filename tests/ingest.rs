@@ -311,3 +311,80 @@ fn trustpilot_stars_are_the_vendor_rating_and_the_domain_is_not_a_link() {
     assert_eq!(m[0].channel, Channel::Review);
     assert_eq!(utc(&m[0]), "2024-11-03T17:57:15Z", "Review Created (UTC)");
 }
+
+/// A zip archive at `path` holding `(name in the archive, fixture)` files, deflated.
+fn zip_of(path: &std::path::Path, files: &[(&str, &str)]) {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, fx) in files {
+        w.start_file(*name, deflated).unwrap();
+        w.write_all(&std::fs::read(fixture(fx)).unwrap()).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn zipped_and_gzipped_downloads_are_read_as_the_files_they_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    // Brandwatch's large download: a folder with the CSV; beside it a second export, a
+    // spreadsheet, a macOS resource fork and a PDF (not exports).
+    let zip = dir.path().join("Brandwatch Export 2024-05.zip");
+    zip_of(&zip, &[
+        ("Brandwatch Export/brandwatch_preamble.csv", "brandwatch_preamble.csv"),
+        ("Brandwatch Export/torture.csv", "torture.csv"),
+        ("Brandwatch Export/brand24.xlsx", "brand24.xlsx"),
+        ("__MACOSX/Brandwatch Export/._torture.csv", "binary.csv"),
+        ("Brandwatch Export/Report.pdf", "binary.csv"),
+    ]);
+    let gz = dir.path().join("talkwalker.csv.gz");
+    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    std::io::Write::write_all(&mut e, &std::fs::read(fixture("talkwalker_bom.csv")).unwrap()).unwrap();
+    e.finish().unwrap();
+
+    let z = zip.display().to_string();
+    let mut all = Vec::new();
+    ingest_files(&[zip.clone(), gz.clone()], &IngestOptions::default(), |_| {}, |f| all.push(f.path.clone()));
+    assert_eq!(all, [
+        format!("{z}!Brandwatch Export/brandwatch_preamble.csv"),
+        format!("{z}!Brandwatch Export/torture.csv"),
+        format!("{z}!Brandwatch Export/brand24.xlsx"),
+        gz.display().to_string(),
+    ]);
+    // Everything as from the unpacked files: layout, header line, mentions with their
+    // lines, rejects with theirs, the counts.
+    let all_packed = read_all(&[zip.clone(), gz.clone()]);
+    let all_plain = read_all(&[fixture("brandwatch_preamble.csv"), fixture("torture.csv"), fixture("brand24.xlsx"), fixture("talkwalker_bom.csv")]);
+    assert_eq!(all_packed.0.len(), all_plain.0.len());
+    for (a, b) in all_packed.0.iter().zip(&all_plain.0) {
+        assert_eq!((a.source_line, &a.text, a.published_at, a.channel), (b.source_line, &b.text, b.published_at, b.channel));
+        assert!(a.source_file.starts_with(&format!("{z}!Brandwatch Export/")) || a.source_file.ends_with(".csv.gz"), "{}", a.source_file);
+    }
+    let lines = |r: &[Reject]| r.iter().map(|r| (r.line, r.column, r.reason.to_string())).collect::<Vec<_>>();
+    assert_eq!(lines(&all_packed.1), lines(&all_plain.1));
+    assert!(all_packed.1.iter().all(|r| r.file.starts_with(&format!("{z}!Brandwatch Export/"))), "rejects name the inner file");
+    for (a, b) in all_packed.2.iter().zip(&all_plain.2) {
+        assert_eq!((&a.tool, a.header_line, a.rows_in, a.mentions, a.rejected), (&b.tool, b.header_line, b.rows_in, b.mentions, b.rejected), "{}", a.path);
+    }
+
+    // An archive without exports, and a broken one: one reject each, saying why.
+    let empty = dir.path().join("empty.zip");
+    zip_of(&empty, &[("Report.pdf", "binary.csv")]);
+    let broken = dir.path().join("broken.zip");
+    std::fs::write(&broken, b"PK\x03\x04 cut off").unwrap();
+    let (_, rejects, files) = read_all(&[empty, broken]);
+    assert_eq!(rejects.len(), 2);
+    assert!(files[0].error.as_deref().unwrap_or_default().contains("no export file"), "{:?}", files[0].error);
+    assert!(files[1].error.as_deref().unwrap_or_default().contains("zip"), "{:?}", files[1].error);
+}
+
+/// Mentions, rejects and file reports of reading `paths` together.
+fn read_all(paths: &[PathBuf]) -> (Vec<Mention>, Vec<Reject>, Vec<FileReport>) {
+    let (mut mentions, mut rejects) = (vec![], vec![]);
+    let files = ingest_files(paths, &IngestOptions::default(), |e| match e {
+        Event::Mention(m) => mentions.push(*m),
+        Event::Reject(r) => rejects.push(*r),
+        _ => {}
+    }, |_| {});
+    (mentions, rejects, files)
+}

@@ -6,6 +6,7 @@
 //! reject with file, line, column and reason. Repairs that keep a record (a NUL byte removed,
 //! a cell decoded as Windows-1252, a number that is not one) are warnings.
 
+pub mod archive;
 pub mod decode;
 pub mod dedup;
 pub mod dialect;
@@ -15,9 +16,8 @@ mod sheet;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono_tz::Tz;
@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::mention::{Channel, Mention, ToolSentiment};
+pub use archive::Input;
 use decode::{Encoding, Sniffed};
 use dedup::{Deduper, Keys, Origin};
 use fields::DateOrder;
@@ -230,9 +231,22 @@ pub fn ingest_files(
 ) -> Vec<FileReport> {
     let mut dedup = Deduper::default();
     let mut reports: Vec<FileReport> = Vec::with_capacity(paths.len());
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    for (idx, path) in paths.iter().enumerate() {
-        let report = match ExportReader::open(path, opts) {
+    // An archive is as many inputs as it holds exports; one that cannot be opened is one
+    // input that fails.
+    let mut inputs: Vec<Result<Input, (PathBuf, archive::ArchiveError)>> = Vec::with_capacity(paths.len());
+    for p in paths {
+        match archive::inputs_of(p) {
+            Ok(found) => inputs.extend(found.into_iter().map(Ok)),
+            Err(e) => inputs.push(Err((p.clone(), e))),
+        }
+    }
+    let names: Vec<String> = inputs.iter().map(|i| i.as_ref().map_or_else(|(p, _)| p.display().to_string(), Input::name)).collect();
+    for (idx, input) in inputs.iter().enumerate() {
+        let opened = match input {
+            Ok(input) => ExportReader::open(input, opts),
+            Err((path, e)) => Err(IngestError::Unreadable { path: path.clone(), reason: e.to_string() }),
+        };
+        let report = match opened {
             Ok(reader) => {
                 // The reader (parse + parallel conversion) runs on its own thread, one
                 // batch ahead; this thread de-duplicates and hands events on, in order.
@@ -424,7 +438,7 @@ fn zone_in_header(h: &str) -> Option<Tz> {
 }
 
 /// Reads the sample on to four times its limit; true when it now holds the whole file.
-fn grow_sample(file: &mut File, sample: &mut Vec<u8>, limit: &mut usize) -> std::io::Result<bool> {
+fn grow_sample(file: &mut dyn Read, sample: &mut Vec<u8>, limit: &mut usize) -> std::io::Result<bool> {
     let more = *limit * 3;
     *limit *= 4;
     file.take(more as u64).read_to_end(sample)?;
@@ -446,15 +460,15 @@ type Converted = (Result<(Mention, Keys), Reject>, Vec<Warning>);
 
 impl ExportReader {
     /// Opens a file and detects its format; fails only if it cannot be read as an export.
-    pub fn open(path: &Path, opts: &IngestOptions) -> Result<ExportReader, IngestError> {
-        let io_err = |source| IngestError::Io { path: path.to_path_buf(), source };
-        let unreadable = |reason: String| IngestError::Unreadable { path: path.to_path_buf(), reason };
-        let mut file = File::open(path).map_err(io_err)?;
+    pub fn open(input: &Input, opts: &IngestOptions) -> Result<ExportReader, IngestError> {
+        let name = input.name();
+        let io_err = |source| IngestError::Io { path: PathBuf::from(&name), source };
+        let unreadable = |reason: String| IngestError::Unreadable { path: PathBuf::from(&name), reason };
+        let mut file = input.open().map_err(io_err)?;
         let mut sample = Vec::with_capacity(SAMPLE_BYTES);
         let mut limit = SAMPLE_BYTES;
         (&mut file).take(limit as u64).read_to_end(&mut sample).map_err(io_err)?;
         let mut complete = sample.len() < limit;
-        let name = path.display().to_string();
         while !complete && limit < MAX_SAMPLE_BYTES && matches!(decode::sniff(&sample, complete), Sniffed::Empty) {
             complete = grow_sample(&mut file, &mut sample, &mut limit).map_err(io_err)?;
         }
@@ -464,7 +478,16 @@ impl ExportReader {
             Sniffed::Binary => return Err(unreadable("not a text export: the file holds binary data".into())),
             Sniffed::Unsupported(why) => return Err(unreadable(format!("encoding: {why}"))),
             Sniffed::Spreadsheet => {
-                let rows = sheet::read_rows(path).map_err(unreadable)?;
+                let rows = match input.path() {
+                    Some(path) => sheet::read_rows(path),
+                    None => {
+                        // Inside an archive: the whole spreadsheet in memory (it needs seeking).
+                        sample.clear();
+                        input.open().and_then(|mut r| r.read_to_end(&mut sample)).map_err(io_err)?;
+                        sheet::read_rows_from(std::io::Cursor::new(Arc::<[u8]>::from(std::mem::take(&mut sample))))
+                    }
+                }
+                .map_err(unreadable)?;
                 let choice = dialect::choose_header(&rows, &opts.layouts)
                     .ok_or_else(|| unreadable("no header row found in the first 30 rows of the sheet".into()))?;
                 (None, false, None, rows, choice, SourceKind::Sheet)
@@ -529,7 +552,7 @@ impl ExportReader {
                 Source::Sheet(rows.into_iter())
             }
             SourceKind::Csv => {
-                let file = File::open(path).map_err(io_err)?;
+                let file = input.open().map_err(io_err)?;
                 let reader = decode::utf8_reader(BufReader::with_capacity(1 << 16, file), encoding.unwrap_or(Encoding::Utf8));
                 let reader: Box<dyn Read + Send> = Box::new(decode::CrlfToLf::new(reader, stream_end.clone()));
                 Source::Csv(

@@ -49,10 +49,20 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(book: &mut calamine::Xlsx<RS>, s
 /// All rows of the mention sheet: (1-based sheet row, cells as text).
 pub fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, String> {
     // By extension first; a spreadsheet saved as `.csv` is tried as XLSX, then XLS.
-    let mut book: Sheets<BufReader<File>> = calamine::open_workbook_auto(path)
+    let book: Sheets<BufReader<File>> = calamine::open_workbook_auto(path)
         .or_else(|_| calamine::open_workbook::<calamine::Xlsx<_>, _>(path).map(Sheets::Xlsx))
         .or_else(|_| calamine::open_workbook::<calamine::Xls<_>, _>(path).map(Sheets::Xls))
         .map_err(|e| format!("spreadsheet cannot be opened: {e}"))?;
+    book_rows(book)
+}
+
+/// [`read_rows`] of a spreadsheet in memory (one inside an archive).
+pub fn read_rows_from<RS: std::io::Read + std::io::Seek + Clone>(data: RS) -> Result<Vec<(u64, Vec<String>)>, String> {
+    let book = calamine::open_workbook_auto_from_rs(data).map_err(|e| format!("spreadsheet cannot be opened: {e}"))?;
+    book_rows(book)
+}
+
+fn book_rows<RS: std::io::Read + std::io::Seek>(mut book: Sheets<RS>) -> Result<Vec<(u64, Vec<String>)>, String> {
     let names = book.sheet_names();
     let preferred = names.iter().position(|n| n.eq_ignore_ascii_case("mentions"));
     let order: Vec<usize> = preferred.into_iter().chain(0..names.len()).collect();
