@@ -388,3 +388,41 @@ fn read_all(paths: &[PathBuf]) -> (Vec<Mention>, Vec<Reject>, Vec<FileReport>) {
     }, |_| {});
     (mentions, rejects, files)
 }
+
+#[test]
+fn x_premium_youtube_data_tools_and_facepager_exports_have_layouts_of_their_own() {
+    // X Premium `account_analytics_content`: a day without time of day, read in the report
+    // zone (so that 3 November stays 3 November), counts with a thousands comma.
+    let r = one("x_premium_content.csv");
+    assert_eq!((r.file.tool.as_str(), r.file.rejected), ("x_premium_analytics", 0));
+    let m = &r.mentions;
+    assert_eq!(utc(&m[0]), "2025-11-02T23:00:00Z", "midnight in Berlin");
+    assert_eq!(m[0].channel, Channel::Twitter);
+    assert_eq!((m[0].reach, m[0].engagement), (Some(1204), Some(40)));
+    assert_eq!(m[1].reach, Some(2316));
+    assert_eq!(m[0].vendor_id.as_deref(), Some("1985000000000000001"));
+    assert_eq!(m[0].url.as_deref(), Some("https://x.com/auerhahn_mb/status/1985000000000000001"));
+
+    // YouTube Data Tools comments: UTC, no link column (the comment's link is built), a
+    // reply is a mention of its own.
+    let r = one("ytdt_comments.csv");
+    assert_eq!((r.file.tool.as_str(), r.file.rejected, r.duplicates), ("youtube_data_tools", 0, 0));
+    let m = &r.mentions;
+    assert_eq!(m.len(), 2);
+    assert_eq!(utc(&m[0]), "2025-02-26T22:14:17Z");
+    assert_eq!(m[0].channel, Channel::Youtube);
+    assert_eq!(m[0].url.as_deref(), Some("https://www.youtube.com/watch?v=aBcDeFgHiJk&lc=UgxKommentar1"));
+    assert_eq!(m[1].url.as_deref(), Some("https://www.youtube.com/watch?v=aBcDeFgHiJk&lc=UgxKommentar1.Antwort1"));
+    assert_eq!((m[0].author.as_deref(), m[0].engagement), (Some("kunde_eins"), Some(5)));
+
+    // Facepager (Facebook preset): `;`, BOM, the post's `created_time`, not `query_time`
+    // (when it was fetched).
+    let r = one("facepager_facebook.csv");
+    assert_eq!((r.file.tool.as_str(), r.file.delimiter.as_deref(), r.file.bom), ("facepager_facebook", Some(";"), true));
+    let m = &r.mentions;
+    assert_eq!(utc(&m[0]), "2024-10-31T22:52:40Z");
+    assert_eq!(utc(&m[1]), "2024-10-30T07:15:00Z");
+    assert_eq!(m[0].channel, Channel::Facebook);
+    assert_eq!(m[0].url.as_deref(), Some("https://www.facebook.com/100200300_400500600"));
+    assert_eq!((m[0].vendor_id.as_deref(), m[0].author.as_deref()), (Some("100200300_400500600"), Some("Auerhahn Maschinenbau")));
+}
