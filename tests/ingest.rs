@@ -426,3 +426,80 @@ fn x_premium_youtube_data_tools_and_facepager_exports_have_layouts_of_their_own(
     assert_eq!(m[0].url.as_deref(), Some("https://www.facebook.com/100200300_400500600"));
     assert_eq!((m[0].vendor_id.as_deref(), m[0].author.as_deref()), (Some("100200300_400500600"), Some("Auerhahn Maschinenbau")));
 }
+
+/// A minimal XLSX workbook at `path`: one sheet of inline-string cells, `None` rows empty
+/// (not written), as Brandwatch's Apache-POI export writes text cells.
+fn xlsx_of(path: &std::path::Path, sheet: &str, rows: &[Option<Vec<&str>>]) {
+    use std::io::Write;
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let col = |mut i: usize| {
+        let mut name = Vec::new();
+        i += 1;
+        while i > 0 {
+            name.push(b'A' + ((i - 1) % 26) as u8);
+            i = (i - 1) / 26;
+        }
+        name.reverse();
+        String::from_utf8(name).unwrap()
+    };
+    let mut data = String::new();
+    for (r, row) in rows.iter().enumerate() {
+        let Some(cells) = row else { continue };
+        data += &format!("<row r=\"{}\">", r + 1);
+        for (c, v) in cells.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+            data += &format!("<c r=\"{}{}\" t=\"inlineStr\"><is><t>{}</t></is></c>", col(c), r + 1, esc(v));
+        }
+        data += "</row>";
+    }
+    let files = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+        ("xl/workbook.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>"#)),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
+        ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{data}</sheetData></worksheet>"#)),
+    ];
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, text) in files {
+        w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(text.as_bytes()).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn brandwatch_bulk_mentions_xlsx_of_the_x_era() {
+    // Sheet0; rows 1-5 the report's labels, row 6 empty, the header on row 7 (X-era names:
+    // `Mention Id`, `Unified Source Name`, `X Likes` …); dates as text, UTC.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Bulk Mentions Download.xlsx");
+    let header = vec!["Query Id", "Query Name", "Date", "Mention Id", "Resource Id", "Url", "Original Url", "Page Type", "Content Source Name", "Unified Source Name", "Language", "Sentiment", "Title", "Snippet", "Full Text", "Author", "Full Name", "Updated", "Added", "Likes", "Comments", "Shares", "Impressions", "X Author ID", "X Followers", "Hashtags", "Checked", "X Verified", "X Likes", "X Reposts", "X Replies", "Reach (new)", "Has Full Text"];
+    let row = |date: &'static str, id: &'static str, text: &'static str, sentiment: &'static str, likes: &'static str| -> Vec<&'static str> {
+        vec!["2001234567", "Auerhahn - Marke", date, id, id, "", "", "twitter", "X", "X", "de", sentiment, "", text, text, "fraese_fan", "Fräsen Fan", "2025-11-03T19:00:00.000+0000", "2025-11-03T19:00:00.000+0000", "", "", "", "5400", "", "1200", "", "false", "", likes, "2", "1", "3100", "true"]
+    };
+    let url_row = |mut r: Vec<&'static str>, url: &'static str| {
+        r[5] = url;
+        r
+    };
+    xlsx_of(&path, "Sheet0", &[
+        Some(vec!["Report:", "Bulk Mentions Download"]),
+        Some(vec!["Brand:", "Auerhahn - Marke"]),
+        Some(vec!["From:", "2025-11-01T00:00:00.000Z"]),
+        Some(vec!["To:", "2025-11-30T23:59:59.000Z"]),
+        Some(vec!["Label:", "Alle"]),
+        None,
+        Some(header),
+        Some(url_row(row("2025-11-03 18:25:21.000", "1985000000000000011", "Die neue Fräse ist der Hammer", "positive", "10"), "https://x.com/fraese_fan/status/1985000000000000011")),
+        Some(url_row(row("2025-11-30 23:30:00.000", "1985000000000000012", "Lieferung wieder verspätet", "negative", "0"), "https://x.com/fraese_fan/status/1985000000000000012")),
+    ]);
+    let r = read(&[path]).pop().unwrap();
+    assert_eq!((r.file.tool.as_str(), r.file.header_line, r.file.rejected), ("brandwatch", 7, 0), "{:?}", r.rejects);
+    let m = &r.mentions;
+    assert_eq!(m.len(), 2);
+    assert_eq!(utc(&m[0]), "2025-11-03T18:25:21Z", "Brandwatch dates are UTC");
+    assert_eq!(utc(&m[1]), "2025-11-30T23:30:00Z", "still November in UTC (December in Berlin: the report's business)");
+    assert_eq!((m[0].channel, m[0].tool_sentiment, m[1].tool_sentiment), (Channel::Twitter, ToolSentiment::Positive, ToolSentiment::Negative));
+    assert_eq!(m[0].engagement, Some(13), "X Likes + Reposts + Replies");
+    assert_eq!(m[0].reach, Some(3100), "Reach (new) first");
+    assert_eq!(m[0].vendor_id.as_deref(), Some("1985000000000000011"));
+    assert_eq!(m[0].url.as_deref(), Some("https://x.com/fraese_fan/status/1985000000000000011"));
+}
