@@ -104,6 +104,32 @@ impl Default for Normalizer {
     }
 }
 
+/// Line breaks and tabs written as escapes (twarc-csv writes a line break as the two
+/// characters `\n`) as the whitespace they stand for: `eins\nnicht` is two words, not
+/// `eins` and `nnicht`.
+fn unescape_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    if memchr::memchr(b'\\', text.as_bytes()).is_none() {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        match rest.as_bytes().get(i + 1) {
+            Some(b'n' | b'r' | b't') => {
+                out.push(' ');
+                rest = &rest[i + 2..];
+            }
+            _ => {
+                out.push('\\');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 impl Normalizer {
     pub fn new(settings: NormalizerSettings) -> Normalizer {
         Normalizer { settings, stemmer: std::sync::Arc::new(Stemmer::create(Algorithm::German)) }
@@ -116,6 +142,8 @@ impl Normalizer {
     /// Normalizes `text` into `out` (cleared first).
     pub fn normalize_into(&self, text: &str, out: &mut Vec<Term>) {
         out.clear();
+        let unescaped = unescape_breaks(text);
+        let text: &str = &unescaped;
         let nfc: std::borrow::Cow<'_, str> =
             if text.is_ascii() || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
                 text.into()
@@ -273,6 +301,14 @@ mod tests {
 
     fn features(s: &str) -> Vec<String> {
         Normalizer::default().normalize(s).iter().map(|t| t.feature().into_owned()).collect()
+    }
+
+    #[test]
+    fn escaped_line_breaks_are_whitespace() {
+        let n = Normalizer::default();
+        assert_eq!(n.normalize("Zeile eins\\nnicht gut\\r\\n\\tdanke"), n.normalize("Zeile eins\nnicht gut\r\n\tdanke"));
+        assert_eq!(super::unescape_breaks("a\\nb\\\\c\\"), "a b\\\\c\\", "other backslashes stay");
+        assert!(matches!(super::unescape_breaks("kein Escape"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
