@@ -550,6 +550,10 @@ fn inspect(a: InspectArgs) -> Result<u8, Error> {
             f.header_line
         );
         let _ = writeln!(out, "  dates without offset read as {} ({})", f.naive_timezone, f.timezone_source);
+        let read = f.rows_in.saturating_sub(f.rejected);
+        if read > 0 {
+            let _ = writeln!(out, "    {} of {read} dates read carried their own offset or zone, {} were read as {}", f.dates_with_offset, read - f.dates_with_offset.min(read), f.naive_timezone);
+        }
         for (field, col) in &f.columns {
             let _ = writeln!(out, "    {field:<16} ← {col}");
         }

@@ -245,6 +245,9 @@ fn a_zone_named_in_the_header_or_the_value_wins_over_the_layout_default() {
     assert_eq!(utc(&m[5]), "2024-07-07T00:00:00Z", "AEST is +10:00");
     // CST names three zones (US Central, China, Cuba): not guessed, the row is rejected.
     assert_eq!((r.file.mentions, r.file.rejected), (6, 1));
+    assert_eq!(r.file.dates_with_offset, 5, "the first date was read in the header's zone, the others in their own");
+    let v = inspect_json(&fixture("meltwater_utf16.csv"));
+    assert_eq!((v["dates_with_offset"].as_u64(), v["timezone_source"].as_str()), (Some(0), Some("layout meltwater default")), "{v}");
     // --timezone overrides the header.
     let opts = IngestOptions { timezone: Some(chrono_tz::Europe::Berlin), ..IngestOptions::default() };
     let files = ingest_files(&[fixture("zones_named.csv")], &opts, |_| {}, |_| {});

@@ -102,6 +102,9 @@ pub struct FileReport {
     /// abbreviation (`CEST`) carry their own.
     pub naive_timezone: String,
     pub timezone_source: String,
+    /// Of the records read into mentions, those whose date carried its own offset or zone
+    /// (the others were read in `naive_timezone`).
+    pub dates_with_offset: u64,
     /// Records after the header (blank lines are not records).
     pub rows_in: u64,
     pub mentions: u64,
@@ -456,7 +459,7 @@ pub struct ExportReader {
 }
 
 /// One converted record: a mention with its de-duplication keys, or a reject; and warnings.
-type Converted = (Result<(Mention, Keys), Reject>, Vec<Warning>);
+type Converted = (Result<(Mention, Keys, bool), Reject>, Vec<Warning>);
 
 impl ExportReader {
     /// Opens a file and detects its format; fails only if it cannot be read as an export.
@@ -644,7 +647,10 @@ impl ExportReader {
             self.report.warnings += warnings.len() as u64;
             events.extend(warnings.into_iter().map(|w| (Event::Warning(Box::new(w)), None)));
             match result {
-                Ok((m, keys)) => events.push((Event::Mention(Box::new(m)), Some(keys))),
+                Ok((m, keys, own_zone)) => {
+                    self.report.dates_with_offset += own_zone as u64;
+                    events.push((Event::Mention(Box::new(m)), Some(keys)));
+                }
                 Err(r) => {
                     self.report.rejected += 1;
                     events.push((Event::Reject(Box::new(r)), None));
@@ -691,7 +697,9 @@ fn excerpt(record: &csv::ByteRecord) -> String {
 }
 
 /// Turns one record into a mention, or says why it cannot be one.
-fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<Warning>) -> Result<(Mention, Keys), Reject> {
+/// A record's mention, its de-duplication keys and whether its date carried its own offset
+/// or zone (`Z`, `+0200`, `CEST`, an epoch), else it was read in the file's naive zone.
+fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<Warning>) -> Result<(Mention, Keys, bool), Reject> {
     let width = plan.header.len();
     let reject = |column: Option<usize>, reason: RejectReason| Reject {
         file: plan.file.to_string(),
@@ -838,7 +846,7 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
     };
     let keys = Keys::of(&m);
     m.mention_id = keys.mention_id();
-    Ok((m, keys))
+    Ok((m, keys, date.offset_secs.is_some()))
 }
 
 /// The cells of one record, with the warnings their repairs cause.
