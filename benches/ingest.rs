@@ -12,6 +12,12 @@
 //!
 //! Prints one JSON line per phase: rows, MB, seconds, MB/s, rows/s, peak RSS.
 //! Rows: RESONANZ_BENCH_ROWS (default 1000000).
+//!
+//! `RESONANZ_BENCH_INPUT=germeval` runs the same phases on realistic text instead: a generic
+//! `date,channel,author,text,reach,engagement` CSV whose texts are the GermEval 2017
+//! documents (read from `../shared/data/germeval2017/`, never copied), each made unique by an
+//! appended reference number: long tails of rare words, URLs, handles, numbers, news
+//! articles beside tweets. The input family the analyst's pandas notebook is measured on.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -52,6 +58,53 @@ fn data_file(rows: u64) -> PathBuf {
         synth::write_export(SynthLayout::Brandwatch, (0..rows).map(|_| g.next_mention()), f).expect("write bench file");
         std::fs::rename(&tmp, &path).expect("rename bench file");
         eprintln!("generated {} in {:.1} s", path.display(), t.elapsed().as_secs_f64());
+    }
+    path
+}
+
+/// The GermEval 2017 texts (dev, trial and the Twitter part of train), in file order.
+fn germeval_texts() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/germeval2017");
+    let mut texts = Vec::new();
+    for name in ["dev.tsv", "trial.tsv", "train_twitter.tsv"] {
+        let path = dir.join(name);
+        let data = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (the realistic-text bench reads ../shared)", path.display()));
+        texts.extend(data.lines().filter_map(|l| l.split('\t').nth(1)).filter(|t| !t.trim().is_empty()).map(str::to_string));
+    }
+    texts
+}
+
+/// A generic export of `rows` mentions with GermEval texts (see the module comment):
+/// dates spread over 2026, channels and authors from small pools, reach and engagement
+/// pseudo-random (seeded).
+fn germeval_file(rows: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("bench data dir");
+    let path = dir.join(format!("germeval_{rows}.csv"));
+    if !path.exists() {
+        let t = Instant::now();
+        let texts = germeval_texts();
+        let channels = ["twitter", "facebook", "news", "blog", "forum", "instagram", "youtube", "linkedin"];
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let tmp = path.with_extension("tmp");
+        let mut w = csv::Writer::from_path(&tmp).expect("create bench file");
+        w.write_record(["date", "channel", "author", "text", "reach", "engagement"]).expect("write");
+        let mut x: u64 = 42;
+        let mut next = || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        for i in 0..rows {
+            let date = start + chrono::Duration::seconds((next() % (365 * 86_400)) as i64);
+            let text = format!("{} (Ref. {i})", texts[i as usize % texts.len()]);
+            let (channel, author) = (channels[next() as usize % channels.len()], format!("nutzer{}", next() % 50_000));
+            let (reach, engagement) = ((next() % 100_000).to_string(), (next() % 500).to_string());
+            w.write_record([date.format("%Y-%m-%d %H:%M:%S").to_string().as_str(), channel, &author, &text, &reach, &engagement]).expect("write");
+        }
+        w.flush().expect("write bench file");
+        drop(w);
+        std::fs::rename(&tmp, &path).expect("rename bench file");
+        eprintln!("generated {} from {} GermEval texts in {:.1} s", path.display(), texts.len(), t.elapsed().as_secs_f64());
     }
     path
 }
@@ -115,6 +168,7 @@ fn phase(name: &str, path: &Path) {
                     lang: resonanz::report::html::Lang::De,
                     period: None,
                     roi: Default::default(),
+                    channel_groups: Default::default(),
                 },
                 partitioned: false,
                 pseudonym_key: None,
@@ -133,7 +187,7 @@ fn phase(name: &str, path: &Path) {
             let scan = LazyFrame::scan_parquet(PlRefPath::new(mentions.to_string_lossy().as_ref()), Default::default()).expect("scan");
             let partials = aggregate::Partials::of_chunked(scan, tz, g, aggregate::Partials::CHUNK_ROWS).expect("partials");
             let partials_s = t.elapsed().as_secs_f64();
-            let tables = aggregate::tables(&partials, tz, g, None).expect("tables");
+            let tables = aggregate::tables(&partials, tz, g, None, &Default::default()).expect("tables");
             let n = partials.channel.column("mentions").expect("mentions").u32().expect("u32").into_no_null_iter().map(u64::from).sum::<u64>();
             eprintln!(
                 "aggregate: partials {partials_s:.2} s, tables from partials {:.3} s; {} periods, {} channel rows, {} topic rows, {} complaint rows, {} sov rows, {} of {} authors",
@@ -172,7 +226,11 @@ fn main() {
         return;
     }
     let rows: u64 = std::env::var("RESONANZ_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let path = data_file(rows);
+    let path = match std::env::var("RESONANZ_BENCH_INPUT").as_deref() {
+        Ok("germeval") => germeval_file(rows),
+        Ok("brandwatch") | Err(_) => data_file(rows),
+        Ok(other) => panic!("RESONANZ_BENCH_INPUT={other}: brandwatch (default) or germeval"),
+    };
     let exe = std::env::current_exe().expect("own path");
     for name in ["parse", "ingest", "run", "aggregate"] {
         let status = std::process::Command::new(&exe)
