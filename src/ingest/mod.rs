@@ -381,9 +381,9 @@ impl RecordSource {
                     self.done = true;
                     break;
                 }
-                Err(reason) => {
+                Err(e) => {
                     self.done = true;
-                    self.error = Some((self.next_line, reason));
+                    self.error = Some((self.next_line, e.to_string()));
                     break;
                 }
             };
@@ -406,7 +406,7 @@ impl RecordSource {
 
     /// Reads the next record into `rec`; returns its start line and the number of line
     /// feeds inside its cells.
-    fn read_record(&mut self, rec: &mut csv::ByteRecord) -> Result<Option<(u64, u64)>, String> {
+    fn read_record(&mut self, rec: &mut csv::ByteRecord) -> Result<Option<(u64, u64)>, csv::Error> {
         match &mut self.source {
             Source::Csv(rdr) => match rdr.read_byte_record(rec) {
                 Ok(true) => {
@@ -417,7 +417,7 @@ impl RecordSource {
                     Ok(Some((decode::record_start_line(pos.line(), embedded, unterminated), embedded)))
                 }
                 Ok(false) => Ok(None),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e),
             },
             Source::Sheet(rows) => Ok(rows.next().map(|(line, cells)| {
                 rec.clear();
@@ -490,7 +490,7 @@ impl ExportReader {
                         sheet::read_rows_from(std::io::Cursor::new(Arc::<[u8]>::from(std::mem::take(&mut sample))))
                     }
                 }
-                .map_err(unreadable)?;
+                .map_err(|e| unreadable(e.to_string()))?;
                 let choice = dialect::choose_header(&rows, &opts.layouts)
                     .ok_or_else(|| unreadable("no header row found in the first 30 rows of the sheet".into()))?;
                 (None, false, None, rows, choice, SourceKind::Sheet)

@@ -11,6 +11,20 @@ use calamine::{Data, Reader, Sheets};
 /// allocate a row of 16,384 cells.
 pub const MAX_COLUMNS: u32 = 1024;
 
+/// Why a spreadsheet's rows cannot be read (the messages are those `inspect` and the
+/// rejects show).
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("spreadsheet cannot be opened: {0}")]
+    Open(Box<dyn std::error::Error + Send + Sync>),
+    #[error("sheet `{sheet}` cannot be read: {source}")]
+    Sheet { sheet: String, source: calamine::XlsxError },
+    #[error("sheet `{sheet}`: cell {cell} is beyond column {last} (the most a mention sheet may use)")]
+    TooWide { sheet: String, cell: String, last: String },
+    #[error("spreadsheet has no sheet with data")]
+    NoData,
+}
+
 /// A1-style name of a 0-based (row, column).
 fn cell_name(row: u32, col: u32) -> String {
     let mut letters = Vec::new();
@@ -25,17 +39,18 @@ fn cell_name(row: u32, col: u32) -> String {
 
 /// The rows of an XLSX sheet from the cells actually present (a streaming reader): memory
 /// follows the data, not the sheet's declared dimension or one far-off cell reference.
-fn xlsx_rows<RS: std::io::Read + std::io::Seek>(book: &mut calamine::Xlsx<RS>, sheet: &str) -> Result<Vec<(u64, Vec<String>)>, String> {
-    let mut reader = book.worksheet_cells_reader(sheet).map_err(|e| format!("sheet `{sheet}` cannot be read: {e}"))?;
+fn xlsx_rows<RS: std::io::Read + std::io::Seek>(book: &mut calamine::Xlsx<RS>, sheet: &str) -> Result<Vec<(u64, Vec<String>)>, SheetError> {
+    let unreadable = |source| SheetError::Sheet { sheet: sheet.to_string(), source };
+    let mut reader = book.worksheet_cells_reader(sheet).map_err(unreadable)?;
     let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
-    while let Some(cell) = reader.next_cell().map_err(|e| format!("sheet `{sheet}` cannot be read: {e}"))? {
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
         let (row, col) = cell.get_position();
         let text = cell_text(&Data::from(cell.get_value().clone()));
         if text.is_empty() {
             continue;
         }
         if col >= MAX_COLUMNS {
-            return Err(format!("sheet `{sheet}`: cell {} is beyond column {} (the most a mention sheet may use)", cell_name(row, col), cell_name(0, MAX_COLUMNS - 1).trim_end_matches('1')));
+            return Err(SheetError::TooWide { sheet: sheet.to_string(), cell: cell_name(row, col), last: cell_name(0, MAX_COLUMNS - 1).trim_end_matches('1').to_string() });
         }
         let cells = rows.entry(row).or_default();
         if cells.len() <= col as usize {
@@ -47,22 +62,22 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(book: &mut calamine::Xlsx<RS>, s
 }
 
 /// All rows of the mention sheet: (1-based sheet row, cells as text).
-pub fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, String> {
+pub fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, SheetError> {
     // By extension first; a spreadsheet saved as `.csv` is tried as XLSX, then XLS.
     let book: Sheets<BufReader<File>> = calamine::open_workbook_auto(path)
         .or_else(|_| calamine::open_workbook::<calamine::Xlsx<_>, _>(path).map(Sheets::Xlsx))
         .or_else(|_| calamine::open_workbook::<calamine::Xls<_>, _>(path).map(Sheets::Xls))
-        .map_err(|e| format!("spreadsheet cannot be opened: {e}"))?;
+        .map_err(|e| SheetError::Open(e.into()))?;
     book_rows(book)
 }
 
 /// [`read_rows`] of a spreadsheet in memory (one inside an archive).
-pub fn read_rows_from<RS: std::io::Read + std::io::Seek + Clone>(data: RS) -> Result<Vec<(u64, Vec<String>)>, String> {
-    let book = calamine::open_workbook_auto_from_rs(data).map_err(|e| format!("spreadsheet cannot be opened: {e}"))?;
+pub fn read_rows_from<RS: std::io::Read + std::io::Seek + Clone>(data: RS) -> Result<Vec<(u64, Vec<String>)>, SheetError> {
+    let book = calamine::open_workbook_auto_from_rs(data).map_err(|e| SheetError::Open(e.into()))?;
     book_rows(book)
 }
 
-fn book_rows<RS: std::io::Read + std::io::Seek>(mut book: Sheets<RS>) -> Result<Vec<(u64, Vec<String>)>, String> {
+fn book_rows<RS: std::io::Read + std::io::Seek>(mut book: Sheets<RS>) -> Result<Vec<(u64, Vec<String>)>, SheetError> {
     let names = book.sheet_names();
     let preferred = names.iter().position(|n| n.eq_ignore_ascii_case("mentions"));
     let order: Vec<usize> = preferred.into_iter().chain(0..names.len()).collect();
@@ -85,7 +100,7 @@ fn book_rows<RS: std::io::Read + std::io::Seek>(mut book: Sheets<RS>) -> Result<
             return Ok(rows);
         }
     }
-    Err("spreadsheet has no sheet with data".into())
+    Err(SheetError::NoData)
 }
 
 #[cfg(test)]
