@@ -75,10 +75,7 @@ fn stages(c: &mut Criterion) {
         // What `run` does per mention: normalize once, sentiment (model + lexicon),
         // relevance, taxonomy topics; in parallel over the available threads.
         let start = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let mentions: Vec<resonanz::Mention> = texts
-            .iter()
-            .map(|t| resonanz::Mention::from_text(t.clone(), start))
-            .collect();
+        let mentions: Vec<resonanz::Mention> = texts.iter().map(|t| resonanz::Mention::from_text(t.clone(), start)).collect();
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             g.bench_function(format!("classify_all_{threads}_threads"), |b| {

@@ -23,11 +23,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
+use polars::prelude::{LazyFrame, PlRefPath};
+use resonanz::aggregate;
 use resonanz::ingest::{ingest_files, Event, IngestOptions};
 use resonanz::pipeline::{self, RunOptions};
 use resonanz::synth::{self, SynthLayout};
-use resonanz::aggregate;
-use polars::prelude::{LazyFrame, PlRefPath};
 
 /// mimalloc: ingest allocates many small strings per row from several threads; glibc's
 /// allocator spent a sixth of the ingest time consolidating them.
@@ -233,10 +233,7 @@ fn main() {
     };
     let exe = std::env::current_exe().expect("own path");
     for name in ["parse", "ingest", "run", "aggregate"] {
-        let status = std::process::Command::new(&exe)
-            .args(["--phase", name, path.to_str().expect("utf-8 path")])
-            .status()
-            .expect("phase runs");
+        let status = std::process::Command::new(&exe).args(["--phase", name, path.to_str().expect("utf-8 path")]).status().expect("phase runs");
         assert!(status.success(), "phase {name} failed");
     }
 }

@@ -144,7 +144,10 @@ impl ReportConfig {
                     return Err(("amount".into(), format!("cost {} for {} in {} is not an amount ≥ 0", cost.amount, cost.channel, cost.period)));
                 }
                 if !known(&cost.channel) {
-                    return Err(("channel".into(), format!("unknown channel `{}` (one of {})", cost.channel, crate::Channel::ALL.map(|c| c.as_str()).join(", "))));
+                    return Err((
+                        "channel".into(),
+                        format!("unknown channel `{}` (one of {})", cost.channel, crate::Channel::ALL.map(|c| c.as_str()).join(", ")),
+                    ));
                 }
                 check_period(&cost.period, g).map_err(|e| ("period".to_string(), e.to_string()))?;
             }
@@ -232,7 +235,11 @@ pub fn check_period(p: &str, g: Granularity) -> Result<(), ConfigError> {
         Granularity::Week => "YYYY-Www",
         Granularity::Quarter => "YYYY-Qn",
     };
-    if ok { Ok(()) } else { Err(ConfigError::Period { period: p.to_string(), spelling }) }
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Period { period: p.to_string(), spelling })
+    }
 }
 
 #[cfg(test)]

@@ -48,11 +48,7 @@ impl Error {
         use crate::config::ConfigError;
         match self {
             Error::Config(ConfigError::NoMatch(_)) => 2,
-            Error::Usage(_)
-            | Error::Ingest(IngestError::Layouts { .. })
-            | Error::Config(_)
-            | Error::Load(_)
-            | Error::Rules { .. } => 1,
+            Error::Usage(_) | Error::Ingest(IngestError::Layouts { .. }) | Error::Config(_) | Error::Load(_) | Error::Rules { .. } => 1,
             #[cfg(feature = "train")]
             Error::Train(_) => 1,
             Error::Write { .. } | Error::Parquet { .. } | Error::Sample(crate::sample::SampleError::Write { .. }) => 4,

@@ -410,8 +410,7 @@ impl RunSettings {
             (true, None) => InputSpec::Paths(vec![PathBuf::from("data")]),
         };
         let tz_name = a.report_timezone.clone().or(c.timezone.clone()).unwrap_or_else(|| "Europe/Berlin".into());
-        let report_timezone: chrono_tz::Tz =
-            tz_name.parse().map_err(|_| Error::Usage(format!("report time zone: unknown time zone `{tz_name}`")))?;
+        let report_timezone: chrono_tz::Tz = tz_name.parse().map_err(|_| Error::Usage(format!("report time zone: unknown time zone `{tz_name}`")))?;
         let granularity = a.granularity.or(c.granularity).unwrap_or(resonanz::aggregate::Granularity::Month);
         let period = match a.period.clone().or(c.period.clone()) {
             Some(p) if p == "last-full-month" => Some(config::last_full_month(now, report_timezone)),
@@ -433,7 +432,11 @@ impl RunSettings {
             sentiment_model: a.models.sentiment_model.clone().or(c.sentiment_model.clone()).unwrap_or_else(|| "default".into()),
             relevance_model: a.models.relevance_model.clone().or(c.relevance_model.clone()).unwrap_or_else(|| "none".into()),
             topics: a.models.topics.clone().or(c.topics.clone()).unwrap_or_else(|| "mittelstand".into()),
-            sentiment_languages: if a.models.sentiment_languages.is_empty() { c.sentiment_languages.clone().unwrap_or_default() } else { a.models.sentiment_languages.clone() },
+            sentiment_languages: if a.models.sentiment_languages.is_empty() {
+                c.sentiment_languages.clone().unwrap_or_default()
+            } else {
+                a.models.sentiment_languages.clone()
+            },
             fixed_prior: a.models.fixed_prior,
             layouts: a.ingest.layouts.clone().or(c.layouts.clone()),
             input_timezone: a.ingest.timezone.clone().or(c.input_timezone.clone()),
@@ -458,11 +461,7 @@ fn run(a: RunArgs) -> Result<u8, Error> {
     let pseudonym_key = if r.pseudonymize {
         match std::env::var("RESONANZ_PSEUDONYM_KEY") {
             Ok(k) if k.len() >= 16 => Some(k.into_bytes()),
-            _ => {
-                return Err(Error::Usage(
-                    "pseudonymization needs a key of at least 16 characters in the environment variable RESONANZ_PSEUDONYM_KEY".into(),
-                ))
-            }
+            _ => return Err(Error::Usage("pseudonymization needs a key of at least 16 characters in the environment variable RESONANZ_PSEUDONYM_KEY".into())),
         }
     } else {
         None
@@ -606,7 +605,13 @@ fn inspect(a: InspectArgs) -> Result<u8, Error> {
         let _ = writeln!(out, "  dates without offset read as {} ({})", f.naive_timezone, f.timezone_source);
         let read = f.rows_in.saturating_sub(f.rejected);
         if read > 0 {
-            let _ = writeln!(out, "    {} of {read} dates read carried their own offset or zone, {} were read as {}", f.dates_with_offset, read - f.dates_with_offset.min(read), f.naive_timezone);
+            let _ = writeln!(
+                out,
+                "    {} of {read} dates read carried their own offset or zone, {} were read as {}",
+                f.dates_with_offset,
+                read - f.dates_with_offset.min(read),
+                f.naive_timezone
+            );
         }
         for (field, col) in &f.columns {
             let _ = writeln!(out, "    {field:<16} ← {col}");
@@ -670,15 +675,17 @@ fn eval(a: EvalArgs) -> Result<u8, Error> {
     let loaded = load_classifier(&a.model, a.task, &normalizer)?;
     let classifier = loaded.classifier;
     let examples = read_examples(&a.data)?;
-    let report = resonanz::train::evaluate_on(classifier.as_ref(), &normalizer, &examples)
-        .map_err(resonanz::train::TrainError::Data)?;
+    let report = resonanz::train::evaluate_on(classifier.as_ref(), &normalizer, &examples).map_err(resonanz::train::TrainError::Data)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         let _ = out.write_all(&resonanz::report::to_json_bytes(&report));
         return Ok(0);
     }
-    let _ = writeln!(out, "{} on {} documents ({}): accuracy {:.3}, micro-F1 {:.3}, macro-F1 {:.3}, {:.0} docs/s",
-        report.model, report.metrics.n, report.task, report.metrics.accuracy, report.metrics.micro_f1, report.metrics.macro_f1, report.docs_per_s);
+    let _ = writeln!(
+        out,
+        "{} on {} documents ({}): accuracy {:.3}, micro-F1 {:.3}, macro-F1 {:.3}, {:.0} docs/s",
+        report.model, report.metrics.n, report.task, report.metrics.accuracy, report.metrics.micro_f1, report.metrics.macro_f1, report.docs_per_s
+    );
     let _ = writeln!(out, "  {:<10} {:>9} {:>9} {:>9} {:>8}", "class", "precision", "recall", "f1", "support");
     for (label, c) in &report.metrics.per_class {
         let _ = writeln!(out, "  {:<10} {:>9.3} {:>9.3} {:>9.3} {:>8}", label, c.precision, c.recall, c.f1, c.support);
@@ -692,8 +699,11 @@ fn eval(a: EvalArgs) -> Result<u8, Error> {
 
 fn train(a: TrainArgs) -> Result<u8, Error> {
     use resonanz::classify::features::FeatureSettings;
-    use resonanz::train::{data, fit::{self as train, Algorithm, Corpus, TrainParams}};
     use resonanz::normalize::{Normalizer, NormalizerSettings};
+    use resonanz::train::{
+        data,
+        fit::{self as train, Algorithm, Corpus, TrainParams},
+    };
     let started = std::time::Instant::now();
     let normalizer = Normalizer::new(NormalizerSettings { stem: !a.no_stem, stop_words: !a.keep_stop_words, negation: !a.no_negation });
     let features = FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..FeatureSettings::default() };
@@ -719,14 +729,7 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
             })
             .collect()
     };
-    let corpus = Corpus {
-        task: a.task,
-        labels: &targets.labels,
-        docs: &docs,
-        gold: &targets.gold,
-        normalizer: normalizer.settings(),
-        features,
-    };
+    let corpus = Corpus { task: a.task, labels: &targets.labels, docs: &docs, gold: &targets.gold, normalizer: normalizer.settings(), features };
     let mut model = train::select_and_train(&corpus, &grid, a.folds).map_err(resonanz::train::TrainError::Model)?;
     model.training_data = a.data.iter().map(|p| p.display().to_string()).collect();
     for c in &model.selection {
@@ -745,8 +748,7 @@ fn train(a: TrainArgs) -> Result<u8, Error> {
     }
     let path = a.out.join("model.json");
     std::fs::create_dir_all(&a.out).map_err(|source| Error::Write { path: a.out.clone(), source })?;
-    resonanz::report::atomic::write_file(&path, model.to_json().as_bytes())
-        .map_err(|source| Error::Write { path: path.clone(), source })?;
+    resonanz::report::atomic::write_file(&path, model.to_json().as_bytes()).map_err(|source| Error::Write { path: path.clone(), source })?;
     eprintln!(
         "resonanz: {} {} model, {} labels, {} features, {} documents → {} in {:.1} s",
         a.task.as_str(),
@@ -815,7 +817,12 @@ fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> Resu
 
 /// `train --corpus …`: the stacked sentiment classifier, chosen and scored leave one corpus
 /// out; writes OUT/model.json and OUT/stack.json (whose `card` holds every table).
-fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalizer, features: resonanz::classify::features::FeatureSettings, started: std::time::Instant) -> Result<u8, Error> {
+fn train_cross_domain(
+    a: &TrainArgs,
+    normalizer: &resonanz::normalize::Normalizer,
+    features: resonanz::classify::features::FeatureSettings,
+    started: std::time::Instant,
+) -> Result<u8, Error> {
     use resonanz::train::cross_domain::{self, Settings, VARIANTS};
     if a.task != resonanz::classify::Task::Sentiment {
         return Err(Error::Usage("--corpus trains the sentiment task only".into()));
@@ -878,14 +885,20 @@ fn train_cross_domain(a: &TrainArgs, normalizer: &resonanz::normalize::Normalize
     let model_path = a.out.join("model.json");
     let stack_path = a.out.join("stack.json");
     let gate_path = a.out.join("domains.json");
-    resonanz::report::atomic::write_file(&model_path, outcome.model.to_json().as_bytes()).map_err(|source| Error::Write { path: model_path.clone(), source })?;
+    resonanz::report::atomic::write_file(&model_path, outcome.model.to_json().as_bytes())
+        .map_err(|source| Error::Write { path: model_path.clone(), source })?;
     resonanz::report::atomic::write_file(&gate_path, outcome.gate.to_json().as_bytes()).map_err(|source| Error::Write { path: gate_path.clone(), source })?;
     let stack_text = serde_json::to_string_pretty(&stack).unwrap_or_default();
     resonanz::report::atomic::write_file(&stack_path, stack_text.as_bytes()).map_err(|source| Error::Write { path: stack_path.clone(), source })?;
     eprintln!(
         "resonanz: stacked sentiment model (C {}, {variant}), {} features, {} documents in {} corpora → {} + {} in {:.1} s",
-        settings.c, outcome.model.feature_ids.len(), outcome.model.training_documents, domains.len(),
-        model_path.display(), stack_path.display(), started.elapsed().as_secs_f64()
+        settings.c,
+        outcome.model.feature_ids.len(),
+        outcome.model.training_documents,
+        domains.len(),
+        model_path.display(),
+        stack_path.display(),
+        started.elapsed().as_secs_f64()
     );
     Ok(0)
 }
@@ -897,7 +910,11 @@ fn read_corpora(specs: &[String]) -> Result<Vec<resonanz::train::cross_domain::D
         let (name, files) = spec.split_once('=').ok_or_else(|| Error::Usage(format!("--corpus {spec}: expected NAME=FILE[,FILE…]")))?;
         let paths: Vec<PathBuf> = files.split(',').map(PathBuf::from).collect();
         let examples = read_examples(&paths)?;
-        domains.push(resonanz::train::cross_domain::Domain { name: name.to_string(), sources: paths.iter().map(|p| p.display().to_string()).collect(), examples });
+        domains.push(resonanz::train::cross_domain::Domain {
+            name: name.to_string(),
+            sources: paths.iter().map(|p| p.display().to_string()).collect(),
+            examples,
+        });
     }
     Ok(domains)
 }
@@ -910,9 +927,18 @@ fn print_held_out(rows: &[resonanz::train::cross_domain::Held], out: &mut dyn Wr
         let _ = writeln!(
             out,
             "| {} | {} | {} | {:.3} | {:.3} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} |",
-            h.corpus, h.variant, h.n, h.accuracy, h.macro_f1,
-            h.true_share[0], h.true_share[1], h.true_share[2],
-            h.predicted_share[0], h.predicted_share[1], h.predicted_share[2], h.share_error_pp
+            h.corpus,
+            h.variant,
+            h.n,
+            h.accuracy,
+            h.macro_f1,
+            h.true_share[0],
+            h.true_share[1],
+            h.true_share[2],
+            h.predicted_share[0],
+            h.predicted_share[1],
+            h.predicted_share[2],
+            h.share_error_pp
         );
     }
 }
@@ -962,14 +988,27 @@ fn bench_learning_curve(a: &BenchArgs, base: &str) -> Result<u8, Error> {
         return Ok(0);
     }
     let data = a.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + ");
-    println!("{} adapted from {base} to labels of {data}; scored on the {} documents never labelled", a.task.as_str(), points.first().map_or(0, |p| p.held_out));
+    println!(
+        "{} adapted from {base} to labels of {data}; scored on the {} documents never labelled",
+        a.task.as_str(),
+        points.first().map_or(0, |p| p.held_out)
+    );
     println!("| labels | picked | labels per class | C | base accuracy | base macro-F1 | adapted accuracy | adapted macro-F1 | base share error | adapted share error |");
     println!("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
     let pp = |s: &adapt::Scores| s.share_error_pp.map(|e| format!("{e:.1} pp")).unwrap_or_else(|| "–".into());
     for p in &points {
         println!(
             "| {} | {:?} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} |",
-            p.labels, p.picking, p.class_counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" / "), p.chosen_c, p.base.accuracy, p.base.macro_f1, p.adapted.accuracy, p.adapted.macro_f1, pp(&p.base), pp(&p.adapted)
+            p.labels,
+            p.picking,
+            p.class_counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" / "),
+            p.chosen_c,
+            p.base.accuracy,
+            p.base.macro_f1,
+            p.adapted.accuracy,
+            p.adapted.macro_f1,
+            pp(&p.base),
+            pp(&p.adapted)
         );
     }
     Ok(0)
@@ -989,7 +1028,12 @@ fn bench(a: BenchArgs) -> Result<u8, Error> {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
         return Ok(0);
     }
-    println!("{} on {} ({})", a.task.as_str(), a.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + "), rows.first().map_or("", |r| r.evaluation.as_str()));
+    println!(
+        "{} on {} ({})",
+        a.task.as_str(),
+        a.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + "),
+        rows.first().map_or("", |r| r.evaluation.as_str())
+    );
     println!("| classifier | settings | evaluation | n | accuracy | micro-F1 | macro-F1 | fit s | docs/s (1 thread) |");
     println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
@@ -1070,9 +1114,29 @@ sentiment_languages = ["de", "en"]
         assert_eq!((r.max_reject_rate, r.input_timezone.as_deref(), r.sentiment_languages.len()), (Some(0.2), Some("UTC"), 2));
 
         let cli = [
-            "--config", "x", "a.csv", "--out", "elsewhere", "--period", "2026-W41", "--report-timezone", "UTC", "--timezone", "Europe/Berlin",
-            "--sentiment-model", "lexicon", "--relevance-model", "none", "--topics", "mittelstand", "--lang", "de", "--max-reject-rate", "0.5",
-            "--sentiment-languages", "de",
+            "--config",
+            "x",
+            "a.csv",
+            "--out",
+            "elsewhere",
+            "--period",
+            "2026-W41",
+            "--report-timezone",
+            "UTC",
+            "--timezone",
+            "Europe/Berlin",
+            "--sentiment-model",
+            "lexicon",
+            "--relevance-model",
+            "none",
+            "--topics",
+            "mittelstand",
+            "--lang",
+            "de",
+            "--max-reject-rate",
+            "0.5",
+            "--sentiment-languages",
+            "de",
         ];
         let r = RunSettings::resolve(&args(&cli), &c, now()).unwrap();
         assert_eq!(r.inputs, InputSpec::Paths(vec![PathBuf::from("a.csv")]));

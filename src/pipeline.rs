@@ -223,7 +223,8 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         overlapping += count_overlaps(&part.join("mentions.parquet"), k, &mut ids) + count_overlaps(&part.join("mentions"), k, &mut ids);
     }
     let meta = meta.ok_or_else(|| Error::Usage("merge needs at least one part".into()))?;
-    let tz: chrono_tz::Tz = meta.timezone.parse().map_err(|_| Error::Part { path: opts.parts[0].clone(), reason: format!("unknown time zone {}", meta.timezone) })?;
+    let tz: chrono_tz::Tz =
+        meta.timezone.parse().map_err(|_| Error::Part { path: opts.parts[0].clone(), reason: format!("unknown time zone {}", meta.timezone) })?;
     let period = match opts.period.as_deref() {
         Some("last-full-month") => Some(crate::config::last_full_month(chrono::Utc::now(), tz)),
         p => p.map(str::to_string),
@@ -231,7 +232,15 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
     if let Some(p) = &period {
         crate::config::check_period(p, meta.granularity)?;
     }
-    let report_opts = ReportOptions { granularity: meta.granularity, report_timezone: tz, excel_csv: opts.excel_csv, lang: opts.lang, period, roi: opts.roi.clone(), channel_groups: opts.channel_groups.clone() };
+    let report_opts = ReportOptions {
+        granularity: meta.granularity,
+        report_timezone: tz,
+        excel_csv: opts.excel_csv,
+        lang: opts.lang,
+        period,
+        roi: opts.roi.clone(),
+        channel_groups: opts.channel_groups.clone(),
+    };
     let out = report_opts.out_dir(&opts.out);
     let merged = crate::aggregate::Partials::merge(partials).map_err(|source| Error::Parquet { path: out.join("partials"), source })?;
 
@@ -246,7 +255,13 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         move |source: std::io::Error| Error::Write { path, source }
     };
     let mut staging = Staging::set(&out).map_err(werr(&out))?;
-    let ctx = report::html::Context { files: &files, reasons: by_count(&reasons), model_version: meta.model_version.clone(), lang: opts.lang, sentiment_measured: meta.sentiment_measured.clone() };
+    let ctx = report::html::Context {
+        files: &files,
+        reasons: by_count(&reasons),
+        model_version: meta.model_version.clone(),
+        lang: opts.lang,
+        sentiment_measured: meta.sentiment_measured.clone(),
+    };
     let mut outputs = write_report(&mut staging, &merged, &meta, &report_opts, &out, &ctx)?;
     // Rejects, duplicates and warnings of all parts, one after the other.
     for name in ["rejects.csv", "duplicates.csv", "warnings.csv"] {
@@ -403,8 +418,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     };
     let words = opts.classifier.as_ref().map_or_else(Vec::new, |c| c.topic_words.clone());
     let terms = crate::aggregate::TermCounts::new(opts.report.report_timezone, opts.report.granularity, words);
-    let mut mentions = MentionWriter::new(sink, ROW_GROUP, opts.classifier.clone(), terms)
-        .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    let mut mentions =
+        MentionWriter::new(sink, ROW_GROUP, opts.classifier.clone(), terms).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     let (f, rejects_path) = staging.create("rejects.csv").map_err(werr(out))?;
     let mut rejects = CsvTable::new(f, &["file", "line", "column", "column_name", "reason", "excerpt"])
         .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() })?;
@@ -412,8 +427,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let mut dups = CsvTable::new(f, &["file", "line", "duplicate_of_file", "duplicate_of_line", "mention_id"])
         .map_err(|e| Error::Write { path: dups_path.clone(), source: e.into() })?;
     let (f, warnings_path) = staging.create("warnings.csv").map_err(werr(out))?;
-    let mut warnings = CsvTable::new(f, &["file", "line", "column", "column_name", "message"])
-        .map_err(|e| Error::Write { path: warnings_path.clone(), source: e.into() })?;
+    let mut warnings =
+        CsvTable::new(f, &["file", "line", "column", "column_name", "message"]).map_err(|e| Error::Write { path: warnings_path.clone(), source: e.into() })?;
 
     for (p, why) in &skipped {
         let p = p.display().to_string();
@@ -460,34 +475,22 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
                     replaced.reject_excerpts += opts.pseudonym_key.is_some() as u64;
                     *reasons.entry(r.reason.kind().to_string()).or_default() += 1;
                     rejects
-                    .row([
-                        r.file.as_str(),
-                        &r.line.to_string(),
-                        &opt_num(r.column),
-                        r.column_name.as_deref().unwrap_or(""),
-                        &r.reason.to_string(),
-                        // The raw record may name its author: not shown when pseudonymizing.
-                        if opts.pseudonym_key.is_some() { "(hidden: pseudonymized run)" } else { &r.excerpt },
-                    ])
-                    .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() })
+                        .row([
+                            r.file.as_str(),
+                            &r.line.to_string(),
+                            &opt_num(r.column),
+                            r.column_name.as_deref().unwrap_or(""),
+                            &r.reason.to_string(),
+                            // The raw record may name its author: not shown when pseudonymizing.
+                            if opts.pseudonym_key.is_some() { "(hidden: pseudonymized run)" } else { &r.excerpt },
+                        ])
+                        .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() })
                 }
                 Event::Duplicate(d) => dups
-                    .row([
-                        d.file.as_str(),
-                        &d.line.to_string(),
-                        &d.duplicate_of_file,
-                        &d.duplicate_of_line.to_string(),
-                        &d.mention_id,
-                    ])
+                    .row([d.file.as_str(), &d.line.to_string(), &d.duplicate_of_file, &d.duplicate_of_line.to_string(), &d.mention_id])
                     .map_err(|e| Error::Write { path: dups_path.clone(), source: e.into() }),
                 Event::Warning(w) => warnings
-                    .row([
-                        w.file.as_str(),
-                        &w.line.to_string(),
-                        &opt_num(w.column),
-                        w.column_name.as_deref().unwrap_or(""),
-                        &w.message,
-                    ])
+                    .row([w.file.as_str(), &w.line.to_string(), &opt_num(w.column), w.column_name.as_deref().unwrap_or(""), &w.message])
                     .map_err(|e| Error::Write { path: warnings_path.clone(), source: e.into() }),
             };
             if let Err(e) = res {
@@ -501,8 +504,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         return Err(e);
     }
     if files.iter().all(|f| f.error.is_some()) {
-        let reasons: Vec<String> =
-            files.iter().map(|f| format!("{}: {}", f.path, f.error.as_deref().unwrap_or(""))).collect();
+        let reasons: Vec<String> = files.iter().map(|f| format!("{}: {}", f.path, f.error.as_deref().unwrap_or(""))).collect();
         return Err(Error::NoInput(reasons.join("; ")));
     }
     let mut stages = Stages { ingest_s: secs(started), ..Stages::default() };

@@ -10,10 +10,7 @@ pub fn rows_spinner(quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new_spinner();
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec}, {elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec}, {elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
 }

@@ -56,7 +56,8 @@ pub struct Candidate {
 
 /// The mentions of the run in `dir` (its `mentions.parquet` or partitioned `mentions/`).
 pub fn read_run(dir: &Path) -> Result<Vec<Candidate>, SampleError> {
-    let path = [dir.join("mentions.parquet"), dir.join("mentions")].into_iter().find(|p| p.exists()).ok_or_else(|| SampleError::NoRun { path: dir.to_path_buf() })?;
+    let path =
+        [dir.join("mentions.parquet"), dir.join("mentions")].into_iter().find(|p| p.exists()).ok_or_else(|| SampleError::NoRun { path: dir.to_path_buf() })?;
     let read = |source| SampleError::Read { path: path.clone(), source };
     let df = crate::report::scan_mentions(&path).and_then(|lf| lf.collect()).map_err(read)?;
     let column = |name: &'static str| df.column(name).map_err(|_| SampleError::Column { path: path.clone(), column: name });
@@ -275,7 +276,6 @@ pub fn interleave(a: &[usize], b: &[usize]) -> Vec<usize> {
     }
     out
 }
-
 
 #[cfg(test)]
 mod tests {

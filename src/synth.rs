@@ -49,7 +49,11 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
+        if n == 0 {
+            0
+        } else {
+            self.next_u64() % n
+        }
     }
     pub fn chance(&mut self, p: f64) -> bool {
         ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
@@ -117,7 +121,11 @@ const TEMPLATES: &[(&str, Tone, &str)] = &[
     ("Recruiting & Arbeitgeber", Tone::Positive, "Gutes Betriebsklima, faire Bezahlung, flache Hierarchien. Würde {co} jederzeit weiterempfehlen."),
     ("Recruiting & Arbeitgeber", Tone::Negative, "Bewerbung bei {co} vor {w} Wochen abgeschickt und bis heute keine Antwort. Fachkräftemangel my ass {e}"),
     ("Recruiting & Arbeitgeber", Tone::Negative, "Überstunden werden nicht bezahlt, die Schichtplanung ist ein Witz. Leider kein guter Arbeitgeber."),
-    ("Recruiting & Arbeitgeber", Tone::Negative, "Toll, {co} sucht seit einem Jahr Zerspaner und wundert sich, warum keiner kommt. Vielleicht mal ordentlich zahlen? {e}"),
+    (
+        "Recruiting & Arbeitgeber",
+        Tone::Negative,
+        "Toll, {co} sucht seit einem Jahr Zerspaner und wundert sich, warum keiner kommt. Vielleicht mal ordentlich zahlen? {e}",
+    ),
     ("Recruiting & Arbeitgeber", Tone::Neutral, "{co} sucht Industriemechaniker (m/w/d) am Standort {c}. Bewerbungen bis Monatsende."),
     ("Recruiting & Arbeitgeber", Tone::Neutral, "Weiß jemand, wie die Ausbildung zum Mechatroniker bei {co} abläuft? Berufsschule in {c}?"),
     ("Recruiting & Arbeitgeber", Tone::Positive, "Des isch a richtig guader Arbeitgeber, i schaff jetzt zehn Johr beim {co} {e}"),
@@ -188,8 +196,12 @@ const ARTICLE: &[&str] = &[
 ];
 
 const TITLES: &[&str] = &[
-    "{co} erweitert Standort {c}", "Neue {p} vorgestellt", "{co} auf der {f}", "Lieferengpässe im Maschinenbau",
-    "Fachkräftemangel: {co} setzt auf Ausbildung", "Mittelstand in der Region {c}",
+    "{co} erweitert Standort {c}",
+    "Neue {p} vorgestellt",
+    "{co} auf der {f}",
+    "Lieferengpässe im Maschinenbau",
+    "Fachkräftemangel: {co} setzt auf Ausbildung",
+    "Mittelstand in der Region {c}",
 ];
 
 /// Generates mentions in time order over `[start, end)`.
@@ -238,9 +250,8 @@ impl Generator {
         if self.rng.chance(0.08) {
             // swap two adjacent ASCII letters
             let bytes = text.as_bytes();
-            let cands: Vec<usize> = (1..bytes.len().saturating_sub(1))
-                .filter(|&i| bytes[i].is_ascii_lowercase() && bytes[i + 1].is_ascii_lowercase())
-                .collect();
+            let cands: Vec<usize> =
+                (1..bytes.len().saturating_sub(1)).filter(|&i| bytes[i].is_ascii_lowercase() && bytes[i + 1].is_ascii_lowercase()).collect();
             if !cands.is_empty() {
                 let i = *self.rng.pick(&cands);
                 let mut b = text.into_bytes();
@@ -267,9 +278,21 @@ impl Generator {
         let jitter = r.below((self.span_secs as u64 / self.total).max(1)) as i128;
         let published_at = self.start + Duration::seconds((base + jitter).min(self.span_secs as i128 - 1) as i64);
         let channel = *r.pick(&[
-            Channel::Twitter, Channel::Twitter, Channel::Twitter, Channel::Facebook, Channel::Facebook, Channel::Linkedin,
-            Channel::Linkedin, Channel::Xing, Channel::Youtube, Channel::News, Channel::News, Channel::Blog,
-            Channel::Forum, Channel::Review, Channel::Instagram,
+            Channel::Twitter,
+            Channel::Twitter,
+            Channel::Twitter,
+            Channel::Facebook,
+            Channel::Facebook,
+            Channel::Linkedin,
+            Channel::Linkedin,
+            Channel::Xing,
+            Channel::Youtube,
+            Channel::News,
+            Channel::News,
+            Channel::Blog,
+            Channel::Forum,
+            Channel::Review,
+            Channel::Instagram,
         ]);
         let &(topic, tone, template) = r.pick(TEMPLATES);
         let first = *r.pick(FIRST);
@@ -288,7 +311,11 @@ impl Generator {
             Channel::Blog => (format!("{first} {last}"), format!("https://{}/{}/beitrag-{id}", r.pick(BLOGS), published_at.format("%Y/%m")), None),
             _ => {
                 let site = r.pick(NEWS);
-                (format!("Redaktion {}", site.split('.').next().unwrap_or(site)), format!("https://www.{site}/wirtschaft/artikel-{id}.html"), Some(*r.pick(TITLES)))
+                (
+                    format!("Redaktion {}", site.split('.').next().unwrap_or(site)),
+                    format!("https://www.{site}/wirtschaft/artikel-{id}.html"),
+                    Some(*r.pick(TITLES)),
+                )
             }
         };
         let title = title.map(|t| self.fill(t, Tone::Neutral));
@@ -340,7 +367,11 @@ fn german_thousands(n: i64) -> String {
         }
         out.push(ch);
     }
-    if n < 0 { format!("-{out}") } else { out }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 fn domain(url: &str) -> String {
@@ -378,29 +409,99 @@ pub fn write_export(layout: SynthLayout, mentions: impl IntoIterator<Item = Synt
 
 fn write_rows(layout: SynthLayout, mentions: impl IntoIterator<Item = SynthMention>, w: impl Write, delim: u8) -> io::Result<u64> {
     let crlf = !matches!(layout, SynthLayout::Talkwalker | SynthLayout::Generic);
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(delim)
-        .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
-        .from_writer(w);
+    let mut out = csv::WriterBuilder::new().delimiter(delim).terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') }).from_writer(w);
     let header: &[&str] = match layout {
         // The GUI export's 56 columns, most of them empty for most rows, as in real files.
         SynthLayout::Brandwatch => &[
-            "Query Id", "Query Name", "Date", "Title", "Snippet", "Full Text", "Url", "Domain", "Sentiment", "Page Type",
-            "Thread Entry Type", "Category Details", "Language", "Country Code", "Continent Code", "Continent", "Country",
-            "City Code", "City", "Region", "Account Type", "Added", "Assignment", "Author", "Full Name", "Avatar", "Checked",
-            "Expanded URLs", "Gender", "Hashtags", "Impact", "Impressions", "Reach (new)", "Mentioned Authors",
-            "Original Url", "Priority", "Resource Id", "Starred", "Status", "Thread Author", "Thread Created Date",
-            "Thread Id", "Thread URL", "Total Monthly Visitors", "Twitter Author ID", "Twitter Followers",
-            "Twitter Following", "Twitter Reply Count", "Twitter Retweets", "Twitter Likes", "Twitter Verified",
-            "Facebook Comments", "Facebook Likes", "Facebook Shares", "Media URLs", "Updated",
+            "Query Id",
+            "Query Name",
+            "Date",
+            "Title",
+            "Snippet",
+            "Full Text",
+            "Url",
+            "Domain",
+            "Sentiment",
+            "Page Type",
+            "Thread Entry Type",
+            "Category Details",
+            "Language",
+            "Country Code",
+            "Continent Code",
+            "Continent",
+            "Country",
+            "City Code",
+            "City",
+            "Region",
+            "Account Type",
+            "Added",
+            "Assignment",
+            "Author",
+            "Full Name",
+            "Avatar",
+            "Checked",
+            "Expanded URLs",
+            "Gender",
+            "Hashtags",
+            "Impact",
+            "Impressions",
+            "Reach (new)",
+            "Mentioned Authors",
+            "Original Url",
+            "Priority",
+            "Resource Id",
+            "Starred",
+            "Status",
+            "Thread Author",
+            "Thread Created Date",
+            "Thread Id",
+            "Thread URL",
+            "Total Monthly Visitors",
+            "Twitter Author ID",
+            "Twitter Followers",
+            "Twitter Following",
+            "Twitter Reply Count",
+            "Twitter Retweets",
+            "Twitter Likes",
+            "Twitter Verified",
+            "Facebook Comments",
+            "Facebook Likes",
+            "Facebook Shares",
+            "Media URLs",
+            "Updated",
         ],
         SynthLayout::Meltwater => &[
-            "Date", "Headline", "URL", "Opening Text", "Hit Sentence", "Source", "Influencer", "Country", "Language",
-            "Reach", "Engagement", "AVE", "Sentiment", "Input Name", "Alternate Date Format", "Time",
+            "Date",
+            "Headline",
+            "URL",
+            "Opening Text",
+            "Hit Sentence",
+            "Source",
+            "Influencer",
+            "Country",
+            "Language",
+            "Reach",
+            "Engagement",
+            "AVE",
+            "Sentiment",
+            "Input Name",
+            "Alternate Date Format",
+            "Time",
         ],
         SynthLayout::Talkwalker => &[
-            "url", "indexed", "published", "title", "content", "content_snippet", "lang", "sentiment", "source_type",
-            "extra_author_attributes.short_name", "extra_source_attributes.world_data.country_code", "engagement", "reach",
+            "url",
+            "indexed",
+            "published",
+            "title",
+            "content",
+            "content_snippet",
+            "lang",
+            "sentiment",
+            "source_type",
+            "extra_author_attributes.short_name",
+            "extra_source_attributes.world_data.country_code",
+            "engagement",
+            "reach",
             "matched_profile",
         ],
         SynthLayout::ExcelDe => &["Datum", "Kanal", "Quelle", "Autor", "Text", "Link", "Reichweite", "Interaktionen", "Engagement-Rate", "Stimmung"],
@@ -421,22 +522,61 @@ fn write_rows(layout: SynthLayout, mentions: impl IntoIterator<Item = SynthMenti
                 let if_fb = |v: String| if fb { v } else { String::new() };
                 let added = (bw + Duration::minutes(21)).format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
                 vec![
-                    "2001234567".into(), format!("{COMPANY} Monitoring"), bw.format("%Y-%m-%d %H:%M:%S.0").to_string(),
-                    m.title.clone().unwrap_or_default(), snippet, m.text.clone(), m.url.clone(), domain(&m.url),
-                    label(m.tool_tone, ["negative", "neutral", "positive", ""]).into(), bw_page_type(m.channel).into(),
-                    if m.id % 3 == 0 { "reply" } else { "post" }.into(), String::new(), "de".into(), "DE".into(), "EU".into(),
-                    "Europe".into(), "Germany".into(), String::new(), CITIES[(m.id % CITIES.len() as u64) as usize].into(),
-                    String::new(), if org { "organisational" } else { "individual" }.into(), added.clone(), String::new(),
-                    m.author.clone(), String::new(), String::new(), "FALSE".into(), String::new(),
-                    if org { String::new() } else { ["male", "female", ""][(m.id % 3) as usize].into() }, String::new(),
-                    format!("{:.1}", (m.reach as f64).ln().max(0.0) * 4.2), if_tw(m.reach.to_string()), m.reach.to_string(),
-                    String::new(), String::new(), String::new(), m.id.to_string(), "false".into(), String::new(), String::new(),
-                    String::new(), String::new(), String::new(),
-                    if org { (m.reach * 3).to_string() } else { String::new() }, if_tw((m.id % 900_000_000).to_string()),
-                    if_tw(m.reach.to_string()), if_tw((m.reach / 7).to_string()), if_tw("0".into()),
-                    if_tw((m.engagement / 3).to_string()), if_tw((m.engagement - m.engagement / 3).to_string()),
-                    if_tw("false".into()), if_fb((m.engagement / 4).to_string()),
-                    if_fb((m.engagement - m.engagement / 4).to_string()), if_fb("0".into()), String::new(),
+                    "2001234567".into(),
+                    format!("{COMPANY} Monitoring"),
+                    bw.format("%Y-%m-%d %H:%M:%S.0").to_string(),
+                    m.title.clone().unwrap_or_default(),
+                    snippet,
+                    m.text.clone(),
+                    m.url.clone(),
+                    domain(&m.url),
+                    label(m.tool_tone, ["negative", "neutral", "positive", ""]).into(),
+                    bw_page_type(m.channel).into(),
+                    if m.id % 3 == 0 { "reply" } else { "post" }.into(),
+                    String::new(),
+                    "de".into(),
+                    "DE".into(),
+                    "EU".into(),
+                    "Europe".into(),
+                    "Germany".into(),
+                    String::new(),
+                    CITIES[(m.id % CITIES.len() as u64) as usize].into(),
+                    String::new(),
+                    if org { "organisational" } else { "individual" }.into(),
+                    added.clone(),
+                    String::new(),
+                    m.author.clone(),
+                    String::new(),
+                    String::new(),
+                    "FALSE".into(),
+                    String::new(),
+                    if org { String::new() } else { ["male", "female", ""][(m.id % 3) as usize].into() },
+                    String::new(),
+                    format!("{:.1}", (m.reach as f64).ln().max(0.0) * 4.2),
+                    if_tw(m.reach.to_string()),
+                    m.reach.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    m.id.to_string(),
+                    "false".into(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    if org { (m.reach * 3).to_string() } else { String::new() },
+                    if_tw((m.id % 900_000_000).to_string()),
+                    if_tw(m.reach.to_string()),
+                    if_tw((m.reach / 7).to_string()),
+                    if_tw("0".into()),
+                    if_tw((m.engagement / 3).to_string()),
+                    if_tw((m.engagement - m.engagement / 3).to_string()),
+                    if_tw("false".into()),
+                    if_fb((m.engagement / 4).to_string()),
+                    if_fb((m.engagement - m.engagement / 4).to_string()),
+                    if_fb("0".into()),
+                    String::new(),
                     (bw + Duration::days(10)).format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string(),
                 ]
             }
@@ -444,31 +584,66 @@ fn write_rows(layout: SynthLayout, mentions: impl IntoIterator<Item = SynthMenti
                 let flat = m.text.replace('\n', " ");
                 let headline: String = m.title.clone().unwrap_or_else(|| flat.chars().take(100).collect());
                 vec![
-                    local.format("%d-%b-%Y %I:%M%p").to_string(), headline, m.url.clone(),
+                    local.format("%d-%b-%Y %I:%M%p").to_string(),
+                    headline,
+                    m.url.clone(),
                     if m.channel == Channel::News { flat.chars().take(250).collect() } else { String::new() },
-                    flat, mw_source(m.channel, &m.url), m.author.clone(), "Germany".into(), "German".into(),
-                    m.reach.to_string(), m.engagement.to_string(), format!("{:.2}", m.reach as f64 * 0.0021),
-                    label(m.tool_tone, ["Negative", "Neutral", "Positive", "Not Rated"]).into(), format!("{COMPANY} Monitoring"),
-                    local.format("%d-%b-%y").to_string(), local.format("%I:%M %p").to_string(),
+                    flat,
+                    mw_source(m.channel, &m.url),
+                    m.author.clone(),
+                    "Germany".into(),
+                    "German".into(),
+                    m.reach.to_string(),
+                    m.engagement.to_string(),
+                    format!("{:.2}", m.reach as f64 * 0.0021),
+                    label(m.tool_tone, ["Negative", "Neutral", "Positive", "Not Rated"]).into(),
+                    format!("{COMPANY} Monitoring"),
+                    local.format("%d-%b-%y").to_string(),
+                    local.format("%I:%M %p").to_string(),
                 ]
             }
             SynthLayout::Talkwalker => vec![
-                m.url.clone(), (bw.timestamp_millis() + 3_600_000).to_string(), local.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
-                m.title.clone().unwrap_or_default(), m.text.clone(), m.text.lines().next().unwrap_or("").to_string(), "de".into(),
-                match m.tool_tone { Some(Tone::Negative) => "-3", Some(Tone::Positive) => "2", Some(Tone::Neutral) => "0", None => "" }.into(),
-                tw_source_type(m.channel).into(), m.author.clone(), "de".into(), m.engagement.to_string(), m.reach.to_string(),
+                m.url.clone(),
+                (bw.timestamp_millis() + 3_600_000).to_string(),
+                local.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
+                m.title.clone().unwrap_or_default(),
+                m.text.clone(),
+                m.text.lines().next().unwrap_or("").to_string(),
+                "de".into(),
+                match m.tool_tone {
+                    Some(Tone::Negative) => "-3",
+                    Some(Tone::Positive) => "2",
+                    Some(Tone::Neutral) => "0",
+                    None => "",
+                }
+                .into(),
+                tw_source_type(m.channel).into(),
+                m.author.clone(),
+                "de".into(),
+                m.engagement.to_string(),
+                m.reach.to_string(),
                 COMPANY.into(),
             ],
             SynthLayout::ExcelDe => {
                 let rate = if m.reach == 0 { "#DIV/0!".to_string() } else { format!("{:.1}", m.engagement as f64 * 100.0 / m.reach as f64).replace('.', ",") };
                 vec![
-                    local.format("%d.%m.%Y %H:%M").to_string(), de_channel(m.channel).into(), domain(&m.url), m.author.clone(), m.text.clone(),
-                    m.url.clone(), german_thousands(m.reach), m.engagement.to_string(), rate,
+                    local.format("%d.%m.%Y %H:%M").to_string(),
+                    de_channel(m.channel).into(),
+                    domain(&m.url),
+                    m.author.clone(),
+                    m.text.clone(),
+                    m.url.clone(),
+                    german_thousands(m.reach),
+                    m.engagement.to_string(),
+                    rate,
                     label(m.tool_tone, ["negativ", "neutral", "positiv", ""]).into(),
                 ]
             }
             SynthLayout::Generic => vec![
-                bw.format("%Y-%m-%dT%H:%M:%SZ").to_string(), m.text.clone(), m.url.clone(), m.author.clone(),
+                bw.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                m.text.clone(),
+                m.url.clone(),
+                m.author.clone(),
                 label(m.tool_tone, ["negative", "neutral", "positive", ""]).into(),
             ],
         };
@@ -657,8 +832,14 @@ mod tests {
     fn generation_is_reproducible() {
         let s = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let e = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
-        let a: Vec<String> = { let mut g = Generator::new(1, s, e, 50); (0..50).map(|_| g.next_mention().text).collect() };
-        let b: Vec<String> = { let mut g = Generator::new(1, s, e, 50); (0..50).map(|_| g.next_mention().text).collect() };
+        let a: Vec<String> = {
+            let mut g = Generator::new(1, s, e, 50);
+            (0..50).map(|_| g.next_mention().text).collect()
+        };
+        let b: Vec<String> = {
+            let mut g = Generator::new(1, s, e, 50);
+            (0..50).map(|_| g.next_mention().text).collect()
+        };
         assert_eq!(a, b);
         assert!(a.iter().all(|t| !t.contains('{')), "all slots filled");
     }

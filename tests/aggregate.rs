@@ -12,7 +12,15 @@ use resonanz::{Channel, Mention, Sentiment, ToolSentiment};
 use crate::util::{fixture, resonanz, stderr};
 
 #[allow(clippy::too_many_arguments)]
-fn mention(t: (i32, u32, u32, u32), channel: Channel, s: Sentiment, reach: Option<i64>, engagement: Option<i64>, topics: &[&str], tool: ToolSentiment) -> Mention {
+fn mention(
+    t: (i32, u32, u32, u32),
+    channel: Channel,
+    s: Sentiment,
+    reach: Option<i64>,
+    engagement: Option<i64>,
+    topics: &[&str],
+    tool: ToolSentiment,
+) -> Mention {
     let mut m = Mention::from_text("x".into(), Utc.with_ymd_and_hms(t.0, t.1, t.2, t.3, 30, 0).unwrap());
     m.channel = channel;
     m.sentiment = Some(s);
@@ -163,7 +171,16 @@ fn same_inputs_give_byte_identical_outputs_with_one_or_two_threads() {
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    for f in ["mentions.parquet", "by_period.csv", "by_period.parquet", "by_channel.csv", "by_topic.csv", "classifier_agreement.csv", "rejects.csv", "duplicates.csv"] {
+    for f in [
+        "mentions.parquet",
+        "by_period.csv",
+        "by_period.parquet",
+        "by_channel.csv",
+        "by_topic.csv",
+        "classifier_agreement.csv",
+        "rejects.csv",
+        "duplicates.csv",
+    ] {
         let a = fs::read(dir.path().join("1").join(f)).unwrap();
         let b = fs::read(dir.path().join("2").join(f)).unwrap();
         assert!(a == b, "{f} differs between 1 and 2 threads");

@@ -62,7 +62,18 @@ fn train_save_eval_and_run_with_the_saved_model() {
 
     // The pipeline with the trained models swapped in.
     let o = resonanz(
-        &["run", fixture("generic.csv").to_str().unwrap(), "--out", "out", "--sentiment-model", "models/mine", "--topics", "models/topics", "--relevance-model", "none"],
+        &[
+            "run",
+            fixture("generic.csv").to_str().unwrap(),
+            "--out",
+            "out",
+            "--sentiment-model",
+            "models/mine",
+            "--topics",
+            "models/topics",
+            "--relevance-model",
+            "none",
+        ],
         dir.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));

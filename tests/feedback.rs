@@ -9,20 +9,52 @@ use std::path::Path;
 use crate::util::{resonanz, stderr, stdout};
 
 const POSITIVE: [&str; 8] = [
-    "Rüstzeit halbiert", "Taktzeit deutlich verkürzt", "Rundlauf präzise", "Maßhaltigkeit erreicht",
-    "Durchsatz gesteigert", "Standzeit verdoppelt", "Abnahme bestanden", "Spindel läuft ruhig",
+    "Rüstzeit halbiert",
+    "Taktzeit deutlich verkürzt",
+    "Rundlauf präzise",
+    "Maßhaltigkeit erreicht",
+    "Durchsatz gesteigert",
+    "Standzeit verdoppelt",
+    "Abnahme bestanden",
+    "Spindel läuft ruhig",
 ];
 const NEGATIVE: [&str; 8] = [
-    "Nacharbeit nötig", "Ausschuss gestiegen", "Stillstand seit Montag", "Spindelbruch gemeldet",
-    "Rattermarken am Werkstück", "Lagerschaden festgestellt", "Ersatzteil fehlt", "Maschine steht wieder",
+    "Nacharbeit nötig",
+    "Ausschuss gestiegen",
+    "Stillstand seit Montag",
+    "Spindelbruch gemeldet",
+    "Rattermarken am Werkstück",
+    "Lagerschaden festgestellt",
+    "Ersatzteil fehlt",
+    "Maschine steht wieder",
 ];
 const NEUTRAL: [&str; 8] = [
-    "Wartungsintervall geplant", "Hallenplan aktualisiert", "Lieferschein beigelegt", "Schulung im Oktober",
-    "Standort Ulm", "Messestand Halle 3", "Datenblatt angefragt", "Termin mit dem Vertrieb",
+    "Wartungsintervall geplant",
+    "Hallenplan aktualisiert",
+    "Lieferschein beigelegt",
+    "Schulung im Oktober",
+    "Standort Ulm",
+    "Messestand Halle 3",
+    "Datenblatt angefragt",
+    "Termin mit dem Vertrieb",
 ];
 const FILLER: [&str; 16] = [
-    "Fräszentrum", "Drehmaschine", "Laserzelle", "Biegeautomat", "Kunde", "Werk", "Linie", "Schicht",
-    "Projekt", "Anlage", "Halle", "Team", "Auftrag", "Baureihe", "Zelle", "Vorrichtung",
+    "Fräszentrum",
+    "Drehmaschine",
+    "Laserzelle",
+    "Biegeautomat",
+    "Kunde",
+    "Werk",
+    "Linie",
+    "Schicht",
+    "Projekt",
+    "Anlage",
+    "Halle",
+    "Team",
+    "Auftrag",
+    "Baureihe",
+    "Zelle",
+    "Vorrichtung",
 ];
 
 /// The fixture: `n` mentions, each with its gold sentiment, as a generic export.
@@ -164,7 +196,10 @@ fn relevance_rules_from_report_toml_decide_which_mentions_are_about_the_brand() 
     let relevant: Vec<Option<bool>> = df.column("relevant").unwrap().bool().unwrap().iter().collect();
     assert_eq!(relevant, [Some(true), Some(true), Some(false), Some(false)]);
     let html = fs::read_to_string(d.join("out/2026-10/report.html")).unwrap();
-    assert!(html.contains("Relevanz nach den Regeln in report.toml [relevance]") && html.contains("2 von 4 Erwähnungen"), "the report says how relevance was decided");
+    assert!(
+        html.contains("Relevanz nach den Regeln in report.toml [relevance]") && html.contains("2 von 4 Erwähnungen"),
+        "the report says how relevance was decided"
+    );
     assert!(!html.contains("Relevanz wurde nicht geprüft"));
 
     // A rule with nothing to match is a config error naming the file.

@@ -31,12 +31,7 @@ fn read(paths: &[PathBuf]) -> Vec<Read> {
             |_| {},
         );
         let file = files.pop().unwrap();
-        assert_eq!(
-            file.rows_in,
-            file.mentions + file.duplicates + file.rejected,
-            "{}: rows_in = mentions + duplicates + rejected",
-            file.path
-        );
+        assert_eq!(file.rows_in, file.mentions + file.duplicates + file.rejected, "{}: rows_in = mentions + duplicates + rejected", file.path);
         assert_eq!(file.mentions as usize, mentions.len());
         assert_eq!(file.rejected as usize, rejects.len());
         out.push(Read { file, mentions, rejects, warnings, duplicates });
@@ -192,15 +187,20 @@ fn torture_every_record_is_accounted_for() {
 fn duplicates_across_files_are_dropped_once() {
     let paths = [fixture("torture.csv"), fixture("torture.csv")];
     let mut n = (0, 0, 0, 0);
-    let files = ingest_files(&paths, &IngestOptions::default(), |e| match e {
-        Event::Mention(_) => n.0 += 1,
-        Event::Duplicate(d) => {
-            n.1 += 1;
-            assert!(d.duplicate_of_line > 0);
-        }
-        Event::Reject(_) => n.2 += 1,
-        Event::Warning(_) => n.3 += 1,
-    }, |_| {});
+    let files = ingest_files(
+        &paths,
+        &IngestOptions::default(),
+        |e| match e {
+            Event::Mention(_) => n.0 += 1,
+            Event::Duplicate(d) => {
+                n.1 += 1;
+                assert!(d.duplicate_of_line > 0);
+            }
+            Event::Reject(_) => n.2 += 1,
+            Event::Warning(_) => n.3 += 1,
+        },
+        |_| {},
+    );
     assert_eq!((n.0, n.1, n.2), (6, 1 + 7, 8));
     assert_eq!(files[1].mentions, 0);
     assert_eq!(files[1].duplicates, 7);
@@ -208,11 +208,7 @@ fn duplicates_across_files_are_dropped_once() {
 
 #[test]
 fn unreadable_files_say_why() {
-    for (name, why) in [
-        ("empty.csv", "file is empty"),
-        ("binary.csv", "binary"),
-        ("no_text.csv", "no text column"),
-    ] {
+    for (name, why) in [("empty.csv", "file is empty"), ("binary.csv", "binary"), ("no_text.csv", "no text column")] {
         let v = inspect_json(&fixture(name));
         let err = v["error"].as_str().unwrap_or_default();
         assert!(err.contains(why), "{name}: {err}");
@@ -333,13 +329,16 @@ fn zipped_and_gzipped_downloads_are_read_as_the_files_they_hold() {
     // Brandwatch's large download: a folder with the CSV; beside it a second export, a
     // spreadsheet, a macOS resource fork and a PDF (not exports).
     let zip = dir.path().join("Brandwatch Export 2024-05.zip");
-    zip_of(&zip, &[
-        ("Brandwatch Export/brandwatch_preamble.csv", "brandwatch_preamble.csv"),
-        ("Brandwatch Export/torture.csv", "torture.csv"),
-        ("Brandwatch Export/brand24.xlsx", "brand24.xlsx"),
-        ("__MACOSX/Brandwatch Export/._torture.csv", "binary.csv"),
-        ("Brandwatch Export/Report.pdf", "binary.csv"),
-    ]);
+    zip_of(
+        &zip,
+        &[
+            ("Brandwatch Export/brandwatch_preamble.csv", "brandwatch_preamble.csv"),
+            ("Brandwatch Export/torture.csv", "torture.csv"),
+            ("Brandwatch Export/brand24.xlsx", "brand24.xlsx"),
+            ("__MACOSX/Brandwatch Export/._torture.csv", "binary.csv"),
+            ("Brandwatch Export/Report.pdf", "binary.csv"),
+        ],
+    );
     let gz = dir.path().join("talkwalker.csv.gz");
     let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
     std::io::Write::write_all(&mut e, &std::fs::read(fixture("talkwalker_bom.csv")).unwrap()).unwrap();
@@ -348,12 +347,15 @@ fn zipped_and_gzipped_downloads_are_read_as_the_files_they_hold() {
     let z = zip.display().to_string();
     let mut all = Vec::new();
     ingest_files(&[zip.clone(), gz.clone()], &IngestOptions::default(), |_| {}, |f| all.push(f.path.clone()));
-    assert_eq!(all, [
-        format!("{z}!Brandwatch Export/brandwatch_preamble.csv"),
-        format!("{z}!Brandwatch Export/torture.csv"),
-        format!("{z}!Brandwatch Export/brand24.xlsx"),
-        gz.display().to_string(),
-    ]);
+    assert_eq!(
+        all,
+        [
+            format!("{z}!Brandwatch Export/brandwatch_preamble.csv"),
+            format!("{z}!Brandwatch Export/torture.csv"),
+            format!("{z}!Brandwatch Export/brand24.xlsx"),
+            gz.display().to_string(),
+        ]
+    );
     // Everything as from the unpacked files: layout, header line, mentions with their
     // lines, rejects with theirs, the counts.
     let all_packed = read_all(&[zip.clone(), gz.clone()]);
@@ -384,11 +386,16 @@ fn zipped_and_gzipped_downloads_are_read_as_the_files_they_hold() {
 /// Mentions, rejects and file reports of reading `paths` together.
 fn read_all(paths: &[PathBuf]) -> (Vec<Mention>, Vec<Reject>, Vec<FileReport>) {
     let (mut mentions, mut rejects) = (vec![], vec![]);
-    let files = ingest_files(paths, &IngestOptions::default(), |e| match e {
-        Event::Mention(m) => mentions.push(*m),
-        Event::Reject(r) => rejects.push(*r),
-        _ => {}
-    }, |_| {});
+    let files = ingest_files(
+        paths,
+        &IngestOptions::default(),
+        |e| match e {
+            Event::Mention(m) => mentions.push(*m),
+            Event::Reject(r) => rejects.push(*r),
+            _ => {}
+        },
+        |_| {},
+    );
     (mentions, rejects, files)
 }
 
@@ -475,25 +482,103 @@ fn brandwatch_bulk_mentions_xlsx_of_the_x_era() {
     // `Mention Id`, `Unified Source Name`, `X Likes` …); dates as text, UTC.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("Bulk Mentions Download.xlsx");
-    let header = vec!["Query Id", "Query Name", "Date", "Mention Id", "Resource Id", "Url", "Original Url", "Page Type", "Content Source Name", "Unified Source Name", "Language", "Sentiment", "Title", "Snippet", "Full Text", "Author", "Full Name", "Updated", "Added", "Likes", "Comments", "Shares", "Impressions", "X Author ID", "X Followers", "Hashtags", "Checked", "X Verified", "X Likes", "X Reposts", "X Replies", "Reach (new)", "Has Full Text"];
+    let header = vec![
+        "Query Id",
+        "Query Name",
+        "Date",
+        "Mention Id",
+        "Resource Id",
+        "Url",
+        "Original Url",
+        "Page Type",
+        "Content Source Name",
+        "Unified Source Name",
+        "Language",
+        "Sentiment",
+        "Title",
+        "Snippet",
+        "Full Text",
+        "Author",
+        "Full Name",
+        "Updated",
+        "Added",
+        "Likes",
+        "Comments",
+        "Shares",
+        "Impressions",
+        "X Author ID",
+        "X Followers",
+        "Hashtags",
+        "Checked",
+        "X Verified",
+        "X Likes",
+        "X Reposts",
+        "X Replies",
+        "Reach (new)",
+        "Has Full Text",
+    ];
     let row = |date: &'static str, id: &'static str, text: &'static str, sentiment: &'static str, likes: &'static str| -> Vec<&'static str> {
-        vec!["2001234567", "Auerhahn - Marke", date, id, id, "", "", "twitter", "X", "X", "de", sentiment, "", text, text, "fraese_fan", "Fräsen Fan", "2025-11-03T19:00:00.000+0000", "2025-11-03T19:00:00.000+0000", "", "", "", "5400", "", "1200", "", "false", "", likes, "2", "1", "3100", "true"]
+        vec![
+            "2001234567",
+            "Auerhahn - Marke",
+            date,
+            id,
+            id,
+            "",
+            "",
+            "twitter",
+            "X",
+            "X",
+            "de",
+            sentiment,
+            "",
+            text,
+            text,
+            "fraese_fan",
+            "Fräsen Fan",
+            "2025-11-03T19:00:00.000+0000",
+            "2025-11-03T19:00:00.000+0000",
+            "",
+            "",
+            "",
+            "5400",
+            "",
+            "1200",
+            "",
+            "false",
+            "",
+            likes,
+            "2",
+            "1",
+            "3100",
+            "true",
+        ]
     };
     let url_row = |mut r: Vec<&'static str>, url: &'static str| {
         r[5] = url;
         r
     };
-    xlsx_of(&path, "Sheet0", &[
-        Some(vec!["Report:", "Bulk Mentions Download"]),
-        Some(vec!["Brand:", "Auerhahn - Marke"]),
-        Some(vec!["From:", "2025-11-01T00:00:00.000Z"]),
-        Some(vec!["To:", "2025-11-30T23:59:59.000Z"]),
-        Some(vec!["Label:", "Alle"]),
-        None,
-        Some(header),
-        Some(url_row(row("2025-11-03 18:25:21.000", "1985000000000000011", "Die neue Fräse ist der Hammer", "positive", "10"), "https://x.com/fraese_fan/status/1985000000000000011")),
-        Some(url_row(row("2025-11-30 23:30:00.000", "1985000000000000012", "Lieferung wieder verspätet", "negative", "0"), "https://x.com/fraese_fan/status/1985000000000000012")),
-    ]);
+    xlsx_of(
+        &path,
+        "Sheet0",
+        &[
+            Some(vec!["Report:", "Bulk Mentions Download"]),
+            Some(vec!["Brand:", "Auerhahn - Marke"]),
+            Some(vec!["From:", "2025-11-01T00:00:00.000Z"]),
+            Some(vec!["To:", "2025-11-30T23:59:59.000Z"]),
+            Some(vec!["Label:", "Alle"]),
+            None,
+            Some(header),
+            Some(url_row(
+                row("2025-11-03 18:25:21.000", "1985000000000000011", "Die neue Fräse ist der Hammer", "positive", "10"),
+                "https://x.com/fraese_fan/status/1985000000000000011",
+            )),
+            Some(url_row(
+                row("2025-11-30 23:30:00.000", "1985000000000000012", "Lieferung wieder verspätet", "negative", "0"),
+                "https://x.com/fraese_fan/status/1985000000000000012",
+            )),
+        ],
+    );
     let r = read(&[path]).pop().unwrap();
     assert_eq!((r.file.tool.as_str(), r.file.header_line, r.file.rejected), ("brandwatch", 7, 0), "{:?}", r.rejects);
     let m = &r.mentions;

@@ -85,7 +85,10 @@ fn languages_are_kept_or_detected_and_only_german_is_scored_as_german() {
     assert!(channels.iter().any(|r| r["channel"] == "pinterest" && r["channel_group"] == "social"), "{channels:?}");
 
     let html = fs::read_to_string(dir.path().join("out/report.html")).unwrap();
-    assert!(html.contains("5 von 11 Erwähnungen im Zeitraum sind nicht klassifiziert (Sprache ohne Stimmungsklassifikator: en 3, fr 1, it 1)"), "report names the unclassified by language");
+    assert!(
+        html.contains("5 von 11 Erwähnungen im Zeitraum sind nicht klassifiziert (Sprache ohne Stimmungsklassifikator: en 3, fr 1, it 1)"),
+        "report names the unclassified by language"
+    );
     assert!(html.contains(r#"<table id="languages">"#) && html.contains(r#"<table id="channel-groups">"#));
 }
 

@@ -101,7 +101,10 @@ fn partitioned_mentions_are_one_hive_table_with_the_same_tables() {
     assert_eq!(sources.into_iter().collect::<Vec<_>>(), ["brandwatch", "generic"]);
     let local = df
         .lazy()
-        .select([col("period"), col("published_at").dt().convert_time_zone(TimeZone::opt_try_new(Some("Europe/Berlin")).unwrap().unwrap()).dt().strftime("%Y-%m").alias("month")])
+        .select([
+            col("period"),
+            col("published_at").dt().convert_time_zone(TimeZone::opt_try_new(Some("Europe/Berlin")).unwrap().unwrap()).dt().strftime("%Y-%m").alias("month"),
+        ])
         .filter(col("period").neq(col("month")))
         .collect()
         .unwrap();

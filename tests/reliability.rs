@@ -154,12 +154,8 @@ fn the_output_set_switches_as_a_whole_and_dead_runs_are_cleaned_up() {
     assert_ne!(first, second);
     assert!(!first.exists(), "the previous generation is removed after the switch");
     assert_ne!(fs::read_to_string(out.join("summary.json")).unwrap(), summary_a);
-    let hidden: Vec<String> = fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let hidden: Vec<String> =
+        fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.starts_with('.')).collect();
     assert_eq!(hidden.len(), 1, "only the current generation: {hidden:?}");
 }
 
@@ -266,11 +262,7 @@ fn kill_9_at_any_moment_leaves_the_previous_or_the_new_set_never_a_mix() {
     assert!(saw_old > 0 && saw_new > 0, "kills before and after the switch: old {saw_old}, new {saw_new}");
     // The next run removes what the killed ones left.
     run(&small, &out);
-    let hidden: Vec<String> = fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.starts_with(".out."))
-        .collect();
+    let hidden: Vec<String> =
+        fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.starts_with(".out.")).collect();
     assert_eq!(hidden.len(), 1, "only the current generation: {hidden:?}");
 }

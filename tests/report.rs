@@ -8,9 +8,11 @@ use crate::util::{repo, resonanz, stderr};
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [std::env::var("CHROME").unwrap_or_default(), "chromium".into(), "chromium-headless-shell".into(), "google-chrome".into()];
-    candidates.into_iter().filter(|c| !c.is_empty()).map(PathBuf::from).find(|c| {
-        Command::new(c).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
-    })
+    candidates
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .map(PathBuf::from)
+        .find(|c| Command::new(c).arg("--version").output().map(|o| o.status.success()).unwrap_or(false))
 }
 
 fn demo_report(dir: &Path, lang: &str) -> String {

@@ -37,10 +37,7 @@ fn run_writes_all_outputs_and_accounts_for_every_row() {
     assert_eq!(topics.null_count(), 0, "every mention has a (maybe empty) topic list");
     let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
     assert_eq!(names, resonanz::report::MENTION_COLUMNS.to_vec());
-    assert_eq!(
-        df.column("published_at").unwrap().dtype(),
-        &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
-    );
+    assert_eq!(df.column("published_at").unwrap().dtype(), &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)));
     let rejects = fs::read_to_string(out.join("rejects.csv")).unwrap();
     assert_eq!(rejects.lines().count(), 1 + 4);
     assert!(rejects.starts_with("file,line,column,column_name,reason,excerpt"));

@@ -12,12 +12,7 @@ pub fn repo(path: &str) -> PathBuf {
 }
 
 pub fn resonanz(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_resonanz"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_resonanz")).args(args).current_dir(cwd).env_remove("RUST_BACKTRACE").output().expect("binary runs")
 }
 
 pub fn stdout(o: &Output) -> String {

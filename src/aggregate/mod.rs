@@ -435,12 +435,7 @@ pub fn period_number(local: Expr, g: Granularity) -> Expr {
 
 /// Replaces the numeric `period` column by its spelling (`2026-08`, `2026-W33`).
 fn spell_periods(mut df: DataFrame, g: Granularity) -> PolarsResult<DataFrame> {
-    let spelled: Vec<Option<String>> = df
-        .column("period")?
-        .i32()?
-        .iter()
-        .map(|k| k.map(|k| g.spell(k)))
-        .collect();
+    let spelled: Vec<Option<String>> = df.column("period")?.i32()?.iter().map(|k| k.map(|k| g.spell(k))).collect();
     df.with_column(Column::new("period".into(), spelled))?;
     Ok(df)
 }
@@ -456,9 +451,13 @@ fn top_terms(terms: &DataFrame, measure: &str) -> PolarsResult<DataFrame> {
         .clone()
         .lazy()
         .filter(col(measure).gt(lit(0u32)))
-        .sort_by_exprs([col("period"), col("topic"), col(measure), col("term")], SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]))
+        .sort_by_exprs(
+            [col("period"), col("topic"), col(measure), col("term")],
+            SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]),
+        )
         .collect()?;
-    let (period, topic, term, n) = (sorted.column("period")?.str()?, sorted.column("topic")?.str()?, sorted.column("term")?.str()?, sorted.column(measure)?.u32()?);
+    let (period, topic, term, n) =
+        (sorted.column("period")?.str()?, sorted.column("topic")?.str()?, sorted.column("term")?.str()?, sorted.column(measure)?.u32()?);
     let mut rows: Vec<(&str, &str, String, usize)> = Vec::new();
     for i in 0..sorted.height() {
         let (Some(p), Some(t), Some(w), Some(n)) = (period.get(i), topic.get(i), term.get(i), n.get(i)) else { continue };
@@ -580,10 +579,7 @@ pub fn roi(by_channel: &DataFrame, settings: &RoiSettings) -> PolarsResult<DataF
         "emv_rate" => rate,
     )?;
     let per = |what: &str, name: &str| {
-        when(col(what).gt(lit(0)))
-            .then(col("cost") / col(what).cast(DataType::Float64))
-            .otherwise(lit(NULL).cast(DataType::Float64))
-            .alias(name)
+        when(col(what).gt(lit(0))).then(col("cost") / col(what).cast(DataType::Float64)).otherwise(lit(NULL).cast(DataType::Float64)).alias(name)
     };
     cost_df
         .lazy()
@@ -593,7 +589,12 @@ pub fn roi(by_channel: &DataFrame, settings: &RoiSettings) -> PolarsResult<DataF
             [col("period"), col("channel")],
             JoinArgs::new(JoinType::Left),
         )
-        .with_columns([col("mentions").fill_null(lit(0u32)), col("engagement").fill_null(lit(0i64)), col("positive").fill_null(lit(0u32)), col("reach_gross").fill_null(lit(0i64))])
+        .with_columns([
+            col("mentions").fill_null(lit(0u32)),
+            col("engagement").fill_null(lit(0i64)),
+            col("positive").fill_null(lit(0u32)),
+            col("reach_gross").fill_null(lit(0i64)),
+        ])
         .with_columns([
             per("mentions", "cost_per_mention"),
             per("engagement", "cost_per_engagement"),
@@ -601,8 +602,17 @@ pub fn roi(by_channel: &DataFrame, settings: &RoiSettings) -> PolarsResult<DataF
             (col("reach_gross").cast(DataType::Float64) / lit(1000.0) * col("emv_rate")).alias("emv_estimate"),
         ])
         .select([
-            col("period"), col("channel"), col("currency"), col("cost"), col("mentions"), col("engagement"), col("positive"),
-            col("cost_per_mention"), col("cost_per_engagement"), col("cost_per_positive"), col("emv_estimate"),
+            col("period"),
+            col("channel"),
+            col("currency"),
+            col("cost"),
+            col("mentions"),
+            col("engagement"),
+            col("positive"),
+            col("cost_per_mention"),
+            col("cost_per_engagement"),
+            col("cost_per_positive"),
+            col("emv_estimate"),
         ])
         .sort(["period", "channel"], SortMultipleOptions::default())
         .collect()

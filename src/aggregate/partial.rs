@@ -10,7 +10,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use super::{classified, count_where, counts, period_number, period_of, period_range, weighted_counts, polars_zone, spell_periods, volume, Granularity, COMPLAINT_EXAMPLES};
+use super::{
+    classified, count_where, counts, period_number, period_of, period_range, polars_zone, spell_periods, volume, weighted_counts, Granularity,
+    COMPLAINT_EXAMPLES,
+};
 
 /// The count and sum columns of `channel` and `topic`, with their types.
 pub const COUNT_COLUMNS: [(&str, DataType); 8] = [
@@ -112,8 +115,23 @@ fn no_terms() -> PolarsResult<DataFrame> {
 
 /// The columns of `mentions.parquet` the partials read.
 pub const INPUT_COLUMNS: [&str; 17] = [
-    "mention_id", "published_at", "channel", "author", "url", "text", "language", "language_source", "reach", "engagement", "tool_sentiment", "query",
-    "source_tool", "sentiment", "relevant", "topics", "model_version",
+    "mention_id",
+    "published_at",
+    "channel",
+    "author",
+    "url",
+    "text",
+    "language",
+    "language_source",
+    "reach",
+    "engagement",
+    "tool_sentiment",
+    "query",
+    "source_tool",
+    "sentiment",
+    "relevant",
+    "topics",
+    "model_version",
 ];
 
 impl Partials {
@@ -350,7 +368,8 @@ fn best_examples(df: DataFrame) -> PolarsResult<DataFrame> {
 
 /// A mask of the first `n` distinct mention ids of each (period, topic) run in sorted rows.
 fn first_per_group(df: &DataFrame, n: usize) -> PolarsResult<BooleanChunked> {
-    let (period, topic, ids) = (df.column("period")?.as_materialized_series().clone(), df.column("topic")?.str()?.clone(), df.column("mention_id")?.str()?.clone());
+    let (period, topic, ids) =
+        (df.column("period")?.as_materialized_series().clone(), df.column("topic")?.str()?.clone(), df.column("mention_id")?.str()?.clone());
     let period = period.cast(&DataType::String)?;
     let period = period.str()?;
     let mut keep = Vec::with_capacity(df.height());

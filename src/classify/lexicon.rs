@@ -124,11 +124,13 @@ impl LexiconSentiment {
                 continue;
             }
             if let Some(list) = self.phrases.get(&t.key) {
-                let found = list.iter().find(|(keys, _)| {
-                    terms.len() >= i + keys.len() && terms[i..i + keys.len()].iter().zip(keys).all(|(t, k)| t.key == *k)
-                });
+                let found = list.iter().find(|(keys, _)| terms.len() >= i + keys.len() && terms[i..i + keys.len()].iter().zip(keys).all(|(t, k)| t.key == *k));
                 if let Some((keys, w)) = found {
-                    if *w > 0.0 { positive += w } else { negative -= w }
+                    if *w > 0.0 {
+                        positive += w
+                    } else {
+                        negative -= w
+                    }
                     skip = keys.len() - 1;
                     boost = 1.0;
                     continue;

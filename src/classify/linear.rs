@@ -450,7 +450,19 @@ impl LinearModel {
             }
         }
         let intercept = parts.iter().flat_map(|m| m.intercept.iter().copied()).collect();
-        Some(LinearModel::new(Task::Topic, "sparse-logistic", labels, base.normalizer, base.features, base.params, base.training_documents, base.feature_ids.clone(), base.idf.clone(), weights, intercept))
+        Some(LinearModel::new(
+            Task::Topic,
+            "sparse-logistic",
+            labels,
+            base.normalizer,
+            base.features,
+            base.params,
+            base.training_documents,
+            base.feature_ids.clone(),
+            base.idf.clone(),
+            weights,
+            intercept,
+        ))
     }
 
     /// The labels a document gets from its scores: the most likely one, or for multi-label
@@ -461,14 +473,17 @@ impl LinearModel {
             return vec![best];
         }
         let set: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] >= threshold).collect();
-        if set.is_empty() { vec![best] } else { set }
+        if set.is_empty() {
+            vec![best]
+        } else {
+            set
+        }
     }
 }
 
 pub fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
-
 
 impl Classifier for LinearModel {
     fn name(&self) -> &str {

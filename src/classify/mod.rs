@@ -171,8 +171,7 @@ fn stacked_from(m: linear::LinearModel, gate: Option<linear::LinearModel>, stack
 
 /// A saved stacker (`NAME/stack.json`) in the format this build reads.
 pub(crate) fn parse_stack(json: &str, name: &str) -> Result<stacked::Stack, LoadError> {
-    let stack: stacked::Stack =
-        serde_json::from_str(json).map_err(|source| LoadError::StackJson { name: name.to_string(), source })?;
+    let stack: stacked::Stack = serde_json::from_str(json).map_err(|source| LoadError::StackJson { name: name.to_string(), source })?;
     if stack.format_version != stacked::STACK_FORMAT {
         return Err(LoadError::StackVersion { name: name.to_string(), found: stack.format_version });
     }
@@ -235,8 +234,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
         }
         path if path.ends_with(".toml") && or_sentiment == Task::Sentiment => {
             let text = read(std::path::Path::new(path))?;
-            let l = lexicon::LexiconSentiment::from_toml(&text, normalizer)
-                .map_err(|source| LoadError::Definition { name: path.to_string(), source })?;
+            let l = lexicon::LexiconSentiment::from_toml(&text, normalizer).map_err(|source| LoadError::Definition { name: path.to_string(), source })?;
             Ok(Loaded { classifier: Box::new(l), version: format!("lexicon:{path}") })
         }
         path => {
@@ -265,8 +263,7 @@ fn load_topics(spec: &str, normalizer: &Normalizer) -> Result<(Topics, String), 
         }
         path if path.ends_with(".toml") => {
             let text = read(std::path::Path::new(path))?;
-            let t = topics::Taxonomy::from_toml(&text, normalizer)
-                .map_err(|source| LoadError::Definition { name: path.to_string(), source })?;
+            let t = topics::Taxonomy::from_toml(&text, normalizer).map_err(|source| LoadError::Definition { name: path.to_string(), source })?;
             Ok((Topics::Taxonomy(t), format!("taxonomy:{path}")))
         }
         spec => {
@@ -505,8 +502,7 @@ impl MentionClassifier {
             .collect();
         if let Some(a) = self.sentiment.batch_prior().filter(|_| self.adapt_prior) {
             // The batch's own class mix (EM), then each mention's label under it.
-            let (mut scored, probs): (Vec<&mut crate::Mention>, Vec<[f32; 3]>) =
-                mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
+            let (mut scored, probs): (Vec<&mut crate::Mention>, Vec<[f32; 3]>) = mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
             let prior = stacked::estimate_prior(&probs, &a);
             scored.par_iter_mut().zip(&probs).with_min_len(256).for_each(|(m, p)| {
                 let d = stacked::decide(stacked::adapt(p, &a.from, &prior));
@@ -565,10 +561,17 @@ impl std::fmt::Debug for MentionClassifier {
         f.debug_struct("MentionClassifier")
             .field("sentiment", &self.sentiment.name())
             .field("relevance", &self.relevance.as_ref().map(|r| r.name()))
-            .field("topics", &self.topics.iter().map(|t| match t {
-                Topics::Taxonomy(t) => t.names().join(","),
-                Topics::Model(m) => m.name().to_string(),
-            }).collect::<Vec<_>>())
+            .field(
+                "topics",
+                &self
+                    .topics
+                    .iter()
+                    .map(|t| match t {
+                        Topics::Taxonomy(t) => t.names().join(","),
+                        Topics::Model(m) => m.name().to_string(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
             .field("version", &self.version)
             .finish()
     }

@@ -84,4 +84,3 @@ pub struct BaseModel {
     /// FNV-1a of the base's model.json, in hex: which file exactly.
     pub fingerprint: String,
 }
-

@@ -341,7 +341,8 @@ mod tests {
         let stack = crate::classify::parse_stack(crate::classify::SHIPPED_STACK, "shipped").unwrap();
         let joint = Stacked::new(model, gate, LexiconSentiment::builtin(&n), stack).unwrap();
         assert!(joint.joint.is_some(), "the shipped gate shares the model's feature space");
-        let separate = Stacked { joint: None, ..Stacked::new(joint.model.clone(), joint.gate.clone(), LexiconSentiment::builtin(&n), joint.stack.clone()).unwrap() };
+        let separate =
+            Stacked { joint: None, ..Stacked::new(joint.model.clone(), joint.gate.clone(), LexiconSentiment::builtin(&n), joint.stack.clone()).unwrap() };
         for text in ["Der Zug hat wieder 40 Minuten Verspätung, danke für nichts", "Super Service, sehr freundlich!", "Die Sitzung beginnt um 10 Uhr.", ""] {
             let t = n.normalize(text);
             let (a, b) = (joint.probabilities(&t), separate.probabilities(&t));

@@ -132,7 +132,10 @@ impl Taxonomy {
                 return Err(DefinitionError::TooManyAll { topic: spec.name.clone(), found: spec.all.len(), max: MAX_ALL });
             }
             let i = taxonomy.topics.len() as u32;
-            let slots = spec.keywords.iter().map(|w| (w, Slot::Keyword))
+            let slots = spec
+                .keywords
+                .iter()
+                .map(|w| (w, Slot::Keyword))
                 .chain(spec.all.iter().enumerate().map(|(n, w)| (w, Slot::All(n as u8))))
                 .chain(spec.any.iter().map(|w| (w, Slot::Any)))
                 .chain(spec.not.iter().map(|w| (w, Slot::Not)));

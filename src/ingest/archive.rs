@@ -18,7 +18,10 @@ pub enum Input {
     /// A gzip-compressed file (`.csv.gz`).
     Gzip(PathBuf),
     /// One file inside a zip archive.
-    ZipEntry { archive: PathBuf, entry: String },
+    ZipEntry {
+        archive: PathBuf,
+        entry: String,
+    },
 }
 
 impl Input {
@@ -195,7 +198,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let big: Vec<u8> = (0..200_000).flat_map(|i| format!("{i},Text {i}\n").into_bytes()).collect();
         let zip = dir.join("download.zip");
-        zip_with(&zip, &[("export/", b""), ("export/b.csv", &big), ("export/a.csv", b"x\n"), ("__MACOSX/export/._b.csv", b"junk"), ("export/readme.pdf", b"%PDF")]);
+        zip_with(
+            &zip,
+            &[("export/", b""), ("export/b.csv", &big), ("export/a.csv", b"x\n"), ("__MACOSX/export/._b.csv", b"junk"), ("export/readme.pdf", b"%PDF")],
+        );
         let inputs = inputs_of(&zip).unwrap();
         let names: Vec<String> = inputs.iter().map(Input::name).collect();
         assert_eq!(names, [format!("{}!export/b.csv", zip.display()), format!("{}!export/a.csv", zip.display())]);

@@ -37,7 +37,10 @@ impl Encoding {
 /// What the first bytes of a file say about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sniffed {
-    Text { encoding: Encoding, bom: bool },
+    Text {
+        encoding: Encoding,
+        bom: bool,
+    },
     /// A ZIP (XLSX, ODS) or OLE2 (XLS) container: read as a spreadsheet.
     Spreadsheet,
     Empty,
@@ -97,10 +100,7 @@ pub fn sniff(sample: &[u8], complete: bool) -> Sniffed {
         Some(false) => return Sniffed::Text { encoding: Encoding::Utf16Be, bom: false },
         None => {}
     }
-    let controls = sample
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
-        .count();
+    let controls = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)).count();
     if controls * 100 > sample.len() {
         return Sniffed::Binary;
     }
@@ -291,9 +291,7 @@ impl StreamEnd {
     /// inside the record's last cell (a quote never closed).
     pub fn unterminated_at(&self, consumed: u64, last_cell_ends_with_lf: bool) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
-        self.ended.load(Relaxed)
-            && self.total.load(Relaxed) == consumed
-            && (!self.last_is_lf.load(Relaxed) || last_cell_ends_with_lf)
+        self.ended.load(Relaxed) && self.total.load(Relaxed) == consumed && (!self.last_is_lf.load(Relaxed) || last_cell_ends_with_lf)
     }
 }
 

@@ -92,10 +92,7 @@ pub struct Keys {
 impl Keys {
     pub fn of(m: &Mention) -> Keys {
         let url = m.url.as_deref().map(url_key);
-        let vendor_id = m
-            .vendor_id
-            .as_deref()
-            .map(|id| fnv1a(&[b"id", m.source_tool.as_bytes(), id.as_bytes()]));
+        let vendor_id = m.vendor_id.as_deref().map(|id| fnv1a(&[b"id", m.source_tool.as_bytes(), id.as_bytes()]));
         // Only mentions without URL and id are keyed by content; hashing it costs a pass
         // over the text, so it is skipped for the others.
         let content = if url.is_none() && vendor_id.is_none() {
@@ -132,7 +129,6 @@ pub struct Origin {
     pub line: u64,
 }
 
-
 /// Remembers every mention's keys; answers whether a new one was seen before.
 #[derive(Default)]
 pub struct Deduper {
@@ -157,7 +153,6 @@ impl Deduper {
         None
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -21,11 +21,7 @@ pub fn sample_records(sample: &str, delimiter: u8, complete: bool) -> Vec<Sample
     // LF, so the header's line number agrees with the records' (a kept CR would put every
     // record on line 1, under the header, and lose it as preamble).
     let sample = sample.replace("\r\n", "\n").replace('\r', "\n");
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(sample.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(sample.as_bytes());
     let mut out = Vec::new();
     let mut rec = csv::ByteRecord::new();
     let mut hit_end = false;
@@ -78,11 +74,8 @@ pub fn choose_header(records: &[SampleRecord], layouts: &Layouts) -> Option<Head
         }
         let known_cells = cells.iter().filter(|c| layouts.is_known(c)).count();
         let following = &records[i + 1..records.len().min(i + 1 + LOOKAHEAD)];
-        let consistency = if following.is_empty() {
-            0.5
-        } else {
-            following.iter().filter(|(_, r)| r.len() == cells.len()).count() as f64 / following.len() as f64
-        };
+        let consistency =
+            if following.is_empty() { 0.5 } else { following.iter().filter(|(_, r)| r.len() == cells.len()).count() as f64 / following.len() as f64 };
         // Without any known name the header must at least look like one: no cell is a number.
         if known_cells == 0 && cells.iter().any(|c| c.trim().parse::<f64>().is_ok()) {
             continue;

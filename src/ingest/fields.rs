@@ -76,24 +76,78 @@ impl DateError {
 }
 
 const MONTHS: &[(&str, u32)] = &[
-    ("january", 1), ("januar", 1), ("jan", 1), ("jänner", 1), ("jän", 1),
-    ("february", 2), ("februar", 2), ("feb", 2),
-    ("march", 3), ("märz", 3), ("maerz", 3), ("mar", 3), ("mär", 3), ("mrz", 3),
-    ("april", 4), ("apr", 4),
-    ("may", 5), ("mai", 5),
-    ("june", 6), ("juni", 6), ("jun", 6),
-    ("july", 7), ("juli", 7), ("jul", 7),
-    ("august", 8), ("aug", 8),
-    ("september", 9), ("sept", 9), ("sep", 9),
-    ("october", 10), ("oktober", 10), ("oct", 10), ("okt", 10),
-    ("november", 11), ("nov", 11),
-    ("december", 12), ("dezember", 12), ("dec", 12), ("dez", 12),
+    ("january", 1),
+    ("januar", 1),
+    ("jan", 1),
+    ("jänner", 1),
+    ("jän", 1),
+    ("february", 2),
+    ("februar", 2),
+    ("feb", 2),
+    ("march", 3),
+    ("märz", 3),
+    ("maerz", 3),
+    ("mar", 3),
+    ("mär", 3),
+    ("mrz", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("june", 6),
+    ("juni", 6),
+    ("jun", 6),
+    ("july", 7),
+    ("juli", 7),
+    ("jul", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("september", 9),
+    ("sept", 9),
+    ("sep", 9),
+    ("october", 10),
+    ("oktober", 10),
+    ("oct", 10),
+    ("okt", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("december", 12),
+    ("dezember", 12),
+    ("dec", 12),
+    ("dez", 12),
 ];
 
 const WEEKDAYS: &[&str] = &[
-    "mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thurs", "thursday",
-    "fri", "friday", "sat", "saturday", "sun", "sunday", "mo", "di", "mi", "do", "fr", "sa", "so",
-    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+    "mon",
+    "monday",
+    "tue",
+    "tues",
+    "tuesday",
+    "wed",
+    "wednesday",
+    "thu",
+    "thurs",
+    "thursday",
+    "fri",
+    "friday",
+    "sat",
+    "saturday",
+    "sun",
+    "sunday",
+    "mo",
+    "di",
+    "mi",
+    "do",
+    "fr",
+    "sa",
+    "so",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
 ];
 
 fn month_number(word: &str) -> Option<u32> {
@@ -144,12 +198,7 @@ impl<'a> Cur<'a> {
     /// A run of letters (any script), e.g. `März`, `AM`, `UTC`.
     fn word(&mut self) -> Option<&'a str> {
         let rest = &self.s[self.i..];
-        let len: usize = rest
-            .char_indices()
-            .take_while(|(_, c)| c.is_alphabetic())
-            .map(|(i, c)| i + c.len_utf8())
-            .last()
-            .unwrap_or(0);
+        let len: usize = rest.char_indices().take_while(|(_, c)| c.is_alphabetic()).map(|(i, c)| i + c.len_utf8()).last().unwrap_or(0);
         if len == 0 {
             return None;
         }
@@ -197,11 +246,7 @@ pub fn parse_date(s: &str, order: DateOrder) -> Result<ParsedDate, DateError> {
         return Err(DateError::Unrecognised);
     }
     let date = NaiveDate::from_ymd_opt(y, m, d).ok_or(DateError::DoesNotExist)?;
-    Ok(ParsedDate {
-        naive: date.and_time(time.unwrap_or(NaiveTime::MIN)),
-        offset_secs: offset,
-        has_time: time.is_some(),
-    })
+    Ok(ParsedDate { naive: date.and_time(time.unwrap_or(NaiveTime::MIN)), offset_secs: offset, has_time: time.is_some() })
 }
 
 fn parse_epoch(s: &str) -> Option<Result<ParsedDate, DateError>> {
@@ -209,10 +254,7 @@ fn parse_epoch(s: &str) -> Option<Result<ParsedDate, DateError>> {
         Some((i, f)) => (i, f),
         None => (s, ""),
     };
-    if !(9..=16).contains(&int.len())
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
+    if !(9..=16).contains(&int.len()) || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let v: i64 = int.parse().ok()?;
@@ -407,11 +449,7 @@ fn parse_time_part(c: &mut Cur<'_>) -> Result<Option<NaiveTime>, DateError> {
         if matches!(c.peek(), Some(b'.' | b',')) {
             c.i += 1;
             let (fv, fl) = c.num().ok_or(u)?;
-            nanos = if fl >= 9 {
-                (fv / 10u64.pow((fl - 9) as u32)) as u32
-            } else {
-                (fv * 10u64.pow((9 - fl) as u32)) as u32
-            };
+            nanos = if fl >= 9 { (fv / 10u64.pow((fl - 9) as u32)) as u32 } else { (fv * 10u64.pow((9 - fl) as u32)) as u32 };
         }
     }
     c.skip_ws();
@@ -433,9 +471,7 @@ fn parse_time_part(c: &mut Cur<'_>) -> Result<Option<NaiveTime>, DateError> {
             c.word();
         }
     }
-    NaiveTime::from_hms_nano_opt(hour as u32, mi as u32, sec as u32, nanos)
-        .map(Some)
-        .ok_or(DateError::DoesNotExist)
+    NaiveTime::from_hms_nano_opt(hour as u32, mi as u32, sec as u32, nanos).map(Some).ok_or(DateError::DoesNotExist)
 }
 
 fn parse_zone(c: &mut Cur<'_>) -> Result<Option<i32>, DateError> {
@@ -529,10 +565,7 @@ pub fn parse_count(s: &str) -> Result<Option<i64>, NumberError> {
         None => (false, lower.strip_prefix('+').unwrap_or(&lower)),
     };
     let (num, mult) = split_suffix(body);
-    let cleaned: String = num
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’'))
-        .collect();
+    let cleaned: String = num.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’')).collect();
     if cleaned.is_empty() || !cleaned.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',') {
         return Err(NumberError);
     }
@@ -545,11 +578,8 @@ pub fn parse_count(s: &str) -> Result<Option<i64>, NumberError> {
 }
 
 fn split_suffix(s: &str) -> (&str, f64) {
-    const SUFFIXES: &[(&str, f64)] = &[
-        ("mrd.", 1e9), ("mrd", 1e9), ("bn", 1e9), ("b", 1e9),
-        ("mio.", 1e6), ("mio", 1e6), ("m", 1e6),
-        ("tsd.", 1e3), ("tsd", 1e3), ("k", 1e3),
-    ];
+    const SUFFIXES: &[(&str, f64)] =
+        &[("mrd.", 1e9), ("mrd", 1e9), ("bn", 1e9), ("b", 1e9), ("mio.", 1e6), ("mio", 1e6), ("m", 1e6), ("tsd.", 1e3), ("tsd", 1e3), ("k", 1e3)];
     for (suf, mult) in SUFFIXES {
         if let Some(rest) = s.strip_suffix(suf) {
             return (rest.trim_end(), *mult);
@@ -623,11 +653,7 @@ fn parse_grouped(s: &str, has_suffix: bool) -> Option<f64> {
 /// 4–5 positive; anything else unknown.
 pub fn stars_sentiment(s: &str) -> ToolSentiment {
     let t = s.trim();
-    let stars = if !t.is_empty() && t.chars().all(|c| c == '★') {
-        Some(t.chars().count() as f64)
-    } else {
-        t.replace(',', ".").parse::<f64>().ok()
-    };
+    let stars = if !t.is_empty() && t.chars().all(|c| c == '★') { Some(t.chars().count() as f64) } else { t.replace(',', ".").parse::<f64>().ok() };
     match stars {
         Some(v) if (1.0..3.0).contains(&v) => ToolSentiment::Negative,
         Some(v) if (3.0..4.0).contains(&v) => ToolSentiment::Neutral,
@@ -680,12 +706,7 @@ pub fn url_host(url: &str) -> Option<String> {
     let host = rest.split(['/', '?', '#']).next()?;
     let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
     let host = host.split(':').next()?.to_lowercase();
-    let host = host
-        .strip_prefix("www.")
-        .or_else(|| host.strip_prefix("m."))
-        .or_else(|| host.strip_prefix("mobile."))
-        .unwrap_or(&host)
-        .to_string();
+    let host = host.strip_prefix("www.").or_else(|| host.strip_prefix("m.")).or_else(|| host.strip_prefix("mobile.")).unwrap_or(&host).to_string();
     (!host.is_empty() && host.contains('.')).then_some(host)
 }
 
@@ -709,8 +730,12 @@ pub fn channel_from_url(url: &str) -> Option<Channel> {
         Channel::Tiktok
     } else if is("pinterest.com") || is("pinterest.de") || is("pin.it") {
         Channel::Pinterest
-    } else if is("kununu.com") || host.starts_with("glassdoor.") || host.contains("trustpilot.")
-        || is("proven-expert.com") || is("provenexpert.com") || is("trustedshops.de")
+    } else if is("kununu.com")
+        || host.starts_with("glassdoor.")
+        || host.contains("trustpilot.")
+        || is("proven-expert.com")
+        || is("provenexpert.com")
+        || is("trustedshops.de")
     {
         Channel::Review
     } else if is("gutefrage.net") || is("reddit.com") || host.starts_with("forum.") || host.contains("forum") {
@@ -768,9 +793,18 @@ pub fn channel_from_label(label: &str) -> Option<Channel> {
         Channel::Forum
     } else if has("blog") {
         Channel::Blog
-    } else if has("news") || has("nachricht") || has("press") || has("print") || has("zeitung")
-        || has("magazin") || has("online") || has("radio") || has("tv") || has("broadcast")
-        || l == "media" || l == "medien"
+    } else if has("news")
+        || has("nachricht")
+        || has("press")
+        || has("print")
+        || has("zeitung")
+        || has("magazin")
+        || has("online")
+        || has("radio")
+        || has("tv")
+        || has("broadcast")
+        || l == "media"
+        || l == "medien"
     {
         Channel::News
     } else {
@@ -937,10 +971,21 @@ mod tests {
     fn vendor_sentiment_labels() {
         use ToolSentiment::*;
         for (s, want) in [
-            ("positive", Positive), ("Positive", Positive), ("positiv", Positive), ("1", Positive),
-            ("negativ", Negative), ("-1", Negative), ("-3", Negative), ("-0,4", Negative),
-            ("neutral", Neutral), ("0", Neutral), ("Not Rated", Unknown), ("Unknown", Unknown),
-            ("", Unknown), ("sehr positiv", Positive), ("mixed", Unknown),
+            ("positive", Positive),
+            ("Positive", Positive),
+            ("positiv", Positive),
+            ("1", Positive),
+            ("negativ", Negative),
+            ("-1", Negative),
+            ("-3", Negative),
+            ("-0,4", Negative),
+            ("neutral", Neutral),
+            ("0", Neutral),
+            ("Not Rated", Unknown),
+            ("Unknown", Unknown),
+            ("", Unknown),
+            ("sehr positiv", Positive),
+            ("mixed", Unknown),
         ] {
             assert_eq!(parse_tool_sentiment(s), want, "{s}");
         }

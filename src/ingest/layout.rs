@@ -105,9 +105,21 @@ pub struct Columns {
 impl Columns {
     fn all(&self) -> impl Iterator<Item = &String> {
         [
-            &self.published_at, &self.time, &self.text, &self.title, &self.url, &self.vendor_id,
-            &self.author, &self.channel, &self.language, &self.country, &self.reach,
-            &self.engagement, &self.engagement_parts, &self.tool_sentiment, &self.query,
+            &self.published_at,
+            &self.time,
+            &self.text,
+            &self.title,
+            &self.url,
+            &self.vendor_id,
+            &self.author,
+            &self.channel,
+            &self.language,
+            &self.country,
+            &self.reach,
+            &self.engagement,
+            &self.engagement_parts,
+            &self.tool_sentiment,
+            &self.query,
         ]
         .into_iter()
         .flatten()
@@ -129,12 +141,8 @@ impl Layouts {
 
     /// Built-in layouts plus the user's file, whose layouts are tried first.
     pub fn with_user_file(path: &Path) -> Result<Layouts, IngestError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| IngestError::Io { path: path.to_path_buf(), source })?;
-        let user: LayoutFile = toml::from_str(&text).map_err(|e| IngestError::Layouts {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| IngestError::Io { path: path.to_path_buf(), source })?;
+        let user: LayoutFile = toml::from_str(&text).map_err(|e| IngestError::Layouts { path: path.to_path_buf(), message: e.to_string() })?;
         for l in &user.layout {
             l.naive_timezone.parse::<Tz>().map_err(|_| IngestError::Layouts {
                 path: path.to_path_buf(),
@@ -162,10 +170,7 @@ impl Layouts {
         let names: HashSet<String> = header.iter().map(|h| norm_header(h)).collect();
         let mut best: Option<(&Layout, usize)> = None;
         for layout in &self.list {
-            let matches = layout
-                .signatures
-                .iter()
-                .any(|sig| !sig.is_empty() && sig.iter().all(|s| names.contains(&norm_header(s))));
+            let matches = layout.signatures.iter().any(|sig| !sig.is_empty() && sig.iter().all(|s| names.contains(&norm_header(s))));
             if !matches {
                 continue;
             }
@@ -177,11 +182,7 @@ impl Layouts {
         }
         match best {
             Some((l, _)) => l,
-            None => self
-                .list
-                .iter()
-                .find(|l| l.name == "generic")
-                .unwrap_or(&self.list[self.list.len() - 1]),
+            None => self.list.iter().find(|l| l.name == "generic").unwrap_or(&self.list[self.list.len() - 1]),
         }
     }
 }
@@ -344,12 +345,14 @@ impl ColumnMap {
                 n += 1;
                 ok += pred(v) as usize;
             }
-            if n == 0 { 0.0 } else { ok as f64 / n as f64 }
+            if n == 0 {
+                0.0
+            } else {
+                ok as f64 / n as f64
+            }
         };
         if self.published_at.is_none() {
-            self.published_at = (0..width)
-                .filter(|i| !used.contains(i))
-                .find(|&i| share(i, &|v| fields::parse_date(v, order).is_ok()) >= 0.8);
+            self.published_at = (0..width).filter(|i| !used.contains(i)).find(|&i| share(i, &|v| fields::parse_date(v, order).is_ok()) >= 0.8);
         }
         if self.url.is_none() && self.url_template.is_none() {
             // A column of links, one per post: not pictures, and not one link for many rows
@@ -400,14 +403,20 @@ impl ColumnMap {
         put("time", self.time.as_ref().map(name));
         put("text", Some(join(&self.text)));
         put("title", self.title.as_ref().map(name));
-        put("url", self.url.as_ref().map(name).or_else(|| {
-            self.url_template.as_ref().map(|pieces| {
-                pieces.iter().map(|p| match p {
-                    UrlPiece::Text(t) => t.clone(),
-                    UrlPiece::Cell(i) => format!("{{{}}}", name(i)),
-                }).collect()
-            })
-        }));
+        put(
+            "url",
+            self.url.as_ref().map(name).or_else(|| {
+                self.url_template.as_ref().map(|pieces| {
+                    pieces
+                        .iter()
+                        .map(|p| match p {
+                            UrlPiece::Text(t) => t.clone(),
+                            UrlPiece::Cell(i) => format!("{{{}}}", name(i)),
+                        })
+                        .collect()
+                })
+            }),
+        );
         put("vendor_id", self.vendor_id.as_ref().map(name));
         put("author", self.author.as_ref().map(name));
         put("channel", Some(join(&self.channel)));

@@ -226,12 +226,7 @@ pub enum Event {
 /// Reads the files in order, de-duplicating across all of them, and hands every event to
 /// `on_event`. A file that cannot be read is reported (its `error` set, and a reject for
 /// line 0) and the others are still read. Returns one report per file.
-pub fn ingest_files(
-    paths: &[PathBuf],
-    opts: &IngestOptions,
-    mut on_event: impl FnMut(Event),
-    mut on_file_done: impl FnMut(&FileReport),
-) -> Vec<FileReport> {
+pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions, mut on_event: impl FnMut(Event), mut on_file_done: impl FnMut(&FileReport)) -> Vec<FileReport> {
     let mut dedup = Deduper::default();
     let mut reports: Vec<FileReport> = Vec::with_capacity(paths.len());
     // An archive is as many inputs as it holds exports; one that cannot be opened is one
@@ -491,8 +486,8 @@ impl ExportReader {
                     }
                 }
                 .map_err(|e| unreadable(e.to_string()))?;
-                let choice = dialect::choose_header(&rows, &opts.layouts)
-                    .ok_or_else(|| unreadable("no header row found in the first 30 rows of the sheet".into()))?;
+                let choice =
+                    dialect::choose_header(&rows, &opts.layouts).ok_or_else(|| unreadable("no header row found in the first 30 rows of the sheet".into()))?;
                 (None, false, None, rows, choice, SourceKind::Sheet)
             }
             Sniffed::Text { encoding, bom } => loop {
@@ -502,9 +497,7 @@ impl ExportReader {
                 }
                 if complete || limit >= MAX_SAMPLE_BYTES {
                     let within = if complete { String::new() } else { format!(" (within the first {} MiB)", limit >> 20) };
-                    return Err(unreadable(format!(
-                        "no header row found in the first 30 records{within} (tried delimiters , ; tab |)"
-                    )));
+                    return Err(unreadable(format!("no header row found in the first 30 records{within} (tried delimiters , ; tab |)")));
                 }
                 complete = grow_sample(&mut file, &mut sample, &mut limit).map_err(io_err)?;
             },
@@ -514,10 +507,7 @@ impl ExportReader {
         let sample_rows: Vec<Vec<String>> = records[choice.index + 1..].iter().map(|(_, r)| r.clone()).collect();
         let layout = opts.layouts.detect(&header);
         let mut map = ColumnMap::resolve(layout, &header, &sample_rows, DateOrder::Dmy);
-        let order = map
-            .published_at
-            .and_then(|i| sample_rows.iter().filter_map(|r| r.get(i)).find_map(|v| fields::slashed_date_order(v)))
-            .unwrap_or_default();
+        let order = map.published_at.and_then(|i| sample_rows.iter().filter_map(|r| r.get(i)).find_map(|v| fields::slashed_date_order(v))).unwrap_or_default();
         if order == DateOrder::Mdy {
             map = ColumnMap::resolve(layout, &header, &sample_rows, order);
         }
@@ -600,15 +590,7 @@ impl ExportReader {
         Ok(ExportReader {
             report,
             plan,
-            src: RecordSource {
-                source,
-                stream_end,
-                header_line,
-                next_line: header_line + 1,
-                skipped_lines: 0,
-                done: false,
-                error: None,
-            },
+            src: RecordSource { source, stream_end, header_line, next_line: header_line + 1, skipped_lines: 0, done: false, error: None },
             current: Batch::default(),
             next: Batch::default(),
             primed: false,
@@ -687,11 +669,7 @@ fn memchr_count(needle: u8, hay: &[u8]) -> usize {
 }
 
 fn excerpt(record: &csv::ByteRecord) -> String {
-    let joined: String = record
-        .iter()
-        .map(|c| decode::cell_str(c).0.into_owned())
-        .collect::<Vec<_>>()
-        .join(" | ");
+    let joined: String = record.iter().map(|c| decode::cell_str(c).0.into_owned()).collect::<Vec<_>>().join(" | ");
     let flat: String = joined.chars().map(|c| if c.is_control() { ' ' } else { c }).take(120).collect();
     flat
 }
@@ -774,19 +752,22 @@ fn convert(rec: &csv::ByteRecord, line: u64, plan: &Plan, warnings: &mut Vec<War
     let reach = cells.count(plan.map.reach, "reach");
     let mut engagement = cells.count(plan.map.engagement, "engagement");
     if engagement.is_none() && !plan.map.engagement_parts.is_empty() {
-        let parts: Vec<i64> =
-            plan.map.engagement_parts.iter().filter_map(|&i| cells.count(Some(i), "engagement")).collect();
+        let parts: Vec<i64> = plan.map.engagement_parts.iter().filter_map(|&i| cells.count(Some(i), "engagement")).collect();
         engagement = (!parts.is_empty()).then(|| parts.iter().sum());
     }
 
-    let url = plan.map.url.and_then(|i| {
-        let u = opt(cells.get(i))?;
-        let looks_like_url = !u.contains(char::is_whitespace) && (u.contains("://") || u.contains('.'));
-        if !looks_like_url {
-            cells.warn(i, format!("`{u}` is not a URL; left empty"));
-        }
-        looks_like_url.then_some(u)
-    }).or_else(|| plan.map.url_from_template(|i| cells.get(i).to_string()));
+    let url = plan
+        .map
+        .url
+        .and_then(|i| {
+            let u = opt(cells.get(i))?;
+            let looks_like_url = !u.contains(char::is_whitespace) && (u.contains("://") || u.contains('.'));
+            if !looks_like_url {
+                cells.warn(i, format!("`{u}` is not a URL; left empty"));
+            }
+            looks_like_url.then_some(u)
+        })
+        .or_else(|| plan.map.url_from_template(|i| cells.get(i).to_string()));
     let vendor_id = plan.map.vendor_id.and_then(|i| {
         let id = opt(cells.get(i))?;
         let mangled = id.contains("E+") || id.contains("e+");

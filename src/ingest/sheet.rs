@@ -50,7 +50,11 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(book: &mut calamine::Xlsx<RS>, s
             continue;
         }
         if col >= MAX_COLUMNS {
-            return Err(SheetError::TooWide { sheet: sheet.to_string(), cell: cell_name(row, col), last: cell_name(0, MAX_COLUMNS - 1).trim_end_matches('1').to_string() });
+            return Err(SheetError::TooWide {
+                sheet: sheet.to_string(),
+                cell: cell_name(row, col),
+                last: cell_name(0, MAX_COLUMNS - 1).trim_end_matches('1').to_string(),
+            });
         }
         let cells = rows.entry(row).or_default();
         if cells.len() <= col as usize {
@@ -91,11 +95,7 @@ fn book_rows<RS: std::io::Read + std::io::Seek>(mut book: Sheets<RS>) -> Result<
         }
         let Some(Ok(range)) = book.worksheet_range_at(idx) else { continue };
         let Some((row0, _)) = range.start() else { continue };
-        let rows: Vec<(u64, Vec<String>)> = range
-            .rows()
-            .enumerate()
-            .map(|(i, r)| (row0 as u64 + i as u64 + 1, r.iter().map(cell_text).collect()))
-            .collect();
+        let rows: Vec<(u64, Vec<String>)> = range.rows().enumerate().map(|(i, r)| (row0 as u64 + i as u64 + 1, r.iter().map(cell_text).collect())).collect();
         if !rows.is_empty() {
             return Ok(rows);
         }

@@ -99,15 +99,13 @@ impl LanguageDetector {
 
 /// Very frequent German words, lower case.
 const GERMAN_WORDS: &[&str] = &[
-    "der", "die", "das", "und", "ist", "nicht", "ich", "mit", "für", "auf", "ein", "eine", "zu", "von", "den", "dem", "sich",
-    "es", "auch", "wir", "bei", "noch", "wie", "aber", "sind", "hat", "haben", "wird", "schon", "mal", "nur", "oder", "mir",
-    "mich", "kein", "keine", "dass", "heute", "gerade", "immer", "sehr", "jetzt", "wieder", "euch", "uns", "im", "zum",
-    "zur", "vom", "beim", "nach", "über", "unser", "unsere", "ohne", "seit", "mehr", "doch", "dann", "hier", "nichts",
-    "danke", "wer", "warum", "weil", "wenn", "durch", "gegen", "diese", "dieser", "dieses", "einen", "einem", "einer",
-    "ihr", "ihre", "sein", "seine", "werden", "wurde", "kann", "können", "muss", "gibt", "geht", "alle", "viele",
-    "als", "aus", "bis", "bin", "bist", "denn", "dort", "er", "etwas", "hab", "habe", "hatte", "ihm", "ihn", "ihnen", "ins",
-    "ja", "jede", "jeder", "mein", "meine", "nun", "ob", "sie", "soll", "unter", "vor", "waren", "welche", "werde", "wo",
-    "damit", "deshalb", "dessen", "dies", "dein", "deine", "euer", "eure",
+    "der", "die", "das", "und", "ist", "nicht", "ich", "mit", "für", "auf", "ein", "eine", "zu", "von", "den", "dem", "sich", "es", "auch", "wir", "bei",
+    "noch", "wie", "aber", "sind", "hat", "haben", "wird", "schon", "mal", "nur", "oder", "mir", "mich", "kein", "keine", "dass", "heute", "gerade", "immer",
+    "sehr", "jetzt", "wieder", "euch", "uns", "im", "zum", "zur", "vom", "beim", "nach", "über", "unser", "unsere", "ohne", "seit", "mehr", "doch", "dann",
+    "hier", "nichts", "danke", "wer", "warum", "weil", "wenn", "durch", "gegen", "diese", "dieser", "dieses", "einen", "einem", "einer", "ihr", "ihre", "sein",
+    "seine", "werden", "wurde", "kann", "können", "muss", "gibt", "geht", "alle", "viele", "als", "aus", "bis", "bin", "bist", "denn", "dort", "er", "etwas",
+    "hab", "habe", "hatte", "ihm", "ihn", "ihnen", "ins", "ja", "jede", "jeder", "mein", "meine", "nun", "ob", "sie", "soll", "unter", "vor", "waren",
+    "welche", "werde", "wo", "damit", "deshalb", "dessen", "dies", "dein", "deine", "euer", "eure",
 ];
 
 /// Words of [`OTHER_WORDS`] that are frequent German words too.
@@ -115,10 +113,22 @@ const SHARED_WITH_GERMAN: &[&str] = &["in", "so", "da", "ne", "es", "am", "was",
 
 /// Very frequent words of the other languages German is most often mistaken for.
 const OTHER_WORDS: [&[&str]; 7] = [
-    &["the", "and", "is", "to", "of", "in", "for", "you", "it", "with", "on", "that", "this", "my", "are", "be", "have", "was", "not", "just", "at", "so", "but", "me", "your", "what", "all", "can", "from", "they", "we", "will", "i"],
-    &["le", "la", "les", "et", "est", "un", "une", "des", "du", "pour", "pas", "que", "qui", "dans", "je", "tu", "il", "sur", "avec", "ce", "mais", "au", "vous", "nous", "sont", "très", "merci"],
-    &["il", "di", "che", "è", "la", "le", "per", "non", "un", "una", "sono", "del", "della", "con", "ma", "mi", "ti", "gli", "anche", "questo", "lo", "ho", "si", "più", "grazie"],
-    &["el", "la", "que", "de", "en", "los", "las", "por", "con", "para", "una", "es", "no", "se", "lo", "mi", "pero", "del", "al", "muy", "más", "sí", "gracias", "está", "y"],
+    &[
+        "the", "and", "is", "to", "of", "in", "for", "you", "it", "with", "on", "that", "this", "my", "are", "be", "have", "was", "not", "just", "at", "so",
+        "but", "me", "your", "what", "all", "can", "from", "they", "we", "will", "i",
+    ],
+    &[
+        "le", "la", "les", "et", "est", "un", "une", "des", "du", "pour", "pas", "que", "qui", "dans", "je", "tu", "il", "sur", "avec", "ce", "mais", "au",
+        "vous", "nous", "sont", "très", "merci",
+    ],
+    &[
+        "il", "di", "che", "è", "la", "le", "per", "non", "un", "una", "sono", "del", "della", "con", "ma", "mi", "ti", "gli", "anche", "questo", "lo", "ho",
+        "si", "più", "grazie",
+    ],
+    &[
+        "el", "la", "que", "de", "en", "los", "las", "por", "con", "para", "una", "es", "no", "se", "lo", "mi", "pero", "del", "al", "muy", "más", "sí",
+        "gracias", "está", "y",
+    ],
     &["o", "a", "que", "de", "não", "um", "uma", "para", "com", "os", "as", "é", "eu", "do", "da", "em", "mais", "mas", "muito", "se", "você", "obrigado"],
     &["de", "het", "een", "en", "van", "ik", "is", "niet", "dat", "op", "te", "je", "met", "voor", "zijn", "maar", "ook", "wat", "bij", "nog"],
     &["ve", "bir", "bu", "da", "de", "çok", "için", "ne", "ile", "ama", "gibi", "daha", "ben", "sen"],

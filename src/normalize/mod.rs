@@ -13,9 +13,9 @@ pub mod language;
 pub mod stopwords;
 pub mod tokenize;
 
-use std::sync::Arc;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
 use tokenize::Kind;
@@ -76,8 +76,8 @@ impl Term {
 
 /// Words that open a negation scope.
 const NEGATORS: &[&str] = &[
-    "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nimmer", "ohne", "weder",
-    "noch", "nichts", "niemand", "nirgends", "not", "no", "never", "nix", "net", "ned",
+    "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nimmer", "ohne", "weder", "noch", "nichts", "niemand", "nirgends",
+    "not", "no", "never", "nix", "net", "ned",
 ];
 
 pub fn is_negator(word: &str) -> bool {
@@ -144,12 +144,12 @@ impl Normalizer {
         out.clear();
         let unescaped = unescape_breaks(text);
         let text: &str = &unescaped;
-        let nfc: std::borrow::Cow<'_, str> =
-            if text.is_ascii() || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
-                text.into()
-            } else {
-                text.nfc().collect::<String>().into()
-            };
+        let nfc: std::borrow::Cow<'_, str> = if text.is_ascii() || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+        {
+            text.into()
+        } else {
+            text.nfc().collect::<String>().into()
+        };
         let mut negated = false;
         for tok in tokenize::tokenize(&nfc) {
             match tok.kind {
@@ -162,9 +162,7 @@ impl Normalizer {
                 Kind::Url => out.push(Term::new("<url>", false, false, tok.kind)),
                 Kind::Number => out.push(Term::new("<num>", negated, false, tok.kind)),
                 Kind::User => out.push(Term::new(tok.text.to_lowercase(), false, false, tok.kind)),
-                Kind::Emoji | Kind::Emoticon => {
-                    out.push(Term::new(tok.text.to_string(), negated, false, tok.kind))
-                }
+                Kind::Emoji | Kind::Emoticon => out.push(Term::new(tok.text.to_string(), negated, false, tok.kind)),
                 Kind::Hashtag => {
                     let body = &tok.text[1..];
                     out.push(Term::new(format!("#{}", fold(body).0), false, false, tok.kind));
@@ -174,7 +172,8 @@ impl Normalizer {
                 }
                 Kind::Word => {
                     // Every negator starts with n, k, o or w: most words skip the fold.
-                    let maybe_negator = self.settings.negation && matches!(tok.text.as_bytes().first(), Some(b'n' | b'N' | b'k' | b'K' | b'o' | b'O' | b'w' | b'W'));
+                    let maybe_negator =
+                        self.settings.negation && matches!(tok.text.as_bytes().first(), Some(b'n' | b'N' | b'k' | b'K' | b'o' | b'O' | b'w' | b'W'));
                     if maybe_negator {
                         let (lower, _) = fold(tok.text);
                         if is_negator(&lower) {
@@ -348,7 +347,10 @@ mod tests {
 
     #[test]
     fn social_tokens_become_terms() {
-        assert_eq!(features("@DB_Bahn #SchienenChaos https://x.de 20 😡 :)"), vec!["@db_bahn", "#schienenchaos", "schien", "chaos", "<url>", "<num>", "😡", ":)"]);
+        assert_eq!(
+            features("@DB_Bahn #SchienenChaos https://x.de 20 😡 :)"),
+            vec!["@db_bahn", "#schienenchaos", "schien", "chaos", "<url>", "<num>", "😡", ":)"]
+        );
     }
 
     #[test]

@@ -121,7 +121,11 @@ fn reason_label(kind: &str, lang: Lang) -> &str {
         "date_out_of_window" => ("Datum außerhalb des plausiblen Zeitraums", "date outside the plausible window"),
         other => return other,
     };
-    if lang == Lang::De { de } else { en }
+    if lang == Lang::De {
+        de
+    } else {
+        en
+    }
 }
 
 fn int(n: i64, lang: Lang) -> String {
@@ -134,7 +138,11 @@ fn int(n: i64, lang: Lang) -> String {
         }
         out.push(c);
     }
-    if n < 0 { format!("−{out}") } else { out }
+    if n < 0 {
+        format!("−{out}")
+    } else {
+        out
+    }
 }
 
 fn dec(x: f64, places: usize, lang: Lang) -> String {
@@ -146,7 +154,11 @@ fn dec(x: f64, places: usize, lang: Lang) -> String {
         (false, Lang::De) => format!("{whole},{frac}"),
         (false, Lang::En) => format!("{whole}.{frac}"),
     };
-    if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("−{s}") } else { s }
+    if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("−{s}")
+    } else {
+        s
+    }
 }
 
 fn pct(x: f64, lang: Lang) -> String {
@@ -154,7 +166,11 @@ fn pct(x: f64, lang: Lang) -> String {
 }
 
 fn signed(s: String, negative: bool) -> String {
-    if negative || s.starts_with('−') { s } else { format!("+{s}") }
+    if negative || s.starts_with('−') {
+        s
+    } else {
+        format!("+{s}")
+    }
 }
 
 fn esc(s: &str) -> String {
@@ -165,7 +181,12 @@ struct Col<'a>(&'a DataFrame);
 
 impl Col<'_> {
     fn u(&self, c: &str) -> Vec<i64> {
-        self.0.column(c).ok().and_then(|s| s.cast(&DataType::Int64).ok()).map(|s| s.i64().map(|a| a.iter().map(|v| v.unwrap_or(0)).collect()).unwrap_or_default()).unwrap_or_default()
+        self.0
+            .column(c)
+            .ok()
+            .and_then(|s| s.cast(&DataType::Int64).ok())
+            .map(|s| s.i64().map(|a| a.iter().map(|v| v.unwrap_or(0)).collect()).unwrap_or_default())
+            .unwrap_or_default()
     }
     fn f(&self, c: &str) -> Vec<Option<f64>> {
         self.0.column(c).ok().and_then(|s| s.cast(&DataType::Float64).ok()).map(|s| s.f64().map(|a| a.iter().collect()).unwrap_or_default()).unwrap_or_default()
@@ -213,9 +234,7 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
     };
     let relevant = p.u("relevant");
     let checked = |key: &str| {
-        label(key)
-            .replace("{rel}", &int(relevant.get(last).copied().unwrap_or(0), lang))
-            .replace("{n}", &int(mentions.get(last).copied().unwrap_or(0), lang))
+        label(key).replace("{rel}", &int(relevant.get(last).copied().unwrap_or(0), lang)).replace("{n}", &int(mentions.get(last).copied().unwrap_or(0), lang))
     };
     let reliability = if ctx.model_version.contains("relevance=rules") {
         format!("{reliability} {}", checked("relevance_rules"))
@@ -309,7 +328,8 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
         .collect();
 
     let k = Col(&tables.top_complaints);
-    let (kp, kr, kt, kn, kd, kc, ku, kx) = (k.s("period"), k.u("rank"), k.s("topic"), k.u("negative_mentions"), k.s("published_at"), k.s("channel"), k.s("url"), k.s("text"));
+    let (kp, kr, kt, kn, kd, kc, ku, kx) =
+        (k.s("period"), k.u("rank"), k.s("topic"), k.u("negative_mentions"), k.s("published_at"), k.s("channel"), k.s("url"), k.s("text"));
     let kw = k.s("top_terms");
     let mut complaint_rows: Vec<serde_json::Value> = Vec::new();
     for i in (0..kp.len()).filter(|&i| kp[i] == period) {
@@ -334,16 +354,27 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
     let roi_rows: Vec<serde_json::Value> = match roi {
         Some(df) => {
             let r = Col(df);
-            let (rp, rc, cur, cost, m, cpm, cpe, cpp, emv) =
-                (r.s("period"), r.s("channel"), r.s("currency"), r.f("cost"), r.u("mentions"), r.f("cost_per_mention"), r.f("cost_per_engagement"), r.f("cost_per_positive"), r.f("emv_estimate"));
+            let (rp, rc, cur, cost, m, cpm, cpe, cpp, emv) = (
+                r.s("period"),
+                r.s("channel"),
+                r.s("currency"),
+                r.f("cost"),
+                r.u("mentions"),
+                r.f("cost_per_mention"),
+                r.f("cost_per_engagement"),
+                r.f("cost_per_positive"),
+                r.f("emv_estimate"),
+            );
             let money = |v: Option<f64>, i: usize| v.map_or("–".to_string(), |x| format!("{} {}", dec(x, 2, lang), cur[i]));
             (0..rp.len())
                 .filter(|&i| rp[i] == period)
-                .map(|i| serde_json::json!({
-                    "channel": rc[i], "cost": money(cost[i], i), "mentions": int(m[i], lang),
-                    "per_mention": money(cpm[i], i), "per_engagement": money(cpe[i], i), "per_positive": money(cpp[i], i),
-                    "emv": money(emv[i], i),
-                }))
+                .map(|i| {
+                    serde_json::json!({
+                        "channel": rc[i], "cost": money(cost[i], i), "mentions": int(m[i], lang),
+                        "per_mention": money(cpm[i], i), "per_engagement": money(cpe[i], i), "per_positive": money(cpp[i], i),
+                        "emv": money(emv[i], i),
+                    })
+                })
                 .collect()
         }
         None => Vec::new(),
@@ -499,7 +530,10 @@ mod tests {
     #[test]
     fn models_in_words() {
         let shipped = "sentiment=models/sentiment:sparse-logistic+lexicon:stacked;topics=taxonomy:mittelstand";
-        assert_eq!(describe_models(shipped, Lang::De), "Stimmung: mitgeliefertes allgemeines Stimmungsmodell mit Lexikon · Relevanz: nicht geprüft · Themen: Mittelstand-Taxonomie");
+        assert_eq!(
+            describe_models(shipped, Lang::De),
+            "Stimmung: mitgeliefertes allgemeines Stimmungsmodell mit Lexikon · Relevanz: nicht geprüft · Themen: Mittelstand-Taxonomie"
+        );
         let own = "sentiment=models/mine:sparse-logistic+lexicon:stacked;relevance=rules:3 terms, 1 exclusions&models/rel:sparse-logistic;topics=taxonomy:mittelstand+models/topic:sparse-logistic";
         assert_eq!(
             describe_models(own, Lang::En),

@@ -17,9 +17,30 @@ use crate::mention::Mention;
 
 /// Column names of `mentions.parquet`, in order.
 pub const MENTION_COLUMNS: [&str; 24] = [
-    "mention_id", "source_file", "source_line", "source_tool", "published_at", "channel", "author", "url",
-    "title", "text", "language", "language_source", "country", "reach", "engagement", "tool_sentiment", "query", "vendor_id",
-    "sentiment", "sentiment_score", "sentiment_confidence", "relevant", "topics", "model_version",
+    "mention_id",
+    "source_file",
+    "source_line",
+    "source_tool",
+    "published_at",
+    "channel",
+    "author",
+    "url",
+    "title",
+    "text",
+    "language",
+    "language_source",
+    "country",
+    "reach",
+    "engagement",
+    "tool_sentiment",
+    "query",
+    "vendor_id",
+    "sentiment",
+    "sentiment_score",
+    "sentiment_confidence",
+    "relevant",
+    "topics",
+    "model_version",
 ];
 
 /// Mentions as a polars frame in the canonical schema (`published_at` is UTC, ms).
@@ -27,9 +48,7 @@ pub fn mentions_frame(ms: &[Mention]) -> PolarsResult<DataFrame> {
     let s = |name: &str, v: Vec<&str>| Column::new(name.into(), v);
     let o = |name: &str, v: Vec<Option<&str>>| Column::new(name.into(), v);
     let published: Vec<i64> = ms.iter().map(|m| m.published_at.timestamp_millis()).collect();
-    let published = Int64Chunked::from_vec("published_at".into(), published)
-        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
-        .into_column();
+    let published = Int64Chunked::from_vec("published_at".into(), published).into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)).into_column();
     DataFrame::new(
         ms.len(),
         vec![
@@ -83,7 +102,13 @@ pub enum MentionSink {
 /// The open Parquet writers of a sink.
 enum Writers {
     One(Box<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>),
-    Partitioned { dir: PathBuf, tz: Tz, granularity: Granularity, schema: Schema, open: BTreeMap<(String, String), polars::io::parquet::write::BatchedWriter<BufWriter<File>>> },
+    Partitioned {
+        dir: PathBuf,
+        tz: Tz,
+        granularity: Granularity,
+        schema: Schema,
+        open: BTreeMap<(String, String), polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
+    },
 }
 
 fn batched(file: BufWriter<File>, schema: &Schema) -> PolarsResult<polars::io::parquet::write::BatchedWriter<BufWriter<File>>> {
@@ -93,7 +118,11 @@ fn batched(file: BufWriter<File>, schema: &Schema) -> PolarsResult<polars::io::p
 /// A partition value as a folder name: lower-case letters, digits, `-` and `_`.
 fn partition_value(s: &str) -> String {
     let v: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '_' }).collect();
-    if v.is_empty() { "unknown".into() } else { v }
+    if v.is_empty() {
+        "unknown".into()
+    } else {
+        v
+    }
 }
 
 impl Writers {
@@ -285,4 +314,3 @@ pub fn scan_mentions(path: &Path) -> polars::prelude::PolarsResult<polars::prelu
     let args = ScanArgsParquet { hive_options: polars::prelude::HiveOptions::new_disabled(), ..Default::default() };
     LazyFrame::scan_parquet_files(files.into_iter().collect(), args)
 }
-

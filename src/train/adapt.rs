@@ -55,11 +55,7 @@ impl Base {
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
             let json = crate::classify::read(&file)?;
             let stack_file = file.with_file_name("stack.json");
-            let stack = if sentiment && stack_file.is_file() {
-                Some(crate::classify::read(&stack_file)?)
-            } else {
-                None
-            };
+            let stack = if sentiment && stack_file.is_file() { Some(crate::classify::read(&stack_file)?) } else { None };
             let gate = if stack.is_some() { crate::classify::read_gate(&file)? } else { None };
             (json, stack, file, gate)
         };
@@ -208,10 +204,13 @@ fn predict_all(classifier: &dyn Classifier, docs: &[&Vec<Term>]) -> Vec<usize> {
     match classifier.batch_prior() {
         None => docs.iter().map(|d| classifier.predict(d).label).collect(),
         Some(a) => {
-            let probs: Vec<[f32; 3]> = docs.iter().map(|d| {
-                let p = classifier.predict(d).scores;
-                [p[0], p[1], p[2]]
-            }).collect();
+            let probs: Vec<[f32; 3]> = docs
+                .iter()
+                .map(|d| {
+                    let p = classifier.predict(d).scores;
+                    [p[0], p[1], p[2]]
+                })
+                .collect();
             let prior = stacked::estimate_prior(&probs, &a);
             probs.iter().map(|p| crate::classify::argmax(&stacked::adapt(p, &a.from, &prior))).collect()
         }
@@ -351,7 +350,15 @@ pub struct CurvePoint {
 /// `test` share of it is held out; for each size, that many of the rest are labelled
 /// (picked as `picking` says), the base is adapted to them as `train --base` does, and base
 /// and adapted are scored on the held-out documents.
-pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], picking: &[Picking], test_share: f64, normalizer: &Normalizer, progress: &dyn Fn(&str)) -> Result<Vec<CurvePoint>, TrainError> {
+pub fn learning_curve(
+    base: &Base,
+    examples: &[Example],
+    sizes: &[usize],
+    picking: &[Picking],
+    test_share: f64,
+    normalizer: &Normalizer,
+    progress: &dyn Fn(&str),
+) -> Result<Vec<CurvePoint>, TrainError> {
     let task = base.model.task;
     let targets = data::targets(examples, task, Some(&base.model.labels))?;
     let n = targets.examples.len();
@@ -374,10 +381,13 @@ pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], pickin
     };
     let least_certain: Vec<usize> = {
         let mut order = random.clone();
-        let confidence: std::collections::HashMap<usize, f32> = order.iter().map(|&i| {
-            let p = base_classifier.predict(&docs[i]);
-            (i, p.scores[p.label])
-        }).collect();
+        let confidence: std::collections::HashMap<usize, f32> = order
+            .iter()
+            .map(|&i| {
+                let p = base_classifier.predict(&docs[i]);
+                (i, p.scores[p.label])
+            })
+            .collect();
         order.sort_by(|a, b| confidence[a].total_cmp(&confidence[b]));
         order
     };
@@ -402,7 +412,15 @@ pub fn learning_curve(base: &Base, examples: &[Example], sizes: &[usize], pickin
             };
             let adapted = Scores::of(&metrics::evaluate(labels, &test_gold, &predict_all(classifier.as_ref(), &test_docs)), task);
             let class_counts = a.report.class_counts.iter().map(|c| c.1).collect();
-            out.push(CurvePoint { labels: size, picking: how, chosen_c: a.report.chosen_c, class_counts, held_out: test.len(), base: base_scores.clone(), adapted });
+            out.push(CurvePoint {
+                labels: size,
+                picking: how,
+                chosen_c: a.report.chosen_c,
+                class_counts,
+                held_out: test.len(),
+                base: base_scores.clone(),
+                adapted,
+            });
         }
     }
     Ok(out)

@@ -42,14 +42,8 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
     let normalizer = Normalizer::default();
     let targets = data::targets(train_examples, task, None)?;
     let docs: Vec<Vec<Term>> = targets.examples.iter().map(|&i| normalizer.normalize(&train_examples[i].text)).collect();
-    let corpus = Corpus {
-        task,
-        labels: &targets.labels,
-        docs: &docs,
-        gold: &targets.gold,
-        normalizer: normalizer.settings(),
-        features: FeatureSettings::default(),
-    };
+    let corpus =
+        Corpus { task, labels: &targets.labels, docs: &docs, gold: &targets.gold, normalizer: normalizer.settings(), features: FeatureSettings::default() };
     let vectors = train::featurize_all(&docs, &corpus.features);
     // The held-out side: texts and gold label sets in the training label space.
     let test = match test_examples {
@@ -93,14 +87,16 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
                     let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds)?;
                     model.threshold = train::score_out_of_fold(&corpus, &oof, folds, f).threshold.unwrap_or(0.5);
                 }
-                let predicted: Vec<Vec<usize>> = scores.iter().map(|s| crate::classify::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
+                let predicted: Vec<Vec<usize>> =
+                    scores.iter().map(|s| crate::classify::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
                 (metrics::evaluate_sets(&tt.labels, task.is_multilabel(), &tt.gold, &predicted), scores)
             }
             None => {
                 let (oof, f) = train::out_of_fold_scores(&corpus, &vectors, params, folds)?;
                 let cv = train::score_out_of_fold(&corpus, &oof, folds, f);
                 model.threshold = cv.threshold.unwrap_or(0.5);
-                let predicted: Vec<Vec<usize>> = oof.iter().map(|s| crate::classify::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
+                let predicted: Vec<Vec<usize>> =
+                    oof.iter().map(|s| crate::classify::linear::LinearModel::label_set(s, task.is_multilabel(), model.threshold)).collect();
                 (metrics::evaluate_sets(corpus.labels, task.is_multilabel(), corpus.gold, &predicted), oof)
             }
         };
@@ -128,7 +124,8 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
                 .0;
             let (gold, predicted): (Vec<usize>, Vec<usize>) = match &test {
                 Some((tt, texts)) => {
-                    let pred = texts.iter().zip(&eval_scores).map(|(t, p)| argmax(&ensemble::combine(p, lexicon.score(&normalizer.normalize(t)), weight))).collect();
+                    let pred =
+                        texts.iter().zip(&eval_scores).map(|(t, p)| argmax(&ensemble::combine(p, lexicon.score(&normalizer.normalize(t)), weight))).collect();
                     (tt.gold.iter().map(|g| g[0]).collect(), pred)
                 }
                 None => (gold_train.clone(), oof.iter().zip(&lex_train).map(|(p, &s)| argmax(&ensemble::combine(p, s, weight))).collect()),
@@ -151,7 +148,6 @@ pub fn bench(task: Task, train_examples: &[Example], test_examples: Option<&[Exa
     }
     Ok(rows)
 }
-
 
 fn describe(p: &TrainParams) -> String {
     let features = if p.max_features == 0 { "all features".to_string() } else { format!("top {} features", p.max_features) };

@@ -310,7 +310,13 @@ type Row = (usize, bool, [f32; STACK_FEATURES]);
 
 /// Trains the default classifier on `domains` and scores it leave-one-corpus-out.
 /// `progress` is told each step as it finishes.
-pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, features: FeatureSettings, progress: &(dyn Fn(&str) + Sync)) -> Result<Outcome, TrainError> {
+pub fn train(
+    domains: &[Domain],
+    settings: Settings,
+    normalizer: &Normalizer,
+    features: FeatureSettings,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Outcome, TrainError> {
     let k = domains.len();
     if k < 2 {
         return Err(ModelError::Training("cross-domain training needs at least two corpora".into()).into());
@@ -340,10 +346,13 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
     // In-domain folds: interleaved inside each corpus.
     let fold_of: Vec<usize> = {
         let mut seen = vec![0usize; k];
-        domain_of.iter().map(|&d| {
-            seen[d] += 1;
-            seen[d] % folds.max(1)
-        }).collect()
+        domain_of
+            .iter()
+            .map(|&d| {
+                seen[d] += 1;
+                seen[d] % folds.max(1)
+            })
+            .collect()
     };
 
     // Every model needed: trained without no corpus, one, or two; and without one in-domain
@@ -372,13 +381,17 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
             let model = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
             let gate = fit_on_space(&model, Task::Topic, domain_names.clone(), &vectors, &domain_sets, &weights, &rows, settings.gate_c);
             let experts: Vec<usize> = (0..k).filter(|&d| domain_mix[d].is_some() && key.left_out & (1 << d) == 0).collect();
-            let expert_models: Vec<LinearModel> = experts.iter().map(|&d| {
-                let own: Vec<usize> = rows.iter().copied().filter(|&i| domain_of[i] == d).collect();
-                fit_on_space(&model, Task::Sentiment, labels.clone(), &vectors, &gold_sets, &ones, &own, settings.c)
-            }).collect();
+            let expert_models: Vec<LinearModel> = experts
+                .iter()
+                .map(|&d| {
+                    let own: Vec<usize> = rows.iter().copied().filter(|&i| domain_of[i] == d).collect();
+                    fit_on_space(&model, Task::Sentiment, labels.clone(), &vectors, &gold_sets, &ones, &own, settings.c)
+                })
+                .collect();
             let mut outputs = vec![&gate];
             outputs.extend(&expert_models);
-            let domain = LinearModel::side_by_side(&outputs, domain_labels(&domain_names, &experts)).ok_or_else(|| ModelError::Training("the domain model left the model's feature space".into()))?;
+            let domain = LinearModel::side_by_side(&outputs, domain_labels(&domain_names, &experts))
+                .ok_or_else(|| ModelError::Training("the domain model left the model's feature space".into()))?;
             let left_out: Vec<&str> = (0..k).filter(|d| key.left_out & (1 << d) != 0).map(|d| domains[d].name.as_str()).collect();
             let fold = key.fold.map(|f| format!(", fold {f}")).unwrap_or_default();
             progress(&format!("model without [{}]{fold} fitted on {} documents", left_out.join(", "), rows.len()));
@@ -425,17 +438,32 @@ pub fn train(domains: &[Domain], settings: Settings, normalizer: &Normalizer, fe
         } else {
             class_mass(&full.iter().map(|&i| y[i]).collect::<Vec<_>>(), &full.iter().map(|&i| w[i]).collect::<Vec<_>>())
         };
-        Stack { format_version: STACK_FORMAT, weights, intercept, training_prior: prior, target_prior: prior, em_strength: None, measured: None, domains: domain_names.clone(), domain_mix: domain_mix.clone(), experts: Vec::new(), card: serde_json::Value::Null }
+        Stack {
+            format_version: STACK_FORMAT,
+            weights,
+            intercept,
+            training_prior: prior,
+            target_prior: prior,
+            em_strength: None,
+            measured: None,
+            domains: domain_names.clone(),
+            domain_mix: domain_mix.clone(),
+            experts: Vec::new(),
+            card: serde_json::Value::Null,
+        }
     };
 
     let mut held_out = Vec::new();
     for h in 0..k {
         let others: Vec<usize> = (0..k).filter(|&o| o != h).collect();
         let stack = fit_stack_on(others.iter().flat_map(|&o| rows_for(o, 1 << h)).collect());
-        let test: Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)> = in_domain(h).into_par_iter().map(|i| {
-            let (x, p) = score(i, Key { left_out: 1 << h, fold: None });
-            (i, x, p)
-        }).collect();
+        let test: Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)> = in_domain(h)
+            .into_par_iter()
+            .map(|i| {
+                let (x, p) = score(i, Key { left_out: 1 << h, fold: None });
+                (i, x, p)
+            })
+            .collect();
         let y: Vec<usize> = test.iter().map(|r| gold[r.0]).collect();
         let name = &domains[h].name;
         let model_labels: Vec<usize> = test.iter().map(|r| argmax(&r.2)).collect();
@@ -491,9 +519,8 @@ pub fn mean_share_error(rows: &[Held], variant: &str) -> [f64; 3] {
 /// held-out corpora with all three classes.
 pub fn measured(rows: &[Held], variant: &str) -> crate::classify::stacked::Measured {
     let v: Vec<&Held> = rows.iter().filter(|r| r.variant == variant && three_class(r)).collect();
-    let range = |f: fn(&Held) -> f64| -> [f64; 2] {
-        [v.iter().map(|h| f(h)).fold(f64::INFINITY, f64::min), v.iter().map(|h| f(h)).fold(f64::NEG_INFINITY, f64::max)]
-    };
+    let range =
+        |f: fn(&Held) -> f64| -> [f64; 2] { [v.iter().map(|h| f(h)).fold(f64::INFINITY, f64::min), v.iter().map(|h| f(h)).fold(f64::NEG_INFINITY, f64::max)] };
     crate::classify::stacked::Measured {
         corpora: v.iter().map(|h| h.corpus.clone()).collect(),
         accuracy: range(|h| h.accuracy),
@@ -535,13 +562,31 @@ mod tests {
         let mut y = Vec::new();
         for i in 0..300 {
             let s = ((i * 37 % 100) as f32 - 50.0) / 50.0;
-            let c = if s < -0.3 { 0 } else if s > 0.3 { 2 } else { 1 };
+            let c = if s < -0.3 {
+                0
+            } else if s > 0.3 {
+                2
+            } else {
+                1
+            };
             x.push([-1.1, -1.1, -1.1, s, (i % 3) as f32, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
             y.push(c);
         }
         let w = vec![1.0; y.len()];
         let (weights, intercept) = fit_stack(&x, &y, &w, &vec![7u8; y.len()], 1e-4);
-        let stack = Stack { format_version: STACK_FORMAT, weights, intercept, training_prior: [1.0 / 3.0; 3], target_prior: [1.0 / 3.0; 3], em_strength: None, measured: None, domains: Vec::new(), domain_mix: Vec::new(), experts: Vec::new(), card: serde_json::Value::Null };
+        let stack = Stack {
+            format_version: STACK_FORMAT,
+            weights,
+            intercept,
+            training_prior: [1.0 / 3.0; 3],
+            target_prior: [1.0 / 3.0; 3],
+            em_strength: None,
+            measured: None,
+            domains: Vec::new(),
+            domain_mix: Vec::new(),
+            experts: Vec::new(),
+            card: serde_json::Value::Null,
+        };
         assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 2);
         assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, -0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 0);
         assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 1);

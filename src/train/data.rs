@@ -55,9 +55,7 @@ pub fn read_labelled(path: &Path) -> Result<Vec<Example>, DataError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let first = text.lines().next().unwrap_or("");
     let cols: Vec<&str> = first.split('\t').collect();
-    let has_header = first
-        .split([',', ';', '\t'])
-        .any(|c| matches!(c.trim().trim_matches('"').to_lowercase().as_str(), "text" | "label" | "sentiment"));
+    let has_header = first.split([',', ';', '\t']).any(|c| matches!(c.trim().trim_matches('"').to_lowercase().as_str(), "text" | "label" | "sentiment"));
     let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
     if (cols.len() >= 4 && parse_bool(cols[2]).is_some()) || (tsv && !has_header) {
         read_germeval(path, text)
@@ -105,15 +103,11 @@ fn read_germeval(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
 fn read_csv(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
     let delim = if text.lines().next().is_some_and(|l| l.matches(';').count() > l.matches(',').count()) { b';' } else { b',' };
     let mut rdr = csv::ReaderBuilder::new().delimiter(delim).from_reader(text.as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| DataError::File { path: path.to_path_buf(), reason: e.to_string() })?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
+    let header: Vec<String> =
+        rdr.headers().map_err(|e| DataError::File { path: path.to_path_buf(), reason: e.to_string() })?.iter().map(|h| h.trim().to_lowercase()).collect();
     let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
-    let text_col = col(&["text", "content", "body"])
-        .ok_or_else(|| DataError::File { path: path.to_path_buf(), reason: "no `text` column in the header".into() })?;
+    let text_col =
+        col(&["text", "content", "body"]).ok_or_else(|| DataError::File { path: path.to_path_buf(), reason: "no `text` column in the header".into() })?;
     // `resonanz sample` files carry the prediction beside the analyst's label: the label
     // columns win (`label` over `sentiment`/`predicted`, `relevant_label` over `relevant`).
     let sent_col = col(&["label"]).or(col(&["sentiment"]));
@@ -138,7 +132,9 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Example>, DataError> {
         // value must be one we know.
         let cell = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|v| !v.is_empty());
         let sentiment = match cell(sent_col) {
-            Some(v) => Some(Sentiment::parse(v).ok_or_else(|| err(format!("unknown label `{v}` (negative/neutral/positive, negativ/neutral/positiv or -1/0/1)")))?),
+            Some(v) => {
+                Some(Sentiment::parse(v).ok_or_else(|| err(format!("unknown label `{v}` (negative/neutral/positive, negativ/neutral/positiv or -1/0/1)")))?)
+            }
             None => None,
         };
         let relevant = match cell(rel_col) {

@@ -20,11 +20,7 @@ pub struct EvalReport {
 
 /// Scores a classifier on labelled examples (the classifier's task picks the gold column;
 /// topics are scored on the relevant documents only).
-pub fn evaluate_on(
-    classifier: &dyn Classifier,
-    normalizer: &crate::normalize::Normalizer,
-    examples: &[data::Example],
-) -> Result<EvalReport, data::DataError> {
+pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::Normalizer, examples: &[data::Example]) -> Result<EvalReport, data::DataError> {
     let task = classifier.task();
     let targets = data::targets(examples, task, Some(classifier.labels()))?;
     let mut terms = Vec::new();
@@ -49,11 +45,5 @@ pub fn evaluate_on(
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
     let share_error_pp = (task == Task::Sentiment).then(|| metrics::share_error_pp(&metrics.confusion));
-    Ok(EvalReport {
-        task: task.as_str().into(),
-        model: classifier.name().into(),
-        metrics,
-        share_error_pp,
-        docs_per_s: predicted.len() as f64 / secs,
-    })
+    Ok(EvalReport { task: task.as_str().into(), model: classifier.name().into(), metrics, share_error_pp, docs_per_s: predicted.len() as f64 / secs })
 }

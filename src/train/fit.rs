@@ -165,13 +165,34 @@ pub fn fit_weighted(
 /// two score from one feature vector per document): one sigmoid per label when `task` is
 /// multi-label, else a softmax. `gold` and `weights` are indexed like `vectors`; `rows` the
 /// documents to fit on.
-pub fn fit_on_space(base: &LinearModel, task: Task, labels: Vec<String>, vectors: &[Vec<(u32, f32)>], gold: &[Vec<usize>], weights: &[f64], rows: &[usize], c: f64) -> LinearModel {
+pub fn fit_on_space(
+    base: &LinearModel,
+    task: Task,
+    labels: Vec<String>,
+    vectors: &[Vec<(u32, f32)>],
+    gold: &[Vec<usize>],
+    weights: &[f64],
+    rows: &[usize],
+    c: f64,
+) -> LinearModel {
     let design = Design::new(vectors, rows, &base.feature_ids, &base.idf);
     let g: Vec<&[usize]> = rows.iter().map(|&r| gold[r].as_slice()).collect();
     let w: Vec<f64> = rows.iter().map(|&r| weights[r]).collect();
     let params = TrainParams { c, ..base.params };
     let (weights, intercept) = fit_sparse_logistic(&design, &g, &w, &vec![u8::MAX; rows.len()], labels.len(), task.is_multilabel(), params, None);
-    LinearModel::new(task, "sparse-logistic", labels, base.normalizer, base.features, params, rows.len(), base.feature_ids.clone(), base.idf.clone(), weights, intercept)
+    LinearModel::new(
+        task,
+        "sparse-logistic",
+        labels,
+        base.normalizer,
+        base.features,
+        params,
+        rows.len(),
+        base.feature_ids.clone(),
+        base.idf.clone(),
+        weights,
+        intercept,
+    )
 }
 
 /// Adapts a trained single-label model to new labelled documents (`gold` indexes into
@@ -181,7 +202,14 @@ pub fn fit_on_space(base: &LinearModel, task: Task, labels: Vec<String>, vectors
 /// IDF) plus those of the new documents it lacks that occur in `min_df` of them or more (IDF
 /// from the new documents, prior weight 0). `vectors` are the documents' hashed features
 /// under `base.features`; `rows` the documents to fit on.
-pub fn fit_towards(base: &LinearModel, vectors: &[Vec<(u32, f32)>], gold: &[Vec<usize>], rows: &[usize], c: f64, min_df: u32) -> Result<LinearModel, ModelError> {
+pub fn fit_towards(
+    base: &LinearModel,
+    vectors: &[Vec<(u32, f32)>],
+    gold: &[Vec<usize>],
+    rows: &[usize],
+    c: f64,
+    min_df: u32,
+) -> Result<LinearModel, ModelError> {
     let labels = base.labels.len();
     if base.task.is_multilabel() {
         return Err(ModelError::Training("adapting a multi-label (topic) model is not supported".into()));
@@ -198,7 +226,8 @@ pub fn fit_towards(base: &LinearModel, vectors: &[Vec<(u32, f32)>], gold: &[Vec<
         }
     }
     let n = rows.len() as f64;
-    let mut merged: Vec<(u32, f32, Option<usize>)> = base.feature_ids.iter().zip(&base.idf).enumerate().map(|(col, (&id, &idf))| (id, idf, Some(col))).collect();
+    let mut merged: Vec<(u32, f32, Option<usize>)> =
+        base.feature_ids.iter().zip(&base.idf).enumerate().map(|(col, (&id, &idf))| (id, idf, Some(col))).collect();
     merged.extend(df.into_iter().filter(|&(_, d)| d >= min_df).map(|(id, d)| (id, ((1.0 + n) / (1.0 + d as f64)).ln() as f32 + 1.0, None)));
     merged.sort_unstable_by_key(|m| m.0);
     let feature_ids: Vec<u32> = merged.iter().map(|m| m.0).collect();
@@ -219,7 +248,19 @@ pub fn fit_towards(base: &LinearModel, vectors: &[Vec<(u32, f32)>], gold: &[Vec<
     let gold: Vec<&[usize]> = rows.iter().map(|&r| gold[r].as_slice()).collect();
     let params = TrainParams { c, min_df, max_features: 0, ..Algorithm::SparseLogistic.defaults() };
     let (weights, intercept) = fit_sparse_logistic(&design, &gold, &vec![1.0; rows.len()], &vec![u8::MAX; rows.len()], labels, false, params, Some(&prior));
-    let mut m = LinearModel::new(base.task, "sparse-logistic", base.labels.clone(), base.normalizer, base.features, params, rows.len(), feature_ids, idf, weights, intercept);
+    let mut m = LinearModel::new(
+        base.task,
+        "sparse-logistic",
+        base.labels.clone(),
+        base.normalizer,
+        base.features,
+        params,
+        rows.len(),
+        feature_ids,
+        idf,
+        weights,
+        intercept,
+    );
     m.threshold = base.threshold;
     Ok(m)
 }
@@ -264,7 +305,11 @@ fn select_features(vectors: &[Vec<(u32, f32)>], gold: &[Vec<usize>], rows: &[usi
                     let (a, b) = (per[k] as f64, d - per[k] as f64);
                     let (cc, dd) = (label_n[k] as f64 - a, n - d - (label_n[k] as f64 - a));
                     let den = (a + b) * (cc + dd) * (a + cc) * (b + dd);
-                    if den > 0.0 { n * (a * dd - b * cc).powi(2) / den } else { 0.0 }
+                    if den > 0.0 {
+                        n * (a * dd - b * cc).powi(2) / den
+                    } else {
+                        0.0
+                    }
                 })
                 .sum();
             (id, chi)
@@ -484,11 +529,8 @@ fn fit_svm(x: &Design, gold: &[&[usize]], c: usize, params: TrainParams) -> Resu
             continue;
         }
         let dataset = Dataset::new(records.clone(), y);
-        let svm = Svm::<f64, bool>::params()
-            .linear_kernel()
-            .pos_neg_weights(params.c, params.c)
-            .fit(&dataset)
-            .map_err(|e| ModelError::Training(e.to_string()))?;
+        let svm =
+            Svm::<f64, bool>::params().linear_kernel().pos_neg_weights(params.c, params.c).fit(&dataset).map_err(|e| ModelError::Training(e.to_string()))?;
         let mut unit = Array1::<f64>::zeros(k);
         for f in 0..k {
             unit[f] = 1.0;
@@ -527,12 +569,7 @@ pub fn out_of_fold_scores(corpus: &Corpus, vectors: &[Vec<(u32, f32)>], params: 
             let started = Instant::now();
             let model = fit(corpus, vectors, Some(&train), params)?;
             let secs = started.elapsed().as_secs_f64();
-            let scores = order
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % folds == f)
-                .map(|(_, &d)| (d, model.scores(&corpus.docs[d])))
-                .collect();
+            let scores = order.iter().enumerate().filter(|(i, _)| i % folds == f).map(|(_, &d)| (d, model.scores(&corpus.docs[d]))).collect();
             Ok((scores, secs))
         })
         .collect();
@@ -562,14 +599,7 @@ pub fn score_out_of_fold(corpus: &Corpus, scores: &[Vec<f32>], folds: usize, fit
         }
     }
     let (report, threshold) = best.expect("at least one threshold");
-    CvScores {
-        folds,
-        accuracy: report.accuracy,
-        micro_f1: report.micro_f1,
-        macro_f1: report.macro_f1,
-        fit_s,
-        threshold: multilabel.then_some(threshold),
-    }
+    CvScores { folds, accuracy: report.accuracy, micro_f1: report.micro_f1, macro_f1: report.macro_f1, fit_s, threshold: multilabel.then_some(threshold) }
 }
 
 /// Compares the settings by k-fold cross-validation (best micro-F1, ties to the earlier
@@ -609,9 +639,18 @@ mod tests {
     fn toy() -> (Vec<Vec<Term>>, Vec<Vec<usize>>) {
         let n = Normalizer::default();
         let texts = [
-            ("super Service, danke", 2), ("toll und schnell", 2), ("sehr gut gemacht", 2), ("klasse Team", 2),
-            ("schlecht und langsam", 0), ("nie wieder, furchtbar", 0), ("Verspätung schon wieder", 0), ("kaputt und teuer", 0),
-            ("Zug fährt um zehn", 1), ("Gleis drei heute", 1), ("Fahrplan ab Montag", 1), ("Bahnhof in Ulm", 1),
+            ("super Service, danke", 2),
+            ("toll und schnell", 2),
+            ("sehr gut gemacht", 2),
+            ("klasse Team", 2),
+            ("schlecht und langsam", 0),
+            ("nie wieder, furchtbar", 0),
+            ("Verspätung schon wieder", 0),
+            ("kaputt und teuer", 0),
+            ("Zug fährt um zehn", 1),
+            ("Gleis drei heute", 1),
+            ("Fahrplan ab Montag", 1),
+            ("Bahnhof in Ulm", 1),
         ];
         let docs = texts.iter().cycle().take(36).map(|(t, _)| n.normalize(t)).collect();
         let gold = texts.iter().cycle().take(36).map(|(_, g)| vec![*g]).collect();
@@ -665,7 +704,8 @@ mod tests {
         let docs: Vec<Vec<Term>> = ["gut", "schlecht", "Zug", "toll", "mies", "Gleis"].iter().map(|t| n.normalize(t)).collect();
         let gold: Vec<Vec<usize>> = [2, 0, 1, 2, 0, 1].iter().map(|&g| vec![g]).collect();
         let labels = Task::Sentiment.labels();
-        let corpus = Corpus { task: Task::Sentiment, labels: &labels, docs: &docs, gold: &gold, normalizer: n.settings(), features: FeatureSettings::default() };
+        let corpus =
+            Corpus { task: Task::Sentiment, labels: &labels, docs: &docs, gold: &gold, normalizer: n.settings(), features: FeatureSettings::default() };
         let vectors = featurize_all(&docs, &corpus.features);
         fit(&corpus, &vectors, None, TrainParams { min_df: 1, ..Algorithm::SparseLogistic.defaults() }).unwrap()
     }
@@ -689,8 +729,12 @@ mod tests {
     fn topics_are_multi_label() {
         let n = Normalizer::default();
         let texts = [
-            ("Zug wieder verspätet", vec![0]), ("Verspätung und kein WLAN", vec![0, 1]), ("WLAN im ICE kaputt", vec![1]),
-            ("Internet im Zug geht nicht", vec![1]), ("zwanzig Minuten Verspätung", vec![0]), ("Anschluss verpasst wegen Verspätung", vec![0]),
+            ("Zug wieder verspätet", vec![0]),
+            ("Verspätung und kein WLAN", vec![0, 1]),
+            ("WLAN im ICE kaputt", vec![1]),
+            ("Internet im Zug geht nicht", vec![1]),
+            ("zwanzig Minuten Verspätung", vec![0]),
+            ("Anschluss verpasst wegen Verspätung", vec![0]),
         ];
         let docs: Vec<Vec<Term>> = texts.iter().cycle().take(30).map(|(t, _)| n.normalize(t)).collect();
         let gold: Vec<Vec<usize>> = texts.iter().cycle().take(30).map(|(_, g)| g.clone()).collect();

@@ -107,26 +107,36 @@ mod tests {
         // f = Σ c_i (x_i - i)², c from 1 to 1000.
         let mut x = vec![0.0; 5];
         let c = [1.0, 10.0, 100.0, 300.0, 1000.0];
-        let (stop, _) = minimize(&mut x, |x, g| {
-            let mut v = 0.0;
-            for i in 0..5 {
-                let d = x[i] - i as f64;
-                v += c[i] * d * d;
-                g[i] = 2.0 * c[i] * d;
-            }
-            v
-        }, 200, 1e-10);
+        let (stop, _) = minimize(
+            &mut x,
+            |x, g| {
+                let mut v = 0.0;
+                for i in 0..5 {
+                    let d = x[i] - i as f64;
+                    v += c[i] * d * d;
+                    g[i] = 2.0 * c[i] * d;
+                }
+                v
+            },
+            200,
+            1e-10,
+        );
         assert_ne!(stop, Stop::MaxIterations);
         for (i, xi) in x.iter().enumerate() {
             assert!((xi - i as f64).abs() < 1e-5, "{x:?}");
         }
         let mut x = vec![-1.2, 1.0];
-        minimize(&mut x, |x, g| {
-            let (a, b) = (1.0 - x[0], x[1] - x[0] * x[0]);
-            g[0] = -2.0 * a - 400.0 * x[0] * b;
-            g[1] = 200.0 * b;
-            a * a + 100.0 * b * b
-        }, 500, 1e-10);
+        minimize(
+            &mut x,
+            |x, g| {
+                let (a, b) = (1.0 - x[0], x[1] - x[0] * x[0]);
+                g[0] = -2.0 * a - 400.0 * x[0] * b;
+                g[1] = 200.0 * b;
+                a * a + 100.0 * b * b
+            },
+            500,
+            1e-10,
+        );
         assert!((x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4, "{x:?}");
     }
 }

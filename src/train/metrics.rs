@@ -27,11 +27,19 @@ pub struct Report {
 }
 
 fn f1(p: f64, r: f64) -> f64 {
-    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
 }
 
 fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
 }
 
 /// Scores predicted label indexes against gold ones.
@@ -56,15 +64,7 @@ pub fn evaluate(labels: &[String], gold: &[usize], predicted: &[usize]) -> Repor
         per_class.insert(label.clone(), ClassScores { precision: p, recall: r, f1: f1(p, r), support });
     }
     let accuracy = ratio(correct, n);
-    Report {
-        n,
-        accuracy,
-        micro_f1: accuracy,
-        macro_f1: if k == 0 { 0.0 } else { macro_sum / k as f64 },
-        per_class,
-        confusion,
-        labels: labels.to_vec(),
-    }
+    Report { n, accuracy, micro_f1: accuracy, macro_f1: if k == 0 { 0.0 } else { macro_sum / k as f64 }, per_class, confusion, labels: labels.to_vec() }
 }
 
 /// Scores label sets: single-label tasks as [`evaluate`] (first label of each set);
@@ -87,7 +87,11 @@ pub fn evaluate_sets(labels: &[String], multilabel: bool, gold: &[Vec<usize>], p
         p.dedup();
         exact += (g == p) as u64;
         for &i in &p {
-            if g.contains(&i) { tp[i] += 1 } else { fp[i] += 1 }
+            if g.contains(&i) {
+                tp[i] += 1
+            } else {
+                fp[i] += 1
+            }
         }
         for &i in &g {
             if !p.contains(&i) {
@@ -131,7 +135,13 @@ pub fn share_error_pp(confusion: &[Vec<u64>]) -> f64 {
         let predicted: u64 = confusion.iter().map(|row| row[c]).sum();
         (gold as f64 / n as f64, predicted as f64 / n as f64)
     };
-    [0, k - 1].iter().map(|&c| { let (g, p) = share(c); 100.0 * (p - g).abs() }).fold(0.0, f64::max)
+    [0, k - 1]
+        .iter()
+        .map(|&c| {
+            let (g, p) = share(c);
+            100.0 * (p - g).abs()
+        })
+        .fold(0.0, f64::max)
 }
 
 /// Micro-F1 over (document, category) pairs for multi-label predictions.
