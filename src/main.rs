@@ -121,6 +121,9 @@ struct BenchArgs {
     /// With --corpus: the linear model's C.
     #[arg(long, default_value_t = 3.0)]
     c: f64,
+    /// With --corpus: the domain model without per-corpus experts (the gate alone).
+    #[arg(long)]
+    no_experts: bool,
     /// Held-out labelled data; without it, k-fold cross-validation on --data.
     #[arg(long, num_args = 1..)]
     test: Vec<PathBuf>,
@@ -148,6 +151,9 @@ struct TrainArgs {
     /// writes into OUT/MODEL_CARD.md base vs adapted by k-fold CV on those labels.
     #[arg(long, value_name = "MODEL")]
     base: Option<String>,
+    /// With --corpus: the domain model without per-corpus experts (the gate alone).
+    #[arg(long)]
+    no_experts: bool,
     /// With --corpus: keep this prior variant (`stacked`, `stacked+mix+em`, …) instead of
     /// choosing the best by the leave-one-corpus-out criterion.
     #[arg(long)]
@@ -844,7 +850,7 @@ fn train_cross_domain(
     let mut best: Option<(f64, cross_domain::Outcome, Settings, &str)> = None;
     let mut tables = Vec::new();
     for &c in &grid {
-        let settings = Settings { c, max_features: a.max_features.unwrap_or(0), ..Settings::default() };
+        let settings = Settings { c, max_features: a.max_features.unwrap_or(0), experts: !a.no_experts, ..Settings::default() };
         let outcome = cross_domain::train(&domains, settings, normalizer, features, &say)?;
         bar.suspend(|| {
             eprintln!("C {c}: leave one corpus out (train on the others, score the one left out)");
@@ -952,7 +958,7 @@ fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
     let normalizer = resonanz::normalize::Normalizer::default();
     let bar = resonanz::progress::steps_spinner();
     let say = |m: &str| bar.set_message(m.to_string());
-    let settings = Settings { c: a.c, ..Settings::default() };
+    let settings = Settings { c: a.c, experts: !a.no_experts, ..Settings::default() };
     let outcome = cross_domain::train(&domains, settings, &normalizer, Default::default(), &say)?;
     bar.finish_and_clear();
     if a.json {

@@ -248,6 +248,8 @@ impl LinearModel {
                 // The default sentiment classifier's pooled model and domain model side by
                 // side (3 + 4 gate + 3 × 3 expert outputs, `side_by_side`).
                 16 => weighted_sum::<16>(&self.rows, &last.cols).to_vec(),
+                // The same without experts (3 + 4 gate outputs, `train --no-experts`).
+                7 => weighted_sum::<7>(&self.rows, &last.cols).to_vec(),
                 c => {
                     let mut acc = vec![0f32; c];
                     for &(col, x) in &last.cols {

@@ -54,11 +54,13 @@ pub struct Settings {
     pub folds: usize,
     /// Inverse L2 penalty of the domain gate.
     pub gate_c: f64,
+    /// Per-corpus experts beside the gate (false: the gate alone).
+    pub experts: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3, folds: 2, gate_c: 10.0 }
+        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3, folds: 2, gate_c: 10.0, experts: true }
     }
 }
 
@@ -380,7 +382,7 @@ pub fn train(
             let rows: Vec<usize> = (0..docs.len()).filter(|&i| key.left_out & (1 << domain_of[i]) == 0 && key.fold != Some(fold_of[i])).collect();
             let model = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
             let gate = fit_on_space(&model, Task::Topic, domain_names.clone(), &vectors, &domain_sets, &weights, &rows, settings.gate_c);
-            let experts: Vec<usize> = (0..k).filter(|&d| domain_mix[d].is_some() && key.left_out & (1 << d) == 0).collect();
+            let experts: Vec<usize> = (0..k).filter(|&d| settings.experts && domain_mix[d].is_some() && key.left_out & (1 << d) == 0).collect();
             let expert_models: Vec<LinearModel> = experts
                 .iter()
                 .map(|&d| {
