@@ -207,7 +207,10 @@ fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
     assert!(stderr(&o).contains("domain gate"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"));
     // `--no-experts`: the gate alone, and eval runs on it.
-    let o = resonanz(&["train", "--task", "sentiment", "--out", "models/y", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv", "--no-experts"], dir.path());
+    let o = resonanz(
+        &["train", "--task", "sentiment", "--out", "models/y", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv", "--no-experts"],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let stack: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("models/y/stack.json")).unwrap()).unwrap();
     assert_eq!(stack["experts"], serde_json::json!([]));

@@ -118,7 +118,9 @@ impl Context {
     /// pooled model's probabilities `p`.
     pub fn of(logits: &[f32], mixes: &[Option<[f32; 3]>], experts: &[usize], p: &[f32]) -> Context {
         let k = mixes.len();
-        let gate = |d: usize| super::linear::sigmoid(logits[d]);
+        // Each corpus's gate probability, once (the experts are weighted by the same).
+        let gates: Vec<f32> = logits[..k].iter().map(|&z| super::linear::sigmoid(z)).collect();
+        let gate = |d: usize| gates[d];
         let mut familiarity = 0f32;
         let mut prior = [UNIFORM_MASS / 3.0; 3];
         let mut mass = UNIFORM_MASS;

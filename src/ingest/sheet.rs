@@ -103,16 +103,6 @@ fn book_rows<RS: std::io::Read + std::io::Seek>(mut book: Sheets<RS>) -> Result<
     Err(SheetError::NoData)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cell_names() {
-        assert_eq!(super::cell_name(0, 0), "A1");
-        assert_eq!(super::cell_name(1_048_575, 16_383), "XFD1048576");
-        assert_eq!(super::cell_name(99_999, 701), "ZZ100000");
-    }
-}
-
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
@@ -129,5 +119,15 @@ fn cell_text(d: &Data) -> String {
         },
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}!"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cell_names() {
+        assert_eq!(super::cell_name(0, 0), "A1");
+        assert_eq!(super::cell_name(1_048_575, 16_383), "XFD1048576");
+        assert_eq!(super::cell_name(99_999, 701), "ZZ100000");
     }
 }
