@@ -44,22 +44,31 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn data_file(rows: u64) -> PathBuf {
+/// `target/bench-data/NAME`, written once by `write` (into a temporary file, renamed when
+/// complete) and reused by later runs.
+fn bench_file(name: &str, write: impl FnOnce(&Path) -> String) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench data dir");
-    let path = dir.join(format!("brandwatch_{rows}.csv"));
+    let path = dir.join(name);
     if !path.exists() {
         let t = Instant::now();
+        let tmp = path.with_extension("tmp");
+        let what = write(&tmp);
+        std::fs::rename(&tmp, &path).expect("rename bench file");
+        eprintln!("generated {}{what} in {:.1} s", path.display(), t.elapsed().as_secs_f64());
+    }
+    path
+}
+
+fn data_file(rows: u64) -> PathBuf {
+    bench_file(&format!("brandwatch_{rows}.csv"), |tmp| {
         let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let end = Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap();
         let mut g = synth::Generator::new(42, start, end, rows);
-        let tmp = path.with_extension("tmp");
-        let f = std::fs::File::create(&tmp).expect("create bench file");
+        let f = std::fs::File::create(tmp).expect("create bench file");
         synth::write_export(SynthLayout::Brandwatch, (0..rows).map(|_| g.next_mention()), f).expect("write bench file");
-        std::fs::rename(&tmp, &path).expect("rename bench file");
-        eprintln!("generated {} in {:.1} s", path.display(), t.elapsed().as_secs_f64());
-    }
-    path
+        String::new()
+    })
 }
 
 /// The GermEval 2017 texts (dev, trial and the Twitter part of train), in file order.
@@ -78,16 +87,11 @@ fn germeval_texts() -> Vec<String> {
 /// dates spread over 2026, channels and authors from small pools, reach and engagement
 /// pseudo-random (seeded).
 fn germeval_file(rows: u64) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("bench data dir");
-    let path = dir.join(format!("germeval_{rows}.csv"));
-    if !path.exists() {
-        let t = Instant::now();
+    bench_file(&format!("germeval_{rows}.csv"), |tmp| {
         let texts = germeval_texts();
         let channels = ["twitter", "facebook", "news", "blog", "forum", "instagram", "youtube", "linkedin"];
         let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let tmp = path.with_extension("tmp");
-        let mut w = csv::Writer::from_path(&tmp).expect("create bench file");
+        let mut w = csv::Writer::from_path(tmp).expect("create bench file");
         w.write_record(["date", "channel", "author", "text", "reach", "engagement"]).expect("write");
         let mut x: u64 = 42;
         let mut next = || {
@@ -102,11 +106,8 @@ fn germeval_file(rows: u64) -> PathBuf {
             w.write_record([date.format("%Y-%m-%d %H:%M:%S").to_string().as_str(), channel, &author, &text, &reach, &engagement]).expect("write");
         }
         w.flush().expect("write bench file");
-        drop(w);
-        std::fs::rename(&tmp, &path).expect("rename bench file");
-        eprintln!("generated {} from {} GermEval texts in {:.1} s", path.display(), texts.len(), t.elapsed().as_secs_f64());
-    }
-    path
+        format!(" from {} GermEval texts", texts.len())
+    })
 }
 
 /// Where the run phase writes, for the aggregate phase to read.
