@@ -479,9 +479,9 @@ impl ExportReader {
                 let rows = match input.path() {
                     Some(path) => sheet::read_rows(path),
                     None => {
-                        // Inside an archive: the whole spreadsheet in memory (it needs seeking).
-                        sample.clear();
-                        input.open().and_then(|mut r| r.read_to_end(&mut sample)).map_err(io_err)?;
+                        // Inside an archive: the whole spreadsheet in memory (it needs seeking),
+                        // the sample and the rest of the stream it was read from.
+                        file.read_to_end(&mut sample).map_err(io_err)?;
                         sheet::read_rows_from(std::io::Cursor::new(Arc::<[u8]>::from(std::mem::take(&mut sample))))
                     }
                 }
