@@ -62,7 +62,7 @@ pub enum ArchiveError {
 }
 
 /// The exports a file holds: itself; for a gzip file the stream; for a zip archive (by
-/// extension, or a zip that is not an Office document) its export files in archive order
+/// extension, or a zip that is not an Office document) its export files in archive order,
 /// folders, hidden files and macOS resource forks (`__MACOSX/`) left out.
 pub fn inputs_of(path: &Path) -> Result<Vec<Input>, ArchiveError> {
     let ext = extension(&path.to_string_lossy());
