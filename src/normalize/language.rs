@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::FixedState;
 use whatlang::{Detector, Lang};
 
 /// Texts with fewer letters than this are `und` (undetermined): on 5–9 letters the
@@ -45,12 +46,12 @@ pub const LANGUAGES: [(Lang, &str); 12] = [
 pub struct LanguageDetector {
     detector: Detector,
     /// Function word → (German, bit k set for the language `OTHER_WORDS[k]`).
-    words: HashMap<&'static str, (bool, u8)>,
+    words: HashMap<&'static str, (bool, u8), FixedState>,
 }
 
 impl Default for LanguageDetector {
     fn default() -> Self {
-        let mut words: HashMap<&'static str, (bool, u8)> = GERMAN_WORDS.iter().map(|w| (*w, (true, 0))).collect();
+        let mut words: HashMap<&'static str, (bool, u8), FixedState> = GERMAN_WORDS.iter().map(|w| (*w, (true, 0))).collect();
         for (k, list) in OTHER_WORDS.iter().enumerate() {
             // A word German uses as much is no evidence against German.
             for w in list.iter().filter(|w| !GERMAN_WORDS.contains(w) && !SHARED_WITH_GERMAN.contains(w)) {
@@ -65,7 +66,12 @@ impl LanguageDetector {
     /// The ISO 639-1 code of the text's language, or [`UNDETERMINED`] for a text with fewer
     /// than [`MIN_LETTERS`] letters (URLs, handles and hashtags not counted) or none found.
     pub fn detect(&self, text: &str) -> &'static str {
-        if letters(text) < MIN_LETTERS {
+        self.detect_counted(text, letters(text))
+    }
+
+    /// [`LanguageDetector::detect`] for a text whose [`letters`] were counted already.
+    pub fn detect_counted(&self, text: &str, letters: usize) -> &'static str {
+        if letters < MIN_LETTERS {
             return UNDETERMINED;
         }
         let [german, other] = self.function_words(text);
@@ -86,7 +92,12 @@ impl LanguageDetector {
         let mut lower = String::new();
         for w in text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 9) {
             lower.clear();
-            lower.extend(w.chars().flat_map(char::to_lowercase));
+            if w.is_ascii() {
+                lower.push_str(w);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(w.chars().flat_map(char::to_lowercase));
+            }
             let Some(&(is_german, langs)) = self.words.get(lower.as_str()) else { continue };
             german += usize::from(is_german);
             for (k, n) in other.iter_mut().enumerate() {
