@@ -438,12 +438,9 @@ impl MentionClassifier {
     /// How a mention's sentiment is decided, from its language (detected here when the
     /// export gave none).
     fn route(&self, m: &mut crate::Mention) -> Route {
-        use crate::normalize::language::{has_words, letters, UNDETERMINED};
+        use crate::normalize::language::{has_words, UNDETERMINED};
         let wordless = if m.language.is_none() {
-            // One count of the letters tells both whether there are words and whether
-            // there is enough text to detect a language.
-            let n = letters(&m.text);
-            let code = self.language.detect_counted(&m.text, n);
+            let (code, n) = self.language.detect_counting(&m.text);
             m.language_source = Some(if code == UNDETERMINED { crate::LanguageSource::Undetermined } else { crate::LanguageSource::Detected });
             m.language = Some(code.to_string());
             n == 0

@@ -64,19 +64,27 @@ impl Default for LanguageDetector {
 
 impl LanguageDetector {
     /// The ISO 639-1 code of the text's language, or [`UNDETERMINED`] for a text with fewer
-    /// than [`MIN_LETTERS`] letters (URLs, handles and hashtags not counted) or none found.
+    /// than [`MIN_LETTERS`] letters (links, handles and hashtags not counted) or none found.
     pub fn detect(&self, text: &str) -> &'static str {
-        self.detect_counted(text, letters(text))
+        self.detect_counting(text).0
     }
 
-    /// [`LanguageDetector::detect`] for a text whose [`letters`] were counted already.
-    pub fn detect_counted(&self, text: &str, letters: usize) -> &'static str {
-        if letters < MIN_LETTERS {
-            return UNDETERMINED;
-        }
-        let [german, other] = self.function_words(text);
+    /// [`LanguageDetector::detect`], and the text's [`letters`] (counted on the same pass).
+    pub fn detect_counting(&self, text: &str) -> (&'static str, usize) {
+        let found = self.function_words(text);
+        (if found.letters < MIN_LETTERS { UNDETERMINED } else { self.decide(text, &found) }, found.letters)
+    }
+
+    /// The language of a text with enough letters, from its function words and, where
+    /// they do not settle it, whatlang.
+    fn decide(&self, text: &str, found: &FunctionWords) -> &'static str {
+        let FunctionWords { german, english, rest, .. } = *found;
+        let other = english.max(rest);
         if (german >= 2 && german > 2 * other) || (german >= 1 && other == 0) {
             return "de";
+        }
+        if english >= 3 && english > 2 * german.max(rest) {
+            return "en";
         }
         let found = self.detector.detect_lang(text).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code);
         if found != "de" && german >= 2 && german > other {
@@ -85,17 +93,25 @@ impl LanguageDetector {
         found
     }
 
-    /// German function words in the text, and the most any other language of
-    /// [`OTHER_WORDS`] has.
-    fn function_words(&self, text: &str) -> [usize; 2] {
-        let (mut german, mut other) = (0, [0usize; OTHER_WORDS.len()]);
+    /// The function words of each language among the text's [`words`], and its letters.
+    fn function_words(&self, text: &str) -> FunctionWords {
+        let (mut german, mut other, mut letters) = (0, [0usize; OTHER_WORDS.len()], 0);
         let mut lower = String::new();
-        for w in text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 9) {
-            lower.clear();
+        for w in words(text).flat_map(|w| w.split(|c: char| !c.is_alphabetic())).filter(|w| !w.is_empty()) {
             if w.is_ascii() {
+                letters += w.len();
+                if w.len() > 9 {
+                    continue;
+                }
+                lower.clear();
                 lower.push_str(w);
                 lower.make_ascii_lowercase();
             } else {
+                letters += w.chars().count();
+                if w.len() > 9 {
+                    continue;
+                }
+                lower.clear();
                 lower.extend(w.chars().flat_map(char::to_lowercase));
             }
             let Some(&(is_german, langs)) = self.words.get(lower.as_str()) else { continue };
@@ -104,8 +120,20 @@ impl LanguageDetector {
                 *n += usize::from(langs & (1 << k) != 0);
             }
         }
-        [german, other.into_iter().max().unwrap_or(0)]
+        let english = other[ENGLISH];
+        let rest = other.iter().enumerate().filter(|(k, _)| *k != ENGLISH).map(|(_, n)| *n).max().unwrap_or(0);
+        FunctionWords { german, english, rest, letters }
     }
+}
+
+/// Function words found in a text, and its letters.
+#[derive(Debug, Clone, Copy)]
+struct FunctionWords {
+    german: usize,
+    english: usize,
+    /// The most any language of [`OTHER_WORDS`] but English has.
+    rest: usize,
+    letters: usize,
 }
 
 /// Very frequent German words, lower case.
@@ -119,10 +147,16 @@ const GERMAN_WORDS: &[&str] = &[
     "welche", "werde", "wo", "damit", "deshalb", "dessen", "dies", "dein", "deine", "euer", "eure",
 ];
 
-/// Words of [`OTHER_WORDS`] that are frequent German words too.
-const SHARED_WITH_GERMAN: &[&str] = &["in", "so", "da", "ne", "es", "am", "was", "man", "die"];
+/// Words of [`OTHER_WORDS`] that are frequent German words too (`du`, `des`, `will`, `um`
+/// and `eu` were most of the other languages' evidence in German texts whatlang then had
+/// to decide).
+const SHARED_WITH_GERMAN: &[&str] = &["in", "so", "da", "ne", "es", "am", "was", "man", "die", "du", "des", "will", "um", "eu"];
 
-/// Very frequent words of the other languages German is most often mistaken for.
+/// The index of English in [`OTHER_WORDS`].
+const ENGLISH: usize = 0;
+
+/// Very frequent words of the other languages German is most often mistaken for; English
+/// first ([`ENGLISH`]).
 const OTHER_WORDS: [&[&str]; 7] = [
     &[
         "the", "and", "is", "to", "of", "in", "for", "you", "it", "with", "on", "that", "this", "my", "are", "be", "have", "was", "not", "just", "at", "so",
@@ -145,17 +179,32 @@ const OTHER_WORDS: [&[&str]; 7] = [
     &["ve", "bir", "bu", "da", "de", "çok", "için", "ne", "ile", "ama", "gibi", "daha", "ben", "sen"],
 ];
 
-/// The words of a text that are not URLs, @handles or #hashtags.
+/// The words of a text that are not links (URLs, `www.…`, bare domains like `bahn.de` or
+/// `t.co/…`), @handles or #hashtags.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace().filter(|w| !(w.starts_with('@') || w.starts_with('#') || w.starts_with("http") || w.starts_with("www.")))
+    text.split_whitespace().filter(|w| !(w.starts_with('@') || w.starts_with('#') || w.starts_with("http") || w.starts_with("www.") || is_domain(w)))
 }
 
-/// Letters in the words of a text, not counting URLs, @handles and #hashtags.
+/// Whether a word is a bare domain, with or without a path: a name, a dot and a top-level
+/// domain of 2–3 lower-case letters (`bahn.de`, `t.co/xyz`, `shop.example.com.`), not an
+/// abbreviation (`z.B.`, `u.a.`) or two sentences without a space (`Ende.Das`).
+fn is_domain(word: &str) -> bool {
+    // Bytes, not `str` searches: this runs on every word of every untagged mention.
+    let b = word.as_bytes();
+    let mut end = b.iter().position(|&c| c == b'/').unwrap_or(b.len());
+    while end > 0 && b[end - 1].is_ascii_punctuation() {
+        end -= 1;
+    }
+    let host = &b[..end];
+    host.iter().rposition(|&c| c == b'.').is_some_and(|dot| dot > 0 && (3..=4).contains(&(end - dot)) && host[dot + 1..].iter().all(u8::is_ascii_lowercase))
+}
+
+/// Letters in the [`words`] of a text (links, @handles and #hashtags not counted).
 pub fn letters(text: &str) -> usize {
     words(text).map(|w| w.chars().filter(|c| c.is_alphabetic()).count()).sum()
 }
 
-/// Whether a text has a word with a letter (not only emoji, emoticons, numbers, URLs,
+/// Whether a text has a word with a letter (not only emoji, emoticons, numbers, links,
 /// @handles, #hashtags); stops at the first.
 pub fn has_words(text: &str) -> bool {
     words(text).any(|w| w.chars().any(char::is_alphabetic))
@@ -176,6 +225,34 @@ mod tests {
         assert_eq!(d.detect("Auerhahn Maschinenbau baut in Chemnitz ein neues Logistikzentrum, Fertigstellung geplant für das dritte Quartal."), "de");
         assert_eq!(d.detect("Shoutout an den Service von Auerhahn Maschinenbau: schnelle Ersatzteile, kompetente Leute, danke Lea!"), "de");
         assert_eq!(d.detect("Impressive machine, the AX-500 from @auerhahn_mb. Solid German engineering #maschinenbau"), "en");
+    }
+
+    #[test]
+    fn links_are_no_evidence() {
+        let d = LanguageDetector::default();
+        // `de`, `co` and `com` of links counted as Spanish, Portuguese and Dutch words.
+        assert_eq!(d.function_words("Infos unter bahn.de/service und t.co/abc oder https://www.example.com/de/la").german, 3);
+        assert_eq!(d.function_words("Infos unter bahn.de/service und t.co/abc oder https://www.example.com/de/la").rest, 0);
+        assert!(is_domain("bahn.de") && is_domain("t.co/xyz") && is_domain("shop.example.com.") && is_domain("amazon.de/dp/B0"));
+        assert!(!is_domain("z.B.") && !is_domain("u.a.") && !is_domain("Ende.Das") && !is_domain("3.50") && !is_domain("St.Gallen"));
+        assert_eq!(letters("Mehr auf bahn.de"), 7);
+    }
+
+    #[test]
+    fn words_german_shares_are_no_evidence_against_german() {
+        let d = LanguageDetector::default();
+        // `um` (Portuguese), `des`, `du` (French), `will` (English) are German words too.
+        let w = d.function_words("Hast du um 10 Uhr angerufen? Ich will eine Antwort des Service");
+        assert_eq!((w.german, w.english, w.rest), (2, 0, 0));
+        assert_eq!(d.detect("Nachhaltigkeitsbericht von Auerhahn erschienen: Energieverbrauch um 15 % gesenkt"), "de");
+    }
+
+    #[test]
+    fn clear_english_needs_no_trigrams() {
+        let d = LanguageDetector::default();
+        let w = d.function_words("This is the best service I have ever had with a German company");
+        assert!(w.english >= 3 && w.german == 0);
+        assert_eq!(d.detect("This is the best service I have ever had with a German company"), "en");
     }
 
     #[test]
