@@ -191,6 +191,10 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 fn is_domain(word: &str) -> bool {
     // Bytes, not `str` searches: this runs on every word of every untagged mention.
     let b = word.as_bytes();
+    // Most words have no dot, or only a closing one.
+    if !b.iter().rev().skip_while(|c| c.is_ascii_punctuation()).any(|&c| c == b'.') {
+        return false;
+    }
     let mut end = b.iter().position(|&c| c == b'/').unwrap_or(b.len());
     while end > 0 && b[end - 1].is_ascii_punctuation() {
         end -= 1;
