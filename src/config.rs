@@ -65,7 +65,7 @@ pub struct ReportConfig {
     /// Channel groups over the defaults (`professional`, `social`, `media`, `community`,
     /// `reviews`): `[channel_groups]` with `video = ["youtube", "tiktok"]`; a group named
     /// here has exactly these channels, and they leave their default group.
-    pub channel_groups: Option<std::collections::BTreeMap<String, Vec<crate::Channel>>>,
+    pub channel_groups: Option<std::collections::BTreeMap<String, Vec<crate::mention::Channel>>>,
     /// The languages (ISO 639-1) the sentiment classifier is applied to (default `["de"]`);
     /// mentions in other languages are `unclassified`.
     pub sentiment_languages: Option<Vec<String>>,
@@ -138,7 +138,7 @@ impl ReportConfig {
             }
         }
         if let Some(roi) = &self.roi {
-            let known = |c: &str| crate::Channel::ALL.iter().any(|k| k.as_str() == c);
+            let known = |c: &str| crate::mention::Channel::ALL.iter().any(|k| k.as_str() == c);
             for cost in &roi.costs {
                 if !(cost.amount.is_finite() && cost.amount >= 0.0) {
                     return Err(("amount".into(), format!("cost {} for {} in {} is not an amount ≥ 0", cost.amount, cost.channel, cost.period)));
@@ -146,7 +146,7 @@ impl ReportConfig {
                 if !known(&cost.channel) {
                     return Err((
                         "channel".into(),
-                        format!("unknown channel `{}` (one of {})", cost.channel, crate::Channel::ALL.map(|c| c.as_str()).join(", ")),
+                        format!("unknown channel `{}` (one of {})", cost.channel, crate::mention::Channel::ALL.map(|c| c.as_str()).join(", ")),
                     ));
                 }
                 check_period(&cost.period, g).map_err(|e| ("period".to_string(), e.to_string()))?;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::Channel;
+use crate::mention::Channel;
 
 /// The group of channels no group names.
 pub const OTHER: &str = "other";

@@ -56,7 +56,7 @@ pub struct Partials {
 pub const PARTIAL_NAMES: [&str; 8] = ["channel", "topic", "query", "language", "agreement", "authors", "examples", "terms"];
 
 /// Mentions and negative mentions per period × topic × taxonomy word, counted from the
-/// classified mentions as they stream past (see [`crate::Mention::topic_words`]).
+/// classified mentions as they stream past (see [`crate::mention::Mention::topic_words`]).
 #[derive(Debug)]
 pub struct TermCounts {
     tz: Tz,
@@ -75,7 +75,7 @@ impl TermCounts {
         TermCounts { tz, g, names, counts: HashMap::new(), last: None }
     }
 
-    pub fn add(&mut self, mentions: &[crate::Mention]) {
+    pub fn add(&mut self, mentions: &[crate::mention::Mention]) {
         for m in mentions.iter().filter(|m| !m.topic_words.is_empty()) {
             let t = m.published_at;
             let period = match self.last {
@@ -86,7 +86,7 @@ impl TermCounts {
                     p
                 }
             };
-            let negative = u32::from(m.sentiment == Some(crate::Sentiment::Negative));
+            let negative = u32::from(m.sentiment == Some(crate::mention::Sentiment::Negative));
             for &pair in &m.topic_words {
                 let c = self.counts.entry((period, pair)).or_default();
                 c[0] += 1;

@@ -309,7 +309,7 @@ pub struct MentionClassifier {
     /// Each source's topics, in order, are added to a mention's topics (each name once).
     pub topics: Vec<Topics>,
     /// (topic, word) pairs of every taxonomy among the sources, each once: what the ids in
-    /// [`crate::Mention::topic_words`] stand for.
+    /// [`crate::mention::Mention::topic_words`] stand for.
     pub topic_words: Vec<(std::sync::Arc<str>, std::sync::Arc<str>)>,
     /// Per source, its taxonomy's pair ids → ids in `topic_words` (empty for models).
     word_ids: Vec<Vec<u32>>,
@@ -437,11 +437,11 @@ impl MentionClassifier {
 
     /// How a mention's sentiment is decided, from its language (detected here when the
     /// export gave none).
-    fn route(&self, m: &mut crate::Mention) -> Route {
+    fn route(&self, m: &mut crate::mention::Mention) -> Route {
         use crate::normalize::language::{has_words, UNDETERMINED};
         let wordless = if m.language.is_none() {
             let (code, n) = self.language.detect_counting(&m.text);
-            m.language_source = Some(if code == UNDETERMINED { crate::LanguageSource::Undetermined } else { crate::LanguageSource::Detected });
+            m.language_source = Some(if code == UNDETERMINED { crate::mention::LanguageSource::Undetermined } else { crate::mention::LanguageSource::Detected });
             m.language = Some(code.to_string());
             n == 0
         } else {
@@ -471,7 +471,7 @@ impl MentionClassifier {
 
     /// Fills sentiment, score, relevance, topics and model version, in parallel; the result
     /// does not depend on the number of threads.
-    pub fn classify_all(&self, mentions: &mut [crate::Mention]) {
+    pub fn classify_all(&self, mentions: &mut [crate::mention::Mention]) {
         use rayon::prelude::*;
         let version: std::sync::Arc<str> = self.version.as_str().into();
         let probs: Vec<Option<[f32; 3]>> = mentions
@@ -486,7 +486,7 @@ impl MentionClassifier {
                     Route::Language(k) => Some(self.language_sentiment[k].1.predict(terms)),
                     Route::Unclassified => None,
                 };
-                m.sentiment = p.as_ref().and_then(|p| crate::Sentiment::ALL.get(p.label).copied());
+                m.sentiment = p.as_ref().and_then(|p| crate::mention::Sentiment::ALL.get(p.label).copied());
                 m.sentiment_score = p.as_ref().map(|p| p.score);
                 m.sentiment_confidence = p.as_ref().and_then(|p| p.scores.get(p.label).copied());
                 let by_model = self.relevance.as_ref().map(|r| r.predict(terms).label == 1);
@@ -504,11 +504,11 @@ impl MentionClassifier {
             .collect();
         if let Some(a) = self.sentiment.batch_prior().filter(|_| self.adapt_prior) {
             // The batch's own class mix (EM), then each mention's label under it.
-            let (mut scored, probs): (Vec<&mut crate::Mention>, Vec<[f32; 3]>) = mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
+            let (mut scored, probs): (Vec<&mut crate::mention::Mention>, Vec<[f32; 3]>) = mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
             let prior = stacked::estimate_prior(&probs, &a);
             scored.par_iter_mut().zip(&probs).with_min_len(256).for_each(|(m, p)| {
                 let d = stacked::decide(stacked::adapt(p, &a.from, &prior));
-                m.sentiment = crate::Sentiment::ALL.get(d.label).copied();
+                m.sentiment = crate::mention::Sentiment::ALL.get(d.label).copied();
                 m.sentiment_score = Some(d.score);
                 m.sentiment_confidence = d.scores.get(d.label).copied();
             });

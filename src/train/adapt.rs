@@ -513,7 +513,7 @@ mod tests {
                     1 => format!("Der Stillstand der Anlage {i}"),
                     _ => format!("Die Anlage steht in Halle {i}"),
                 },
-                sentiment: Some([crate::Sentiment::Positive, crate::Sentiment::Negative, crate::Sentiment::Neutral][i as usize % 3]),
+                sentiment: Some([crate::mention::Sentiment::Positive, crate::mention::Sentiment::Negative, crate::mention::Sentiment::Neutral][i as usize % 3]),
                 relevant: None,
                 aspects: Vec::new(),
                 line: i + 2,
