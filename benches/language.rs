@@ -4,7 +4,8 @@
 //! `cargo bench --bench language` reads the German corpora in ../shared/data (GermEval 2017
 //! dev, PotTS, the first 2,000 Mozetič tweets). With `RESONANZ_LANGUAGE_EVAL=FILE` (lines
 //! `code<TAB>text`) it reads that file instead: BENCHMARKS.md says how the figures there
-//! were made, with the other languages' tweets.
+//! were made, with the other languages' tweets. `RESONANZ_LANGUAGE_MISSES=N` prints up to
+//! N texts each detector got wrong.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -79,5 +80,10 @@ fn main() {
             share(other_in, other_n),
             best * 1e6 / rows.len() as f64
         );
+        // `RESONANZ_LANGUAGE_MISSES=N`: up to N texts each detector got wrong, to read.
+        let misses = std::env::var("RESONANZ_LANGUAGE_MISSES").ok().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+        for ((gold, text), got) in rows.iter().zip(&found).filter(|((gold, _), got)| gold != *got).take(misses) {
+            println!("  {gold} → {got}: {text}");
+        }
     }
 }

@@ -441,7 +441,8 @@ impl MentionClassifier {
         use crate::normalize::language::{has_words, UNDETERMINED};
         let wordless = if m.language.is_none() {
             let (code, n) = self.language.detect_counting(&m.text);
-            m.language_source = Some(if code == UNDETERMINED { crate::mention::LanguageSource::Undetermined } else { crate::mention::LanguageSource::Detected });
+            m.language_source =
+                Some(if code == UNDETERMINED { crate::mention::LanguageSource::Undetermined } else { crate::mention::LanguageSource::Detected });
             m.language = Some(code.to_string());
             n == 0
         } else {
@@ -504,7 +505,8 @@ impl MentionClassifier {
             .collect();
         if let Some(a) = self.sentiment.batch_prior().filter(|_| self.adapt_prior) {
             // The batch's own class mix (EM), then each mention's label under it.
-            let (mut scored, probs): (Vec<&mut crate::mention::Mention>, Vec<[f32; 3]>) = mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
+            let (mut scored, probs): (Vec<&mut crate::mention::Mention>, Vec<[f32; 3]>) =
+                mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
             let prior = stacked::estimate_prior(&probs, &a);
             scored.par_iter_mut().zip(&probs).with_min_len(256).for_each(|(m, p)| {
                 let d = stacked::decide(stacked::adapt(p, &a.from, &prior));

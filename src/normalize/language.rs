@@ -83,7 +83,7 @@ impl LanguageDetector {
         if (german >= 2 && german > 2 * other) || (german >= 1 && other == 0) {
             return "de";
         }
-        if english >= 3 && english > 2 * german.max(rest) {
+        if (english >= 3 && english > 2 * german.max(rest)) || (english >= 2 && german == 0 && rest == 0) {
             return "en";
         }
         let found = self.detector.detect_lang(text).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code);
@@ -257,6 +257,8 @@ mod tests {
         let w = d.function_words("This is the best service I have ever had with a German company");
         assert!(w.english >= 3 && w.german == 0);
         assert_eq!(d.detect("This is the best service I have ever had with a German company"), "en");
+        // whatlang calls this Dutch; two English words and none of another language decide.
+        assert_eq!(d.detect("Impressive machine, the Biegeautomat B7 from Auerhahn Maschinenbau. Solid German engineering"), "en");
     }
 
     #[test]
