@@ -22,6 +22,10 @@ use whatlang::{Detector, Lang};
 /// detector was right about half the time.
 pub const MIN_LETTERS: usize = 10;
 
+/// A text's language is told from its first this many words (links, handles and hashtags
+/// not counted): enough for any post, and a long article costs no more than a tweet.
+pub const WORDS_READ: usize = 32;
+
 /// The code of an undetermined language (ISO 639-2 `und`).
 pub const UNDETERMINED: &str = "und";
 
@@ -69,7 +73,8 @@ impl LanguageDetector {
         self.detect_counting(text).0
     }
 
-    /// [`LanguageDetector::detect`], and the text's [`letters`] (counted on the same pass).
+    /// [`LanguageDetector::detect`], and the letters of the text's first [`WORDS_READ`]
+    /// words (as [`letters`] counts them; counted on the same pass).
     pub fn detect_counting(&self, text: &str) -> (&'static str, usize) {
         let found = self.function_words(text);
         (if found.letters < MIN_LETTERS { UNDETERMINED } else { self.decide(text, &found) }, found.letters)
@@ -78,26 +83,32 @@ impl LanguageDetector {
     /// The language of a text with enough letters, from its function words and, where
     /// they do not settle it, whatlang.
     fn decide(&self, text: &str, found: &FunctionWords) -> &'static str {
-        let FunctionWords { german, english, rest, .. } = *found;
+        let FunctionWords { german, english, rest, read, umlaut_not_turkish, .. } = *found;
         let other = english.max(rest);
-        if (german >= 2 && german > 2 * other) || (german >= 1 && other == 0) {
+        // Without any function word, umlauts are German's (among the detector's languages
+        // only Turkish writes `ö` and `ü`, and it has letters of its own): `Verspätung
+        // aufgrund Stellwerksstörung`, headlines and station names.
+        if (german >= 2 && german > 2 * other) || (german >= 1 && other == 0) || (german == 0 && other == 0 && umlaut_not_turkish) {
             return "de";
         }
         if (english >= 3 && english > 2 * german.max(rest)) || (english >= 2 && german == 0 && rest == 0) {
             return "en";
         }
-        let found = self.detector.detect_lang(text).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code);
+        let found = self.detector.detect_lang(&text[..read]).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code);
         if found != "de" && german >= 2 && german > other {
             return "de";
         }
         found
     }
 
-    /// The function words of each language among the text's [`words`], and its letters.
+    /// The function words of each language among the text's first [`WORDS_READ`]
+    /// [`words`], their letters, and where they end.
     fn function_words(&self, text: &str) -> FunctionWords {
-        let (mut german, mut other, mut letters) = (0, [0usize; OTHER_WORDS.len()], 0);
+        let (mut german, mut other, mut letters, mut read) = (0, [0usize; OTHER_WORDS.len()], 0, 0);
+        let (mut umlauts, mut turkish) = (false, false);
         let mut lower = String::new();
-        for w in words(text).flat_map(|w| w.split(|c: char| !c.is_alphabetic())).filter(|w| !w.is_empty()) {
+        let first = words(text).take(WORDS_READ).inspect(|w| read = w.as_ptr() as usize - text.as_ptr() as usize + w.len());
+        for w in first.flat_map(|w| w.split(|c: char| !c.is_alphabetic())).filter(|w| !w.is_empty()) {
             if w.is_ascii() {
                 letters += w.len();
                 if w.len() > 9 {
@@ -107,7 +118,11 @@ impl LanguageDetector {
                 lower.push_str(w);
                 lower.make_ascii_lowercase();
             } else {
-                letters += w.chars().count();
+                for c in w.chars() {
+                    letters += 1;
+                    umlauts |= matches!(c, 'ä' | 'ö' | 'ü' | 'ß' | 'Ä' | 'Ö' | 'Ü');
+                    turkish |= matches!(c, 'ş' | 'ç' | 'ğ' | 'ı' | 'Ş' | 'Ç' | 'Ğ' | 'İ');
+                }
                 if w.len() > 9 {
                     continue;
                 }
@@ -122,7 +137,7 @@ impl LanguageDetector {
         }
         let english = other[ENGLISH];
         let rest = other.iter().enumerate().filter(|(k, _)| *k != ENGLISH).map(|(_, n)| *n).max().unwrap_or(0);
-        FunctionWords { german, english, rest, letters }
+        FunctionWords { german, english, rest, letters, read, umlaut_not_turkish: umlauts && !turkish }
     }
 }
 
@@ -133,7 +148,12 @@ struct FunctionWords {
     english: usize,
     /// The most any language of [`OTHER_WORDS`] but English has.
     rest: usize,
+    /// Letters in the words read.
     letters: usize,
+    /// The bytes of the text up to the end of the last word read.
+    read: usize,
+    /// Whether the words read have `ä`, `ö`, `ü` or `ß` and none of Turkish's `ş ç ğ ı`.
+    umlaut_not_turkish: bool,
 }
 
 /// Very frequent German words, lower case.
@@ -259,6 +279,29 @@ mod tests {
         assert_eq!(d.detect("This is the best service I have ever had with a German company"), "en");
         // whatlang calls this Dutch; two English words and none of another language decide.
         assert_eq!(d.detect("Impressive machine, the Biegeautomat B7 from Auerhahn Maschinenbau. Solid German engineering"), "en");
+    }
+
+    #[test]
+    fn umlauts_without_function_words_are_german_unless_turkish() {
+        let d = LanguageDetector::default();
+        assert_eq!(d.detect("Verspätung aufgrund Stellwerksstörung, Ersatzverkehr Köln-Mülheim"), "de");
+        let w = d.function_words("Güzel şehir İstanbul, köprüsü muhteşem");
+        assert!(!w.umlaut_not_turkish && w.german == 0);
+        assert_ne!(d.detect("Güzel şehir İstanbul, köprüsü muhteşem"), "de");
+    }
+
+    #[test]
+    fn long_texts_are_told_from_their_first_words() {
+        let d = LanguageDetector::default();
+        let german = "Die Maschine läuft seit gestern wieder, danke für den schnellen Einsatz. ".repeat(6);
+        let english = "The machine has been running again since yesterday, thanks for the quick help. ".repeat(20);
+        let w = d.function_words(&format!("{german}{english}"));
+        assert!(w.read <= german.len() + english.len() && w.english < 10, "{w:?}");
+        assert_eq!(d.detect(&format!("{german}{english}")), "de");
+        assert_eq!(d.detect(&format!("{english}{german}")), "en");
+        // Where the words read end: a char boundary, after the last word read.
+        let text = format!("{}Ärger über Lieferzeit", "wort ".repeat(WORDS_READ - 1));
+        assert_eq!(&text[..d.function_words(&text).read], format!("{}Ärger", "wort ".repeat(WORDS_READ - 1)));
     }
 
     #[test]
