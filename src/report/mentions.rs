@@ -4,15 +4,11 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use crate::aggregate::{Granularity, TermCounts};
-use crate::classify::MentionClassifier;
+use crate::aggregate::Granularity;
 use crate::mention::Mention;
 
 /// Column names of `mentions.parquet`, in order.
@@ -99,6 +95,10 @@ pub enum MentionSink {
     Partitioned { dir: PathBuf, tz: Tz, granularity: Granularity },
 }
 
+/// Writes mentions into Parquet, one row group per [`MentionWriter::write`] call (per
+/// partition when partitioned), so memory holds a batch, not the whole table.
+pub struct MentionWriter(Writers);
+
 /// The open Parquet writers of a sink.
 enum Writers {
     One(Box<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>),
@@ -125,9 +125,18 @@ fn partition_value(s: &str) -> String {
     }
 }
 
-impl Writers {
-    fn write(&mut self, ms: &mut [Mention]) -> PolarsResult<()> {
-        match self {
+impl MentionWriter {
+    pub fn new(sink: MentionSink) -> PolarsResult<MentionWriter> {
+        let schema = mentions_frame(&[])?.schema().as_ref().clone();
+        Ok(MentionWriter(match sink {
+            MentionSink::File(file) => Writers::One(Box::new(batched(file, &schema)?)),
+            MentionSink::Partitioned { dir, tz, granularity } => Writers::Partitioned { dir, tz, granularity, schema, open: BTreeMap::new() },
+        }))
+    }
+
+    /// Writes a batch of mentions (reordered by partition when partitioned).
+    pub fn write(&mut self, ms: &mut [Mention]) -> PolarsResult<()> {
+        match &mut self.0 {
             Writers::One(w) => w.write_batch(&mentions_frame(ms)?),
             Writers::Partitioned { dir, tz, granularity, schema, open } => {
                 let key = |m: &Mention| (crate::aggregate::period_key(m.published_at, *tz, *granularity), partition_value(&m.source_tool));
@@ -155,130 +164,12 @@ impl Writers {
         }
     }
 
-    fn finish(self) -> PolarsResult<()> {
-        match self {
+    /// Writes the footers.
+    pub fn finish(self) -> PolarsResult<()> {
+        match self.0 {
             Writers::One(w) => w.finish().map(|_| ()),
             Writers::Partitioned { open, .. } => open.into_values().try_for_each(|w| w.finish().map(|_| ())),
         }
-    }
-}
-
-/// What a [`MentionWriter`] did: mentions written, the seconds its threads spent
-/// classifying them (classifier thread) and writing them (writer thread: building
-/// columns, compressing, writing), and the taxonomy words counted on the way.
-#[derive(Debug)]
-pub struct Written {
-    pub mentions: u64,
-    pub classify_s: f64,
-    pub write_s: f64,
-    pub terms: TermCounts,
-}
-
-/// Streams mentions into Parquet, one row group per `batch` mentions (per partition), so
-/// memory holds a few batches, not the whole table. Building the columns and compressing
-/// them happens on a writer thread, overlapping with ingest.
-pub struct MentionWriter {
-    tx: Option<SyncSender<Vec<Mention>>>,
-    /// Emptied batch buffers back from the writer thread: a fresh 64k-mention buffer per
-    /// batch cost page faults.
-    recycled: Receiver<Vec<Mention>>,
-    worker: Option<JoinHandle<PolarsResult<Written>>>,
-    buffer: Vec<Mention>,
-    batch: usize,
-}
-
-impl MentionWriter {
-    /// `classifier`, when given, classifies each batch on a thread of its own (in parallel,
-    /// on the rayon pool) before the writer thread writes it; the writer thread adds each
-    /// batch's taxonomy words to `terms`.
-    pub fn new(sink: MentionSink, batch: usize, classifier: Option<Arc<MentionClassifier>>, terms: TermCounts) -> PolarsResult<MentionWriter> {
-        let schema = mentions_frame(&[])?.schema().as_ref().clone();
-        let mut writers = match sink {
-            MentionSink::File(file) => Writers::One(Box::new(batched(file, &schema)?)),
-            MentionSink::Partitioned { dir, tz, granularity } => Writers::Partitioned { dir, tz, granularity, schema, open: BTreeMap::new() },
-        };
-        let (tx, rx) = sync_channel::<Vec<Mention>>(2);
-        // Classifying a batch (in parallel, on the rayon pool) overlaps with writing the
-        // previous one.
-        let (rx, classifier) = match classifier {
-            Some(c) => {
-                let (classified_tx, classified_rx) = sync_channel::<Vec<Mention>>(1);
-                let classifier = std::thread::spawn(move || {
-                    let mut busy = 0.0;
-                    for mut ms in rx {
-                        let t = std::time::Instant::now();
-                        c.classify_all(&mut ms);
-                        busy += t.elapsed().as_secs_f64();
-                        if classified_tx.send(ms).is_err() {
-                            break; // the writer stopped; its result says why
-                        }
-                    }
-                    busy
-                });
-                (classified_rx, Some(classifier))
-            }
-            None => (rx, None),
-        };
-        let (recycle, recycled) = sync_channel::<Vec<Mention>>(2);
-        let worker = std::thread::spawn(move || {
-            let mut done = Written { mentions: 0, classify_s: 0.0, write_s: 0.0, terms };
-            for mut ms in rx {
-                let t = std::time::Instant::now();
-                done.terms.add(&ms);
-                writers.write(&mut ms)?;
-                done.write_s += t.elapsed().as_secs_f64();
-                done.mentions += ms.len() as u64;
-                ms.clear();
-                let _ = recycle.try_send(ms); // when the reader has enough, it is dropped
-            }
-            let t = std::time::Instant::now();
-            writers.finish()?;
-            done.write_s += t.elapsed().as_secs_f64();
-            if let Some(c) = classifier {
-                done.classify_s = c.join().map_err(|_| PolarsError::ComputeError("classifier thread failed".into()))?;
-            }
-            Ok(done)
-        });
-        let batch = batch.max(1);
-        Ok(MentionWriter { tx: Some(tx), recycled, worker: Some(worker), buffer: Vec::with_capacity(batch), batch })
-    }
-
-    pub fn push(&mut self, m: Mention) -> PolarsResult<()> {
-        self.buffer.push(m);
-        if self.buffer.len() >= self.batch {
-            let empty = self.recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(self.batch));
-            let full = std::mem::replace(&mut self.buffer, empty);
-            self.send(full)?;
-        }
-        Ok(())
-    }
-
-    fn send(&mut self, ms: Vec<Mention>) -> PolarsResult<()> {
-        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(ms).is_ok());
-        if sent {
-            return Ok(());
-        }
-        // The writer thread stopped: its result says why.
-        self.tx = None;
-        self.join().and(Err(PolarsError::ComputeError("Parquet writer stopped".into())))
-    }
-
-    fn join(&mut self) -> PolarsResult<Written> {
-        match self.worker.take().map(|w| w.join()) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(PolarsError::ComputeError("Parquet writer thread failed".into())),
-            None => Err(PolarsError::ComputeError("Parquet writer already finished".into())),
-        }
-    }
-
-    /// Writes the last row group and the footer; says what was written and how long it took.
-    pub fn finish(mut self) -> PolarsResult<Written> {
-        let rest = std::mem::take(&mut self.buffer);
-        if !rest.is_empty() {
-            self.send(rest)?;
-        }
-        self.tx = None;
-        self.join()
     }
 }
 

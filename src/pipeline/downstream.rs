@@ -1,0 +1,125 @@
+//! What happens to a run's mentions after ingest: batches of them go to
+//! [`classify`](crate::classify) (its own thread, in parallel on the rayon pool), then to
+//! [`aggregate`](crate::aggregate)'s term counts and [`report`](crate::report)'s mention
+//! writer (a thread of its own), over bounded channels: classifying one batch overlaps with
+//! ingesting the next and writing the one before, and memory holds a few batches.
+
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use polars::prelude::{PolarsError, PolarsResult};
+
+use crate::aggregate::TermCounts;
+use crate::classify::MentionClassifier;
+use crate::mention::Mention;
+use crate::report::MentionWriter;
+
+/// The stages after ingest, fed one mention at a time ([`Downstream::push`]).
+pub struct Downstream {
+    tx: Option<SyncSender<Vec<Mention>>>,
+    /// Emptied batch buffers back from the writer thread: a fresh 64k-mention buffer per
+    /// batch cost page faults.
+    recycled: Receiver<Vec<Mention>>,
+    worker: Option<JoinHandle<PolarsResult<Done>>>,
+    buffer: Vec<Mention>,
+    batch: usize,
+}
+
+/// What the stages did: mentions written, the seconds spent classifying them (classifier
+/// thread) and writing them (writer thread: building columns, compressing, writing), and
+/// the taxonomy words counted on the way.
+#[derive(Debug)]
+pub struct Done {
+    pub mentions: u64,
+    pub classify_s: f64,
+    pub write_s: f64,
+    pub terms: TermCounts,
+}
+
+impl Downstream {
+    /// Starts the threads: `classifier`, when given, classifies each batch of `batch`
+    /// mentions; then `terms` counts its taxonomy words and `writer` writes it.
+    pub fn start(classifier: Option<Arc<MentionClassifier>>, mut writer: MentionWriter, terms: TermCounts, batch: usize) -> Downstream {
+        let (tx, rx) = sync_channel::<Vec<Mention>>(2);
+        let (rx, classifier) = match classifier {
+            Some(c) => {
+                let (classified_tx, classified_rx) = sync_channel::<Vec<Mention>>(1);
+                let classifier = std::thread::spawn(move || {
+                    let mut busy = 0.0;
+                    for mut ms in rx {
+                        let t = std::time::Instant::now();
+                        c.classify_all(&mut ms);
+                        busy += t.elapsed().as_secs_f64();
+                        if classified_tx.send(ms).is_err() {
+                            break; // the writer stopped; its result says why
+                        }
+                    }
+                    busy
+                });
+                (classified_rx, Some(classifier))
+            }
+            None => (rx, None),
+        };
+        let (recycle, recycled) = sync_channel::<Vec<Mention>>(2);
+        let worker = std::thread::spawn(move || {
+            let mut done = Done { mentions: 0, classify_s: 0.0, write_s: 0.0, terms };
+            for mut ms in rx {
+                let t = std::time::Instant::now();
+                done.terms.add(&ms);
+                writer.write(&mut ms)?;
+                done.write_s += t.elapsed().as_secs_f64();
+                done.mentions += ms.len() as u64;
+                ms.clear();
+                let _ = recycle.try_send(ms); // when the reader has enough, it is dropped
+            }
+            let t = std::time::Instant::now();
+            writer.finish()?;
+            done.write_s += t.elapsed().as_secs_f64();
+            if let Some(c) = classifier {
+                done.classify_s = c.join().map_err(|_| PolarsError::ComputeError("classifier thread failed".into()))?;
+            }
+            Ok(done)
+        });
+        let batch = batch.max(1);
+        Downstream { tx: Some(tx), recycled, worker: Some(worker), buffer: Vec::with_capacity(batch), batch }
+    }
+
+    pub fn push(&mut self, m: Mention) -> PolarsResult<()> {
+        self.buffer.push(m);
+        if self.buffer.len() >= self.batch {
+            let empty = self.recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(self.batch));
+            let full = std::mem::replace(&mut self.buffer, empty);
+            self.send(full)?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, ms: Vec<Mention>) -> PolarsResult<()> {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(ms).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The writer thread stopped: its result says why.
+        self.tx = None;
+        self.join().and(Err(PolarsError::ComputeError("Parquet writer stopped".into())))
+    }
+
+    fn join(&mut self) -> PolarsResult<Done> {
+        match self.worker.take().map(|w| w.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(PolarsError::ComputeError("Parquet writer thread failed".into())),
+            None => Err(PolarsError::ComputeError("Parquet writer already finished".into())),
+        }
+    }
+
+    /// Sends the last batch, waits for the threads, and says what they did.
+    pub fn finish(mut self) -> PolarsResult<Done> {
+        let rest = std::mem::take(&mut self.buffer);
+        if !rest.is_empty() {
+            self.send(rest)?;
+        }
+        self.tx = None;
+        self.join()
+    }
+}
