@@ -7,7 +7,7 @@ use clap::Args;
 use resonanz::pipeline;
 use resonanz::Error;
 
-use super::channel_groups;
+use super::{channel_groups, OutputArgs, OutputSettings};
 
 #[derive(Args)]
 pub struct MergeArgs {
@@ -20,15 +20,8 @@ pub struct MergeArgs {
     /// The report's period: outputs go to OUT/<period>/ and the tables end with it.
     #[arg(long)]
     period: Option<String>,
-    /// Output directory [default: out].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Write the tables' CSV for German Excel: `;`, decimal comma, UTF-8 BOM.
-    #[arg(long)]
-    excel_csv: bool,
-    /// Language of report.html [default: de].
-    #[arg(long, value_enum)]
-    lang: Option<resonanz::report::html::Lang>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// No summary on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -43,12 +36,14 @@ pub fn merge(a: MergeArgs) -> Result<u8, Error> {
         Some(p) => ReportConfig::load(p)?,
         None => ReportConfig::default(),
     };
+    let output = OutputSettings::resolve(&a.output, &c);
     let opts = pipeline::MergeOptions {
         parts: a.parts.clone(),
-        out: a.out.clone().or(c.out.clone()).unwrap_or_else(|| PathBuf::from("out")),
+        out: output.out,
+        // `last-full-month` is resolved in the parts' report time zone (pipeline::merge).
         period: a.period.clone().or(c.period.clone()),
-        excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
-        lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
+        excel_csv: output.excel_csv,
+        lang: output.lang,
         roi: c.roi.clone().unwrap_or_default(),
         channel_groups: channel_groups(&c),
     };

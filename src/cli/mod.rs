@@ -14,8 +14,43 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+use resonanz::config::ReportConfig;
 use resonanz::ingest::{layout::Layouts, IngestOptions};
+use resonanz::report::html::Lang;
 use resonanz::Error;
+
+/// Where and how `run` and `merge` write the report: the flags both commands take.
+#[derive(Args)]
+pub struct OutputArgs {
+    /// Output directory [default: out].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write the tables' CSV for German Excel: `;`, decimal comma, UTF-8 BOM.
+    #[arg(long)]
+    excel_csv: bool,
+    /// Language of report.html [default: de].
+    #[arg(long, value_enum)]
+    lang: Option<Lang>,
+}
+
+/// [`OutputArgs`] over `report.toml` over the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSettings {
+    pub out: PathBuf,
+    pub excel_csv: bool,
+    pub lang: Lang,
+}
+
+impl OutputSettings {
+    pub fn resolve(a: &OutputArgs, c: &ReportConfig) -> OutputSettings {
+        OutputSettings {
+            out: a.out.clone().or(c.out.clone()).unwrap_or_else(|| PathBuf::from("out")),
+            // A flag can switch on, not off, what the config switched on.
+            excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
+            lang: a.lang.or(c.lang).unwrap_or(Lang::De),
+        }
+    }
+}
 
 #[derive(Args)]
 pub struct IngestArgs {
@@ -122,4 +157,20 @@ pub fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::train::data::Exa
         examples.extend(resonanz::train::data::read_labelled(p)?);
     }
     Ok(examples)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_settings_cli_over_config_over_defaults() {
+        let none = OutputArgs { out: None, excel_csv: false, lang: None };
+        let d = OutputSettings::resolve(&none, &ReportConfig::default());
+        assert_eq!(d, OutputSettings { out: PathBuf::from("out"), excel_csv: false, lang: Lang::De });
+        let c = ReportConfig { out: Some(PathBuf::from("/reports")), excel_csv: Some(true), lang: Some(Lang::En), ..ReportConfig::default() };
+        assert_eq!(OutputSettings::resolve(&none, &c), OutputSettings { out: PathBuf::from("/reports"), excel_csv: true, lang: Lang::En });
+        let cli = OutputArgs { out: Some(PathBuf::from("here")), excel_csv: false, lang: Some(Lang::De) };
+        assert_eq!(OutputSettings::resolve(&cli, &c), OutputSettings { out: PathBuf::from("here"), excel_csv: true, lang: Lang::De });
+    }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 use resonanz::pipeline::{self, ReportOptions, RunOptions};
 use resonanz::Error;
 
-use super::{channel_groups, ingest_options, mention_classifier, IngestArgs, ModelArgs};
+use super::{channel_groups, ingest_options, mention_classifier, IngestArgs, ModelArgs, OutputArgs, OutputSettings};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -20,9 +20,8 @@ pub struct RunArgs {
     /// the default is the last full month): outputs go to OUT/<period>/.
     #[arg(long)]
     period: Option<String>,
-    /// Output directory [default: out].
-    #[arg(long)]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Exit with code 3 when more than this share of rows (0..1) is rejected.
     #[arg(long, value_name = "RATE")]
     max_reject_rate: Option<f64>,
@@ -38,16 +37,10 @@ pub struct RunArgs {
     /// Time zone the periods are cut in [default: Europe/Berlin].
     #[arg(long, value_name = "IANA_TZ")]
     report_timezone: Option<String>,
-    /// Write the tables' CSV for German Excel: `;`, decimal comma, UTF-8 BOM.
-    #[arg(long)]
-    excel_csv: bool,
     /// Write mentions as Hive-partitioned Parquet, mentions/period=…/source=…/part-0.parquet,
     /// instead of one mentions.parquet (DuckDB, Spark, DataFusion read the folder as a table).
     #[arg(long)]
     partitioned: bool,
-    /// Language of report.html [default: de].
-    #[arg(long, value_enum)]
-    lang: Option<resonanz::report::html::Lang>,
     /// Replace author names by keyed pseudonyms (HMAC-SHA256) in every output; the key is
     /// read from the environment variable RESONANZ_PSEUDONYM_KEY.
     #[arg(long)]
@@ -70,7 +63,7 @@ pub enum InputSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSettings {
     inputs: InputSpec,
-    out: PathBuf,
+    output: OutputSettings,
     report_timezone: chrono_tz::Tz,
     granularity: resonanz::aggregate::Granularity,
     /// `YYYY-MM`/`YYYY-Www`; with a config and no period, the last full month before `now`.
@@ -84,8 +77,6 @@ pub struct RunSettings {
     fixed_prior: bool,
     layouts: Option<PathBuf>,
     input_timezone: Option<String>,
-    excel_csv: bool,
-    lang: resonanz::report::html::Lang,
     partitioned: bool,
 }
 
@@ -117,7 +108,7 @@ impl RunSettings {
         }
         Ok(RunSettings {
             inputs,
-            out: a.out.clone().or(c.out.clone()).unwrap_or_else(|| PathBuf::from("out")),
+            output: OutputSettings::resolve(&a.output, c),
             report_timezone,
             granularity,
             period,
@@ -134,8 +125,6 @@ impl RunSettings {
             fixed_prior: a.models.fixed_prior,
             layouts: a.ingest.layouts.clone().or(c.layouts.clone()),
             input_timezone: a.ingest.timezone.clone().or(c.input_timezone.clone()),
-            excel_csv: a.excel_csv || c.excel_csv.unwrap_or(false),
-            lang: a.lang.or(c.lang).unwrap_or(resonanz::report::html::Lang::De),
             partitioned: a.partitioned || c.partitioned.unwrap_or(false),
         })
     }
@@ -175,15 +164,15 @@ pub fn run(a: RunArgs) -> Result<u8, Error> {
     let max_reject_rate = r.max_reject_rate;
     let opts = RunOptions {
         inputs,
-        out: r.out.clone(),
+        out: r.output.out.clone(),
         ingest: ingest_options(&ingest)?,
         classifier,
         quiet: a.quiet,
         report: ReportOptions {
             granularity: r.granularity,
             report_timezone: r.report_timezone,
-            excel_csv: r.excel_csv,
-            lang: r.lang,
+            excel_csv: r.output.excel_csv,
+            lang: r.output.lang,
             period: r.period.clone(),
             roi: c.roi.clone().unwrap_or_default(),
             channel_groups: channel_groups(&c),
@@ -268,9 +257,9 @@ mod tests {
     fn without_flags_or_config_run_takes_the_defaults() {
         let r = RunSettings::resolve(&args(&[]), &ReportConfig::default(), now()).unwrap();
         assert_eq!(r.inputs, InputSpec::Paths(vec![PathBuf::from("data")]));
-        assert_eq!((r.out, r.report_timezone, r.granularity, r.period), (PathBuf::from("out"), chrono_tz::Europe::Berlin, Granularity::Month, None));
+        assert_eq!((r.output.out, r.report_timezone, r.granularity, r.period), (PathBuf::from("out"), chrono_tz::Europe::Berlin, Granularity::Month, None));
         assert_eq!((r.sentiment_model.as_str(), r.relevance_model.as_str(), r.topics.as_str()), ("default", "none", "mittelstand"));
-        assert_eq!((r.lang, r.excel_csv, r.partitioned, r.pseudonymize, r.fixed_prior), (Lang::De, false, false, false, false));
+        assert_eq!((r.output.lang, r.output.excel_csv, r.partitioned, r.pseudonymize, r.fixed_prior), (Lang::De, false, false, false, false));
         assert_eq!((r.max_reject_rate, r.layouts, r.input_timezone), (None, None, None));
         assert!(r.sentiment_languages.is_empty(), "the classifier's own default (de) applies");
     }
@@ -297,10 +286,13 @@ sentiment_languages = ["de", "en"]
         let base = dir.path();
         let r = RunSettings::resolve(&args(&["--config", "x"]), &c, now()).unwrap();
         assert_eq!(r.inputs, InputSpec::Patterns(vec![base.join("exports/*.csv").to_string_lossy().into_owned()]), "relative to the config");
-        assert_eq!(r.out, base.join("reports"));
+        assert_eq!(r.output.out, base.join("reports"));
         assert_eq!((r.report_timezone, r.granularity, r.period.as_deref()), (chrono_tz::Europe::Vienna, Granularity::Week, Some("2026-W40")));
         assert_eq!(r.sentiment_model, base.join("models/ours").to_string_lossy());
-        assert_eq!((r.relevance_model.as_str(), r.topics.as_str(), r.lang, r.excel_csv, r.partitioned), ("default", "none", Lang::En, true, true));
+        assert_eq!(
+            (r.relevance_model.as_str(), r.topics.as_str(), r.output.lang, r.output.excel_csv, r.partitioned),
+            ("default", "none", Lang::En, true, true)
+        );
         assert_eq!((r.max_reject_rate, r.input_timezone.as_deref(), r.sentiment_languages.len()), (Some(0.2), Some("UTC"), 2));
 
         let cli = [
@@ -330,11 +322,11 @@ sentiment_languages = ["de", "en"]
         ];
         let r = RunSettings::resolve(&args(&cli), &c, now()).unwrap();
         assert_eq!(r.inputs, InputSpec::Paths(vec![PathBuf::from("a.csv")]));
-        assert_eq!((r.out, r.report_timezone, r.period.as_deref()), (PathBuf::from("elsewhere"), chrono_tz::UTC, Some("2026-W41")));
+        assert_eq!((r.output.out, r.report_timezone, r.period.as_deref()), (PathBuf::from("elsewhere"), chrono_tz::UTC, Some("2026-W41")));
         assert_eq!(r.granularity, Granularity::Week, "not given: the config's");
-        assert_eq!((r.sentiment_model.as_str(), r.relevance_model.as_str(), r.topics.as_str(), r.lang), ("lexicon", "none", "mittelstand", Lang::De));
+        assert_eq!((r.sentiment_model.as_str(), r.relevance_model.as_str(), r.topics.as_str(), r.output.lang), ("lexicon", "none", "mittelstand", Lang::De));
         assert_eq!((r.max_reject_rate, r.input_timezone.as_deref(), r.sentiment_languages.clone()), (Some(0.5), Some("Europe/Berlin"), vec!["de".to_string()]));
-        assert!(r.excel_csv && r.partitioned, "a flag can switch on, not off, what the config switched on");
+        assert!(r.output.excel_csv && r.partitioned, "a flag can switch on, not off, what the config switched on");
     }
 
     #[test]
