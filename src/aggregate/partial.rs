@@ -15,6 +15,25 @@ use super::{
     COMPLAINT_EXAMPLES,
 };
 
+/// What the partial aggregates of a run were computed with (`partials/meta.json`); parts
+/// merge only when these agree.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PartialsMeta {
+    pub format: u32,
+    pub granularity: Granularity,
+    pub timezone: String,
+    pub pseudonymized: bool,
+    pub model_version: String,
+    /// How the sentiment classifier scored on corpora it was not trained on, when it was
+    /// measured so: the tables' `*_share_pm` and the report's sentence on reliability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_measured: Option<crate::classify::stacked::Measured>,
+}
+
+/// The version of the partials' file layout (`partials/*.parquet` and `meta.json`): `merge`
+/// refuses parts of another.
+pub const PARTIALS_FORMAT: u32 = 3;
+
 /// The count and sum columns of `channel` and `topic`, with their types.
 pub const COUNT_COLUMNS: [(&str, DataType); 8] = [
     ("mentions", DataType::UInt32),

@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{by_count, secs, write_report, PartialsMeta, ReportOptions, Summary, PARTIALS_FORMAT};
+use super::{by_count, secs, write_report, ReportOptions, Summary};
+use crate::aggregate::{PartialsMeta, PARTIALS_FORMAT};
 use crate::error::{Error, Result};
 use crate::ingest::FileReport;
 use crate::report::{self, Staging};

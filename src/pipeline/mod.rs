@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::aggregate::{PartialsMeta, PARTIALS_FORMAT};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Event, FileReport, IngestOptions, Reject};
 use crate::report::{self, CsvTable, MentionSink, MentionWriter, Staging};
@@ -65,24 +66,6 @@ impl ReportOptions {
         }
     }
 }
-
-/// What the partial aggregates of a run were computed with (`partials/meta.json`); parts
-/// merge only when these agree.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct PartialsMeta {
-    pub format: u32,
-    pub granularity: crate::aggregate::Granularity,
-    pub timezone: String,
-    pub pseudonymized: bool,
-    pub model_version: String,
-    /// How the sentiment classifier scored on corpora it was not trained on, when it was
-    /// measured so: the tables' `*_share_pm` and the report's sentence on reliability.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment_measured: Option<crate::classify::stacked::Measured>,
-}
-
-/// The version of the partials' file layout.
-const PARTIALS_FORMAT: u32 = 3;
 
 /// What a run did; written as `summary.json`. Field names are a contract for schedulers.
 #[derive(Debug, Clone, Serialize)]
