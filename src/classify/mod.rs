@@ -439,15 +439,13 @@ impl MentionClassifier {
     /// export gave none).
     fn route(&self, m: &mut crate::mention::Mention) -> Route {
         use crate::normalize::language::{has_words, UNDETERMINED};
-        let wordless = if m.language.is_none() {
-            let (code, n) = self.language.detect_counting(&m.text);
+        let wordless = !has_words(&m.text);
+        if m.language.is_none() {
+            let code = if wordless { UNDETERMINED } else { self.language.detect(&m.text) };
             m.language_source =
                 Some(if code == UNDETERMINED { crate::mention::LanguageSource::Undetermined } else { crate::mention::LanguageSource::Detected });
             m.language = Some(code.to_string());
-            n == 0
-        } else {
-            !has_words(&m.text)
-        };
+        }
         let lang = m.language.as_deref().unwrap_or(UNDETERMINED);
         if wordless {
             Route::Emoji

@@ -70,14 +70,12 @@ impl LanguageDetector {
     /// The ISO 639-1 code of the text's language, or [`UNDETERMINED`] for a text with fewer
     /// than [`MIN_LETTERS`] letters (links, handles and hashtags not counted) or none found.
     pub fn detect(&self, text: &str) -> &'static str {
-        self.detect_counting(text).0
-    }
-
-    /// [`LanguageDetector::detect`], and the letters of the text's first [`WORDS_READ`]
-    /// words (as [`letters`] counts them; counted on the same pass).
-    pub fn detect_counting(&self, text: &str) -> (&'static str, usize) {
         let found = self.function_words(text);
-        (if found.letters < MIN_LETTERS { UNDETERMINED } else { self.decide(text, &found) }, found.letters)
+        if found.letters < MIN_LETTERS {
+            UNDETERMINED
+        } else {
+            self.decide(text, &found)
+        }
     }
 
     /// The language of a text with enough letters, from its function words and, where
@@ -94,11 +92,11 @@ impl LanguageDetector {
         if (english >= 3 && english > 2 * german.max(rest)) || (english >= 2 && german == 0 && rest == 0) {
             return "en";
         }
-        let found = self.detector.detect_lang(&text[..read]).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code);
-        if found != "de" && german >= 2 && german > other {
+        let whatlang = self.detector.detect_lang(&text[..read]).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code);
+        if whatlang != "de" && german >= 2 && german > other {
             return "de";
         }
-        found
+        whatlang
     }
 
     /// The function words of each language among the text's first [`WORDS_READ`]
@@ -148,7 +146,7 @@ struct FunctionWords {
     english: usize,
     /// The most any language of [`OTHER_WORDS`] but English has.
     rest: usize,
-    /// Letters in the words read.
+    /// Letters in the words read (links, @handles and #hashtags not counted).
     letters: usize,
     /// The bytes of the text up to the end of the last word read.
     read: usize,
@@ -223,11 +221,6 @@ fn is_domain(word: &str) -> bool {
     host.iter().rposition(|&c| c == b'.').is_some_and(|dot| dot > 0 && (3..=4).contains(&(end - dot)) && host[dot + 1..].iter().all(u8::is_ascii_lowercase))
 }
 
-/// Letters in the [`words`] of a text (links, @handles and #hashtags not counted).
-pub fn letters(text: &str) -> usize {
-    words(text).map(|w| w.chars().filter(|c| c.is_alphabetic()).count()).sum()
-}
-
 /// Whether a text has a word with a letter (not only emoji, emoticons, numbers, links,
 /// @handles, #hashtags); stops at the first.
 pub fn has_words(text: &str) -> bool {
@@ -259,7 +252,7 @@ mod tests {
         assert_eq!(d.function_words("Infos unter bahn.de/service und t.co/abc oder https://www.example.com/de/la").rest, 0);
         assert!(is_domain("bahn.de") && is_domain("t.co/xyz") && is_domain("shop.example.com.") && is_domain("amazon.de/dp/B0"));
         assert!(!is_domain("z.B.") && !is_domain("u.a.") && !is_domain("Ende.Das") && !is_domain("3.50") && !is_domain("St.Gallen"));
-        assert_eq!(letters("Mehr auf bahn.de"), 7);
+        assert_eq!(d.function_words("Mehr auf bahn.de").letters, 7);
     }
 
     #[test]
@@ -310,7 +303,7 @@ mod tests {
         assert_eq!(d.detect("😍😍👍"), UNDETERMINED);
         assert_eq!(d.detect("Top!"), UNDETERMINED);
         assert_eq!(d.detect("@kundenservice #bahn https://t.co/xyz"), UNDETERMINED);
-        assert_eq!(letters("Super @bahn #fail https://x.de"), 5);
+        assert_eq!(d.function_words("Super @bahn #fail https://x.de").letters, 5);
         assert!(has_words("😍 super") && !has_words("😍 :-) 100 % @bahn #top https://x.de"));
     }
 }
