@@ -132,8 +132,21 @@ pub struct Origin {
 /// Remembers every mention's keys; answers whether a new one was seen before.
 #[derive(Default)]
 pub struct Deduper {
-    seen: HashMap<u64, Origin, KeyBuildHasher>,
+    /// Key → where it was first seen, packed ([`Packed`]): the index holds an entry per
+    /// mention (two for mentions with URL and vendor id), so its size is most of what a
+    /// run's memory grows by with the input.
+    seen: HashMap<u64, Packed, KeyBuildHasher>,
+    /// Origins too large to pack (never in practice), by index.
+    unpacked: Vec<Origin>,
 }
+
+/// An [`Origin`] in 64 bits: the file in the top 23 bits, the line in the low 40; with the
+/// top bit set, an index into [`Deduper::unpacked`] instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Packed(u64);
+
+const LINE_BITS: u32 = 40;
+const UNPACKED: u64 = 1 << 63;
 
 impl Deduper {
     /// `Some(origin)` if the mention duplicates an earlier one; otherwise records it.
@@ -144,13 +157,29 @@ impl Deduper {
             (None, None) => &all[2..],
             _ => &all[..2],
         };
-        if let Some(o) = candidates.iter().flatten().find_map(|k| self.seen.get(k)) {
-            return Some(*o);
+        if let Some(p) = candidates.iter().flatten().find_map(|k| self.seen.get(k)) {
+            return Some(self.unpack(*p));
         }
+        let packed = self.pack(here);
         for k in candidates.iter().flatten() {
-            self.seen.insert(*k, here);
+            self.seen.insert(*k, packed);
         }
         None
+    }
+
+    fn pack(&mut self, o: Origin) -> Packed {
+        if o.file < 1 << (63 - LINE_BITS) && o.line < 1 << LINE_BITS {
+            return Packed((o.file as u64) << LINE_BITS | o.line);
+        }
+        self.unpacked.push(o);
+        Packed(UNPACKED | (self.unpacked.len() - 1) as u64)
+    }
+
+    fn unpack(&self, p: Packed) -> Origin {
+        if p.0 & UNPACKED != 0 {
+            return self.unpacked[(p.0 & !UNPACKED) as usize];
+        }
+        Origin { file: (p.0 >> LINE_BITS) as u32, line: p.0 & ((1 << LINE_BITS) - 1) }
     }
 }
 
@@ -198,6 +227,25 @@ mod tests {
         for u in ["https://www.Example.de/a/b/", "http://x.com/u/status/1", "https://m.facebook.com/p?id=3#c", "https://straße.de/ä", "x.de"] {
             assert_eq!(url_key(u), fnv1a(&[b"url", canonical_url(u).as_bytes()]), "{u}");
         }
+    }
+
+    #[test]
+    fn origins_come_back_as_recorded() {
+        let mut d = Deduper::default();
+        let k = |content| Keys { url: None, vendor_id: None, content };
+        let origins = [
+            Origin { file: 0, line: 1 },
+            Origin { file: (1 << 23) - 1, line: (1 << 40) - 1 },
+            Origin { file: 1 << 23, line: 7 },
+            Origin { file: 3, line: u64::MAX },
+        ];
+        for (i, o) in origins.iter().enumerate() {
+            assert_eq!(d.check(&k(i as u64), *o), None);
+        }
+        for (i, o) in origins.iter().enumerate() {
+            assert_eq!(d.check(&k(i as u64), Origin { file: 9, line: 9 }), Some(*o));
+        }
+        assert_eq!(d.unpacked.len(), 2, "only the two that do not fit");
     }
 
     #[test]
