@@ -175,9 +175,10 @@ fn phase(name: &str, path: &Path) {
                 pseudonym_key: None,
             })
             .expect("run");
-            assert_eq!(s.rows_in, s.mentions + s.duplicates + s.rejected);
+            let c = s.counts;
+            assert_eq!(c.rows_in, c.mentions + c.duplicates + c.rejected);
             stages = s.stages.map(|st| serde_json::to_string(&st).expect("stages as JSON"));
-            s.rows_in
+            c.rows_in
         }
         "aggregate" => {
             // The tables from the run phase's classified mentions, as `run` computes them.

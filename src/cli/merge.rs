@@ -55,10 +55,10 @@ pub fn merge(a: MergeArgs) -> Result<u8, Error> {
         eprintln!(
             "resonanz: merged {} parts: {} rows in → {} mentions + {} duplicates + {} rejected → {}",
             s.parts.len(),
-            s.rows_in,
-            s.mentions,
-            s.duplicates,
-            s.rejected,
+            s.counts.rows_in,
+            s.counts.mentions,
+            s.counts.duplicates,
+            s.counts.rejected,
             out.display()
         );
     }

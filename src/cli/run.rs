@@ -204,15 +204,15 @@ pub fn run(a: RunArgs) -> Result<u8, Error> {
         }
         eprintln!(
             "resonanz: {} rows in → {} mentions + {} duplicates + {} rejected ({} warnings) → {}",
-            s.rows_in,
-            s.mentions,
-            s.duplicates,
-            s.rejected,
-            s.warnings,
+            s.counts.rows_in,
+            s.counts.mentions,
+            s.counts.duplicates,
+            s.counts.rejected,
+            s.counts.warnings,
             opts.report.out_dir(&opts.out).display()
         );
     }
-    let rate = if s.rows_in == 0 { 0.0 } else { s.rejected as f64 / s.rows_in as f64 };
+    let rate = if s.counts.rows_in == 0 { 0.0 } else { s.counts.rejected as f64 / s.counts.rows_in as f64 };
     match max_reject_rate {
         Some(max) if rate > max => {
             eprintln!("resonanz: {:.1}% of rows rejected, above the maximum reject rate {:.1}%", rate * 100.0, max * 100.0);

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{by_count, secs, write_report, ReportOptions, Summary};
+use super::{by_count, publish, write_report, Counts, ReportOptions, Summary};
 use crate::aggregate::{PartialsMeta, PARTIALS_FORMAT};
 use crate::error::{Error, Result};
 use crate::ingest::FileReport;
@@ -16,12 +16,8 @@ use crate::report::{self, Staging};
 /// The part of a run's `summary.json` that `merge` adds up.
 #[derive(Debug, serde::Deserialize)]
 struct PartSummary {
-    rows_in: u64,
-    mentions: u64,
-    duplicates: u64,
-    rejected: u64,
-    skipped_lines: u64,
-    warnings: u64,
+    #[serde(flatten)]
+    counts: Counts,
     #[serde(default)]
     reject_reasons: BTreeMap<String, u64>,
     files: Vec<FileReport>,
@@ -148,17 +144,11 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         }
     }
     outputs.push("summary.json".into());
-    let sum = |f: fn(&PartSummary) -> u64| summaries.iter().map(f).sum::<u64>();
-    let mut summary = Summary {
+    let summary = Summary {
         resonanz_version: env!("CARGO_PKG_VERSION"),
         started_at,
         duration_s: 0.0,
-        rows_in: sum(|s| s.rows_in),
-        mentions: sum(|s| s.mentions),
-        duplicates: sum(|s| s.duplicates),
-        rejected: sum(|s| s.rejected),
-        skipped_lines: sum(|s| s.skipped_lines),
-        warnings: sum(|s| s.warnings),
+        counts: summaries.iter().map(|s| s.counts).sum(),
         reject_reasons: reasons,
         files,
         parts: opts.parts.iter().map(|p| p.display().to_string()).collect(),
@@ -167,12 +157,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         pseudonymized: None,
         outputs,
     };
-    summary.duration_s = secs(started);
-    let (mut f, summary_path) = staging.create("summary.json").map_err(werr(&out))?;
-    f.write_all(&report::to_json_bytes(&summary)).and_then(|_| f.flush()).map_err(werr(&summary_path))?;
-    drop(f);
-    staging.commit().map_err(werr(&out))?;
-    Ok((summary, out))
+    Ok((publish(summary, started, staging, &out)?, out))
 }
 
 /// Adds the mention ids of a part's `mentions.parquet` (when it has one) to `seen` and

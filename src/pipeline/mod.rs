@@ -73,12 +73,8 @@ pub struct Summary {
     pub resonanz_version: &'static str,
     pub started_at: String,
     pub duration_s: f64,
-    pub rows_in: u64,
-    pub mentions: u64,
-    pub duplicates: u64,
-    pub rejected: u64,
-    pub skipped_lines: u64,
-    pub warnings: u64,
+    #[serde(flatten)]
+    pub counts: Counts,
     /// Rejected rows by the kind of their reason ([`crate::ingest::RejectReason::kind`]).
     pub reject_reasons: BTreeMap<String, u64>,
     pub files: Vec<FileReport>,
@@ -96,6 +92,63 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pseudonymized: Option<Pseudonymized>,
     pub outputs: Vec<String>,
+}
+
+/// What became of the rows read, summed over files (or a merge's parts): every record is
+/// a mention, a duplicate or a reject (`rows_in = mentions + duplicates + rejected`); blank
+/// lines and warnings besides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Counts {
+    pub rows_in: u64,
+    pub mentions: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub skipped_lines: u64,
+    pub warnings: u64,
+}
+
+impl Counts {
+    pub fn of(f: &FileReport) -> Counts {
+        Counts {
+            rows_in: f.rows_in,
+            mentions: f.mentions,
+            duplicates: f.duplicates,
+            rejected: f.rejected,
+            skipped_lines: f.skipped_lines,
+            warnings: f.warnings,
+        }
+    }
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            rows_in: self.rows_in + o.rows_in,
+            mentions: self.mentions + o.mentions,
+            duplicates: self.duplicates + o.duplicates,
+            rejected: self.rejected + o.rejected,
+            skipped_lines: self.skipped_lines + o.skipped_lines,
+            warnings: self.warnings + o.warnings,
+        }
+    }
+}
+
+impl std::iter::Sum for Counts {
+    fn sum<I: Iterator<Item = Counts>>(iter: I) -> Counts {
+        iter.fold(Counts::default(), std::ops::Add::add)
+    }
+}
+
+/// Writes `summary.json`, its duration measured up to now, beside the staged outputs and
+/// publishes them all (`run` and `merge` end so).
+fn publish(mut summary: Summary, started: Instant, mut staging: Staging, out: &Path) -> Result<Summary> {
+    summary.duration_s = secs(started);
+    let (mut f, path) = staging.create("summary.json").map_err(|source| Error::Write { path: out.join("summary.json"), source })?;
+    f.write_all(&report::to_json_bytes(&summary)).and_then(|_| f.flush()).map_err(|source| Error::Write { path, source })?;
+    drop(f);
+    staging.commit().map_err(|source| Error::Write { path: out.to_path_buf(), source })?;
+    Ok(summary)
 }
 
 /// What `--pseudonymize` replaced in a run's outputs.
@@ -352,17 +405,13 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     outputs.push("summary.json".into());
     stages.report_s = secs(t);
 
-    let sum = |f: fn(&FileReport) -> u64| files.iter().map(f).sum::<u64>();
-    let mut summary = Summary {
+    let mut counts: Counts = files.iter().map(Counts::of).sum();
+    counts.warnings += skipped.len() as u64;
+    let summary = Summary {
         resonanz_version: env!("CARGO_PKG_VERSION"),
         started_at,
         duration_s: 0.0,
-        rows_in: sum(|f| f.rows_in),
-        mentions: sum(|f| f.mentions),
-        duplicates: sum(|f| f.duplicates),
-        rejected: sum(|f| f.rejected),
-        skipped_lines: sum(|f| f.skipped_lines),
-        warnings: sum(|f| f.warnings) + skipped.len() as u64,
+        counts,
         reject_reasons: reasons,
         files,
         parts: Vec::new(),
@@ -371,12 +420,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         pseudonymized: opts.pseudonym_key.is_some().then_some(replaced),
         outputs,
     };
-    summary.duration_s = secs(started);
-    let (mut f, summary_path) = staging.create("summary.json").map_err(werr(out))?;
-    f.write_all(&report::to_json_bytes(&summary)).and_then(|_| f.flush()).map_err(werr(&summary_path))?;
-    drop(f);
-    staging.commit().map_err(werr(out))?;
-    Ok(summary)
+    publish(summary, started, staging, out)
 }
 
 /// Files staged for one output directory, by name.
