@@ -159,6 +159,26 @@ fn generic_unknown_and_utf16be_layouts() {
 }
 
 #[test]
+fn a_quote_never_closed_is_a_reject_even_when_the_field_count_fits() {
+    // The last column opens a quote that is never closed: the two lines after it are read
+    // into its cell and the record has as many fields as the header. It was a mention with
+    // the next rows glued to its text, and nothing said so.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unclosed.csv");
+    std::fs::write(&path, "date,text\r\n2026-01-01,gut\r\n2026-01-02,\"Lieferung kam nie\r\n2026-01-03,ok\r\n2026-01-04,prima\r\n").unwrap();
+    let r = read(std::slice::from_ref(&path)).pop().unwrap();
+    assert_eq!((r.file.rows_in, r.mentions.len(), r.rejects.len()), (2, 1, 1));
+    let reject = &r.rejects[0];
+    assert_eq!((reject.line, reject.column, reject.column_name.as_deref(), reject.reason.kind()), (3, Some(2), Some("text"), "unclosed_quote"));
+    assert!(reject.reason.to_string().contains("never closed: the rest of the file (2 more lines)"), "{}", reject.reason);
+    // A closed quote over lines at the end of the file is no reject.
+    std::fs::write(&path, "date,text\n2026-01-01,\"zwei\nZeilen\"  \n").unwrap();
+    let r = read(std::slice::from_ref(&path)).pop().unwrap();
+    assert_eq!((r.mentions.len(), r.rejects.len()), (1, 0));
+    assert_eq!(r.mentions[0].text, "zwei\nZeilen");
+}
+
+#[test]
 fn torture_every_record_is_accounted_for() {
     let r = one("torture.csv");
     assert_eq!(r.file.rows_in, 11);
@@ -167,9 +187,10 @@ fn torture_every_record_is_accounted_for() {
     let lines: Vec<u64> = r.mentions.iter().map(|m| m.source_line).collect();
     assert_eq!(lines, vec![2, 3, 6, 11, 12, 13]);
     let rejected: Vec<(u64, Option<&str>)> = r.rejects.iter().map(|r| (r.line, r.column_name.as_deref())).collect();
-    assert_eq!(rejected, vec![(5, Some("text")), (7, Some("date")), (9, None), (14, Some("sentiment"))]);
+    // Line 14's text cell opens a quote that is never closed: the cell that did it.
+    assert_eq!(rejected, vec![(5, Some("text")), (7, Some("date")), (9, None), (14, Some("text"))]);
     let kinds: Vec<&str> = r.rejects.iter().map(|r| r.reason.kind()).collect();
-    assert_eq!(kinds, ["text_empty", "date_does_not_exist", "field_count", "field_count"]);
+    assert_eq!(kinds, ["text_empty", "date_does_not_exist", "field_count", "unclosed_quote"]);
     let says = |i: usize| r.rejects[i].reason.to_string();
     assert!(says(1).contains("does not exist"), "{}", says(1));
     assert!(says(2).starts_with("7 fields where the header has 5"), "{}", says(2));

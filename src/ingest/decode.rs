@@ -283,6 +283,8 @@ pub struct StreamEnd {
     total: std::sync::atomic::AtomicU64,
     ended: std::sync::atomic::AtomicBool,
     last_is_lf: std::sync::atomic::AtomicBool,
+    /// Whether the last byte that is not a space, tab or line feed is a quote.
+    ends_in_quote: std::sync::atomic::AtomicBool,
 }
 
 impl StreamEnd {
@@ -292,6 +294,15 @@ impl StreamEnd {
     pub fn unterminated_at(&self, consumed: u64, last_cell_ends_with_lf: bool) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
         self.ended.load(Relaxed) && self.total.load(Relaxed) == consumed && (!self.last_is_lf.load(Relaxed) || last_cell_ends_with_lf)
+    }
+
+    /// Whether a record that ends at byte `consumed` is the file's last one and the file
+    /// does not end in a quote (spaces and line breaks after it aside). Such a record whose
+    /// last cell runs over lines (only quotes make a cell do that) opened a quote that was
+    /// never closed, and the lines after it were read into that cell.
+    pub fn open_quote_at(&self, consumed: u64) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.ended.load(Relaxed) && self.total.load(Relaxed) == consumed && !self.ends_in_quote.load(Relaxed)
     }
 }
 
@@ -308,12 +319,25 @@ pub struct CrlfToLf<R> {
     eof: bool,
     emitted: u64,
     last: u8,
+    /// The last byte emitted that is not a space, tab or line feed.
+    last_significant: u8,
     end_state: std::sync::Arc<StreamEnd>,
 }
 
 impl<R: Read> CrlfToLf<R> {
     pub fn new(inner: R, end_state: std::sync::Arc<StreamEnd>) -> CrlfToLf<R> {
-        CrlfToLf { inner, buf: vec![0; 1 << 16].into_boxed_slice(), start: 0, end: 0, pending_cr: false, eof: false, emitted: 0, last: 0, end_state }
+        CrlfToLf {
+            inner,
+            buf: vec![0; 1 << 16].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            pending_cr: false,
+            eof: false,
+            emitted: 0,
+            last: 0,
+            last_significant: 0,
+            end_state,
+        }
     }
 }
 
@@ -335,6 +359,7 @@ impl<R: Read> Read for CrlfToLf<R> {
                     }
                     self.end_state.total.store(self.emitted, Relaxed);
                     self.end_state.last_is_lf.store(self.last == b'\n', Relaxed);
+                    self.end_state.ends_in_quote.store(self.last_significant == b'"', Relaxed);
                     self.end_state.ended.store(true, Relaxed);
                     return Ok(0);
                 }
@@ -388,6 +413,9 @@ impl<R: Read> Read for CrlfToLf<R> {
             if w > 0 {
                 self.emitted += w as u64;
                 self.last = out[w - 1];
+                if let Some(&b) = out[..w].iter().rev().find(|b| !matches!(b, b' ' | b'\t' | b'\n')) {
+                    self.last_significant = b;
+                }
                 return Ok(w);
             }
         }

@@ -151,6 +151,10 @@ pub enum RejectReason {
     BadDate { error: fields::DateError, value: String },
     #[error("date outside the plausible window {earliest} … {latest}: `{value}`")]
     DateOutsideWindow { earliest: chrono::NaiveDate, latest: chrono::NaiveDate, value: String },
+    /// The file's last record ends in a cell whose quote is never closed: the lines after
+    /// it were read into that cell (as many as `lines`).
+    #[error("a quote opened in this cell is never closed: the rest of the file ({lines} more line{}) was read into it", if *.lines == 1 { "" } else { "s" })]
+    UnclosedQuote { lines: u64 },
 }
 
 /// What most likely made a record's field count differ from the header's.
@@ -186,6 +190,7 @@ impl RejectReason {
             RejectReason::BadDate { error: fields::DateError::Unrecognised, .. } => "date_unrecognised",
             RejectReason::BadDate { error: fields::DateError::DoesNotExist, .. } => "date_does_not_exist",
             RejectReason::DateOutsideWindow { .. } => "date_out_of_window",
+            RejectReason::UnclosedQuote { .. } => "unclosed_quote",
         }
     }
 }
@@ -345,6 +350,8 @@ struct Batch {
     records: Vec<csv::ByteRecord>,
     lines: Vec<u64>,
     len: usize,
+    /// The record whose last cell opened a quote never closed (the file's last record).
+    unclosed_quote: Option<usize>,
 }
 
 /// The record stream of one file, with the line bookkeeping.
@@ -364,13 +371,14 @@ impl RecordSource {
     /// Reads up to [`BATCH`] records (blank ones are counted and skipped).
     fn fill(&mut self, batch: &mut Batch) {
         batch.len = 0;
+        batch.unclosed_quote = None;
         while batch.len < BATCH && !self.done {
             if batch.records.len() == batch.len {
                 batch.records.push(csv::ByteRecord::new());
                 batch.lines.push(0);
             }
             let rec = &mut batch.records[batch.len];
-            let (line, embedded) = match self.read_record(rec) {
+            let (line, embedded, unclosed_quote) = match self.read_record(rec) {
                 Ok(Some(at)) => at,
                 Ok(None) => {
                     self.done = true;
@@ -395,13 +403,16 @@ impl RecordSource {
                 continue;
             }
             batch.lines[batch.len] = line;
+            if unclosed_quote {
+                batch.unclosed_quote = Some(batch.len);
+            }
             batch.len += 1;
         }
     }
 
-    /// Reads the next record into `rec`; returns its start line and the number of line
-    /// feeds inside its cells.
-    fn read_record(&mut self, rec: &mut csv::ByteRecord) -> Result<Option<(u64, u64)>, csv::Error> {
+    /// Reads the next record into `rec`; returns its start line, the number of line feeds
+    /// inside its cells, and whether its last cell opened a quote that is never closed.
+    fn read_record(&mut self, rec: &mut csv::ByteRecord) -> Result<Option<(u64, u64, bool)>, csv::Error> {
         match &mut self.source {
             Source::Csv(rdr) => match rdr.read_byte_record(rec) {
                 Ok(true) => {
@@ -409,7 +420,8 @@ impl RecordSource {
                     let embedded = memchr_count(b'\n', rec.as_slice()) as u64;
                     let last_lf = rec.iter().next_back().is_some_and(|c| c.ends_with(b"\n"));
                     let unterminated = self.stream_end.unterminated_at(pos.byte(), last_lf);
-                    Ok(Some((decode::record_start_line(pos.line(), embedded, unterminated), embedded)))
+                    let unclosed = rec.iter().next_back().is_some_and(|c| c.contains(&b'\n')) && self.stream_end.open_quote_at(pos.byte());
+                    Ok(Some((decode::record_start_line(pos.line(), embedded, unterminated), embedded, unclosed)))
                 }
                 Ok(false) => Ok(None),
                 Err(e) => Err(e),
@@ -419,7 +431,7 @@ impl RecordSource {
                 for c in &cells {
                     rec.push_field(c.as_bytes());
                 }
-                (line, 0)
+                (line, 0, false)
             })),
         }
     }
@@ -649,13 +661,32 @@ fn convert_batch(batch: &Batch, plan: &Plan) -> Vec<Converted> {
     batch.records[..batch.len]
         .par_iter()
         .zip(batch.lines[..batch.len].par_iter())
+        .enumerate()
         .with_min_len(64)
-        .map(|(rec, &line)| {
+        .map(|(i, (rec, &line))| {
             let mut warnings = Vec::new();
-            let result = convert(rec, line, plan, &mut warnings);
+            let result = match batch.unclosed_quote == Some(i) {
+                true => Err(unclosed_quote(rec, line, plan)),
+                false => convert(rec, line, plan, &mut warnings),
+            };
             (result, warnings)
         })
         .collect()
+}
+
+/// The reject of a record whose last cell opened a quote that is never closed: that cell
+/// holds the rest of the file, so no field of it can be trusted.
+fn unclosed_quote(rec: &csv::ByteRecord, line: u64, plan: &Plan) -> Reject {
+    let last = rec.len().saturating_sub(1);
+    let lines = rec.get(last).map_or(0, |c| memchr_count(b'\n', c.strip_suffix(b"\n").unwrap_or(c)) as u64);
+    Reject {
+        file: plan.file.to_string(),
+        line,
+        column: Some(last + 1),
+        column_name: plan.header.get(last).cloned(),
+        reason: RejectReason::UnclosedQuote { lines },
+        excerpt: excerpt(rec),
+    }
 }
 
 #[derive(Clone, Copy)]

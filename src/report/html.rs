@@ -119,6 +119,7 @@ fn reason_label(kind: &str, lang: Lang) -> &str {
         "date_unrecognised" => ("Datum in keinem bekannten Format", "date is in no known format"),
         "date_does_not_exist" => ("Datum existiert nicht", "date does not exist"),
         "date_out_of_window" => ("Datum außerhalb des plausiblen Zeitraums", "date outside the plausible window"),
+        "unclosed_quote" => ("Anführungszeichen nie geschlossen", "quote never closed"),
         other => return other,
     };
     if lang == Lang::De {
