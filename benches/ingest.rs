@@ -151,8 +151,8 @@ fn phase(name: &str, path: &Path) {
             );
             n += batch.len() as u64;
             assert!(cells > 0 || n < 65_536);
-            assert_eq!(files[0].mentions, n, "every mention reached the columns");
-            files[0].rows_in
+            assert_eq!(files[0].counts.mentions, n, "every mention reached the columns");
+            files[0].counts.rows_in
         }
         "run" => {
             let out = run_out(path);

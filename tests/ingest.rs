@@ -31,9 +31,14 @@ fn read(paths: &[PathBuf]) -> Vec<Read> {
             |_| {},
         );
         let file = files.pop().unwrap();
-        assert_eq!(file.rows_in, file.mentions + file.duplicates + file.rejected, "{}: rows_in = mentions + duplicates + rejected", file.path);
-        assert_eq!(file.mentions as usize, mentions.len());
-        assert_eq!(file.rejected as usize, rejects.len());
+        assert_eq!(
+            file.counts.rows_in,
+            file.counts.mentions + file.counts.duplicates + file.counts.rejected,
+            "{}: rows_in = mentions + duplicates + rejected",
+            file.path
+        );
+        assert_eq!(file.counts.mentions as usize, mentions.len());
+        assert_eq!(file.counts.rejected as usize, rejects.len());
         out.push(Read { file, mentions, rejects, warnings, duplicates });
     }
     out
@@ -50,7 +55,7 @@ fn utc(m: &Mention) -> String {
 #[test]
 fn brandwatch_with_preamble_and_multiline_text() {
     let r = one("brandwatch_preamble.csv");
-    assert_eq!((r.file.tool.as_str(), r.file.header_line, r.file.rows_in), ("brandwatch", 7, 3));
+    assert_eq!((r.file.tool.as_str(), r.file.header_line, r.file.counts.rows_in), ("brandwatch", 7, 3));
     assert_eq!(r.file.delimiter.as_deref(), Some(","));
     let m = &r.mentions;
     assert_eq!(m.len(), 3);
@@ -167,7 +172,7 @@ fn a_quote_never_closed_is_a_reject_even_when_the_field_count_fits() {
     let path = dir.path().join("unclosed.csv");
     std::fs::write(&path, "date,text\r\n2026-01-01,gut\r\n2026-01-02,\"Lieferung kam nie\r\n2026-01-03,ok\r\n2026-01-04,prima\r\n").unwrap();
     let r = read(std::slice::from_ref(&path)).pop().unwrap();
-    assert_eq!((r.file.rows_in, r.mentions.len(), r.rejects.len()), (2, 1, 1));
+    assert_eq!((r.file.counts.rows_in, r.mentions.len(), r.rejects.len()), (2, 1, 1));
     let reject = &r.rejects[0];
     assert_eq!((reject.line, reject.column, reject.column_name.as_deref(), reject.reason.kind()), (3, Some(2), Some("text"), "unclosed_quote"));
     assert!(reject.reason.to_string().contains("never closed: the rest of the file (2 more lines)"), "{}", reject.reason);
@@ -181,9 +186,9 @@ fn a_quote_never_closed_is_a_reject_even_when_the_field_count_fits() {
 #[test]
 fn torture_every_record_is_accounted_for() {
     let r = one("torture.csv");
-    assert_eq!(r.file.rows_in, 11);
+    assert_eq!(r.file.counts.rows_in, 11);
     assert_eq!((r.mentions.len(), r.duplicates, r.rejects.len()), (6, 1, 4));
-    assert_eq!(r.file.skipped_lines, 1, "the blank line");
+    assert_eq!(r.file.counts.skipped_lines, 1, "the blank line");
     let lines: Vec<u64> = r.mentions.iter().map(|m| m.source_line).collect();
     assert_eq!(lines, vec![2, 3, 6, 11, 12, 13]);
     let rejected: Vec<(u64, Option<&str>)> = r.rejects.iter().map(|r| (r.line, r.column_name.as_deref())).collect();
@@ -223,8 +228,8 @@ fn duplicates_across_files_are_dropped_once() {
         |_| {},
     );
     assert_eq!((n.0, n.1, n.2), (6, 1 + 7, 8));
-    assert_eq!(files[1].mentions, 0);
-    assert_eq!(files[1].duplicates, 7);
+    assert_eq!(files[1].counts.mentions, 0);
+    assert_eq!(files[1].counts.duplicates, 7);
 }
 
 #[test]
@@ -261,7 +266,7 @@ fn a_zone_named_in_the_header_or_the_value_wins_over_the_layout_default() {
     assert_eq!(utc(&m[4]), "2024-07-06T09:00:00Z", "BST is +01:00");
     assert_eq!(utc(&m[5]), "2024-07-07T00:00:00Z", "AEST is +10:00");
     // CST names three zones (US Central, China, Cuba): not guessed, the row is rejected.
-    assert_eq!((r.file.mentions, r.file.rejected), (6, 1));
+    assert_eq!((r.file.counts.mentions, r.file.counts.rejected), (6, 1));
     assert_eq!(r.file.dates_with_offset, 5, "the first date was read in the header's zone, the others in their own");
     let v = inspect_json(&fixture("meltwater_utf16.csv"));
     assert_eq!((v["dates_with_offset"].as_u64(), v["timezone_source"].as_str()), (Some(0), Some("layout meltwater default")), "{v}");
@@ -276,7 +281,7 @@ fn a_profile_image_column_is_not_the_mention_link() {
     // twarc-like: no post URL column, but every row has the author's picture. Taken as the
     // link, it made five tweets one mention and four duplicates.
     let r = one("profile_image_column.csv");
-    assert_eq!((r.file.mentions, r.file.duplicates), (5, 0), "{:?}", r.file.columns);
+    assert_eq!((r.file.counts.mentions, r.file.counts.duplicates), (5, 0), "{:?}", r.file.columns);
     assert!(!r.file.columns.contains_key("url"), "{:?}", r.file.columns);
     assert!(r.mentions.iter().all(|m| m.url.is_none()));
 }
@@ -303,7 +308,7 @@ fn crowdtangle_and_x_analytics_exports_have_layouts_of_their_own() {
     assert_eq!((m[0].reach, m[0].engagement), (Some(424), Some(17)), "counts written as 424.0");
     assert_eq!(m[0].channel, Channel::Twitter);
     assert_eq!(m[0].vendor_id.as_deref(), Some("1588000000000000001"));
-    assert_eq!(r.file.rejected, 0);
+    assert_eq!(r.file.counts.rejected, 0);
 }
 
 #[test]
@@ -390,7 +395,12 @@ fn zipped_and_gzipped_downloads_are_read_as_the_files_they_hold() {
     assert_eq!(lines(&all_packed.1), lines(&all_plain.1));
     assert!(all_packed.1.iter().all(|r| r.file.starts_with(&format!("{z}!Brandwatch Export/"))), "rejects name the inner file");
     for (a, b) in all_packed.2.iter().zip(&all_plain.2) {
-        assert_eq!((&a.tool, a.header_line, a.rows_in, a.mentions, a.rejected), (&b.tool, b.header_line, b.rows_in, b.mentions, b.rejected), "{}", a.path);
+        assert_eq!(
+            (&a.tool, a.header_line, a.counts.rows_in, a.counts.mentions, a.counts.rejected),
+            (&b.tool, b.header_line, b.counts.rows_in, b.counts.mentions, b.counts.rejected),
+            "{}",
+            a.path
+        );
     }
 
     // An archive without exports, and a broken one: one reject each, saying why.
@@ -425,7 +435,7 @@ fn x_premium_youtube_data_tools_and_facepager_exports_have_layouts_of_their_own(
     // X Premium `account_analytics_content`: a day without time of day, read in the report
     // zone (so that 3 November stays 3 November), counts with a thousands comma.
     let r = one("x_premium_content.csv");
-    assert_eq!((r.file.tool.as_str(), r.file.rejected), ("x_premium_analytics", 0));
+    assert_eq!((r.file.tool.as_str(), r.file.counts.rejected), ("x_premium_analytics", 0));
     let m = &r.mentions;
     assert_eq!(utc(&m[0]), "2025-11-02T23:00:00Z", "midnight in Berlin");
     assert_eq!(m[0].channel, Channel::Twitter);
@@ -437,7 +447,7 @@ fn x_premium_youtube_data_tools_and_facepager_exports_have_layouts_of_their_own(
     // YouTube Data Tools comments: UTC, no link column (the comment's link is built), a
     // reply is a mention of its own.
     let r = one("ytdt_comments.csv");
-    assert_eq!((r.file.tool.as_str(), r.file.rejected, r.duplicates), ("youtube_data_tools", 0, 0));
+    assert_eq!((r.file.tool.as_str(), r.file.counts.rejected, r.duplicates), ("youtube_data_tools", 0, 0));
     let m = &r.mentions;
     assert_eq!(m.len(), 2);
     assert_eq!(utc(&m[0]), "2025-02-26T22:14:17Z");
@@ -601,7 +611,7 @@ fn brandwatch_bulk_mentions_xlsx_of_the_x_era() {
         ],
     );
     let r = read(&[path]).pop().unwrap();
-    assert_eq!((r.file.tool.as_str(), r.file.header_line, r.file.rejected), ("brandwatch", 7, 0), "{:?}", r.rejects);
+    assert_eq!((r.file.tool.as_str(), r.file.header_line, r.file.counts.rejected), ("brandwatch", 7, 0), "{:?}", r.rejects);
     let m = &r.mentions;
     assert_eq!(m.len(), 2);
     assert_eq!(utc(&m[0]), "2025-11-03T18:25:21Z", "Brandwatch dates are UTC");

@@ -70,8 +70,8 @@ proptest! {
             Event::Warning(_) => {}
         }, |_| {});
         let f = &files[0];
-        prop_assert_eq!(f.rows_in, f.mentions + f.duplicates + f.rejected);
-        prop_assert_eq!((f.mentions, f.duplicates), (n.0, n.1));
+        prop_assert_eq!(f.counts.rows_in, f.counts.mentions + f.counts.duplicates + f.counts.rejected);
+        prop_assert_eq!((f.counts.mentions, f.counts.duplicates), (n.0, n.1));
     }
 
     #[test]
@@ -158,7 +158,7 @@ proptest! {
         let files = ingest_files(&[p], &IngestOptions::default(), |_| {}, |_| {});
         let f = &files[0];
         prop_assert_eq!(f.error.as_deref(), None);
-        prop_assert_eq!(f.rows_in, n, "{:?} {:?} bom {}", layout, ending, bom);
-        prop_assert_eq!(f.rows_in, f.mentions + f.duplicates + f.rejected);
+        prop_assert_eq!(f.counts.rows_in, n, "{:?} {:?} bom {}", layout, ending, bom);
+        prop_assert_eq!(f.counts.rows_in, f.counts.mentions + f.counts.duplicates + f.counts.rejected);
     }
 }

@@ -49,7 +49,7 @@ pub fn inspect(a: InspectArgs) -> Result<u8, Error> {
             f.header_line
         );
         let _ = writeln!(out, "  dates without offset read as {} ({})", f.naive_timezone, f.timezone_source);
-        let read = f.rows_in.saturating_sub(f.rejected);
+        let read = f.counts.rows_in.saturating_sub(f.counts.rejected);
         if read > 0 {
             let _ = writeln!(
                 out,
@@ -65,7 +65,7 @@ pub fn inspect(a: InspectArgs) -> Result<u8, Error> {
         let _ = writeln!(
             out,
             "  rows {} → mentions {}, duplicates {}, rejected {} (blank lines {}, warnings {})",
-            f.rows_in, f.mentions, f.duplicates, f.rejected, f.skipped_lines, f.warnings
+            f.counts.rows_in, f.counts.mentions, f.counts.duplicates, f.counts.rejected, f.counts.skipped_lines, f.counts.warnings
         );
         for rj in &r.first_rejects {
             let col = rj.column_name.as_deref().map(|c| format!(", column {c}")).unwrap_or_default();

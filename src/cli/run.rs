@@ -195,10 +195,10 @@ pub fn run(a: RunArgs) -> Result<u8, Error> {
                     f.encoding.map_or("spreadsheet", |e| e.as_str()),
                     f.delimiter.as_deref().map_or("-".to_string(), |d| format!("{d:?}")),
                     f.header_line,
-                    f.rows_in,
-                    f.mentions,
-                    f.duplicates,
-                    f.rejected
+                    f.counts.rows_in,
+                    f.counts.mentions,
+                    f.counts.duplicates,
+                    f.counts.rejected
                 ),
             }
         }

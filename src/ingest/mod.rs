@@ -105,6 +105,17 @@ pub struct FileReport {
     /// Of the records read into mentions, those whose date carried its own offset or zone
     /// (the others were read in `naive_timezone`).
     pub dates_with_offset: u64,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Why the file could not be read at all.
+    pub error: Option<String>,
+}
+
+/// What became of the rows read, summed over files (or a merge's parts): every record is
+/// a mention, a duplicate or a reject (`rows_in = mentions + duplicates + rejected`); blank
+/// lines and warnings besides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Counts {
     /// Records after the header (blank lines are not records).
     pub rows_in: u64,
     pub mentions: u64,
@@ -113,8 +124,26 @@ pub struct FileReport {
     /// Blank lines (or rows of empty cells) between records.
     pub skipped_lines: u64,
     pub warnings: u64,
-    /// Why the file could not be read at all.
-    pub error: Option<String>,
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            rows_in: self.rows_in + o.rows_in,
+            mentions: self.mentions + o.mentions,
+            duplicates: self.duplicates + o.duplicates,
+            rejected: self.rejected + o.rejected,
+            skipped_lines: self.skipped_lines + o.skipped_lines,
+            warnings: self.warnings + o.warnings,
+        }
+    }
+}
+
+impl std::iter::Sum for Counts {
+    fn sum<I: Iterator<Item = Counts>>(iter: I) -> Counts {
+        iter.fold(Counts::default(), std::ops::Add::add)
+    }
 }
 
 /// A record that did not become a mention.
@@ -296,8 +325,8 @@ pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions, mut on_event: impl 
                         ..FileReport::default()
                     })
                 });
-                report.mentions = mentions;
-                report.duplicates = duplicates;
+                report.counts.mentions = mentions;
+                report.counts.duplicates = duplicates;
                 report
             }
             Err(err) => {
@@ -621,8 +650,8 @@ impl ExportReader {
         if self.current.len == 0 {
             let (line, reason) = self.src.error.take()?;
             self.report.error = Some(reason.clone());
-            self.report.rows_in += 1;
-            self.report.rejected += 1;
+            self.report.counts.rows_in += 1;
+            self.report.counts.rejected += 1;
             let reject = Reject {
                 file: self.plan.file.to_string(),
                 line,
@@ -637,8 +666,8 @@ impl ExportReader {
         let (converted, ()) = rayon::join(|| convert_batch(current, plan), || src.fill(next));
         let mut events = Vec::with_capacity(converted.len());
         for (result, warnings) in converted {
-            self.report.rows_in += 1;
-            self.report.warnings += warnings.len() as u64;
+            self.report.counts.rows_in += 1;
+            self.report.counts.warnings += warnings.len() as u64;
             events.extend(warnings.into_iter().map(|w| (Event::Warning(Box::new(w)), None)));
             match result {
                 Ok((m, keys, own_zone)) => {
@@ -646,13 +675,13 @@ impl ExportReader {
                     events.push((Event::Mention(Box::new(m)), Some(keys)));
                 }
                 Err(r) => {
-                    self.report.rejected += 1;
+                    self.report.counts.rejected += 1;
                     events.push((Event::Reject(Box::new(r)), None));
                 }
             }
         }
         std::mem::swap(&mut self.current, &mut self.next);
-        self.report.skipped_lines = self.src.skipped_lines;
+        self.report.counts.skipped_lines = self.src.skipped_lines;
         Some(events)
     }
 }

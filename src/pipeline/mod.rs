@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::aggregate::{PartialsMeta, PARTIALS_FORMAT};
 use crate::error::{Error, Result};
-use crate::ingest::{self, Event, FileReport, IngestOptions, Reject};
+use crate::ingest::{self, Counts, Event, FileReport, IngestOptions, Reject};
 use crate::report::{self, CsvTable, MentionSink, MentionWriter, Staging};
 use downstream::Downstream;
 pub use merge::{merge, MergeOptions};
@@ -92,52 +92,6 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pseudonymized: Option<Pseudonymized>,
     pub outputs: Vec<String>,
-}
-
-/// What became of the rows read, summed over files (or a merge's parts): every record is
-/// a mention, a duplicate or a reject (`rows_in = mentions + duplicates + rejected`); blank
-/// lines and warnings besides.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Counts {
-    pub rows_in: u64,
-    pub mentions: u64,
-    pub duplicates: u64,
-    pub rejected: u64,
-    pub skipped_lines: u64,
-    pub warnings: u64,
-}
-
-impl Counts {
-    pub fn of(f: &FileReport) -> Counts {
-        Counts {
-            rows_in: f.rows_in,
-            mentions: f.mentions,
-            duplicates: f.duplicates,
-            rejected: f.rejected,
-            skipped_lines: f.skipped_lines,
-            warnings: f.warnings,
-        }
-    }
-}
-
-impl std::ops::Add for Counts {
-    type Output = Counts;
-    fn add(self, o: Counts) -> Counts {
-        Counts {
-            rows_in: self.rows_in + o.rows_in,
-            mentions: self.mentions + o.mentions,
-            duplicates: self.duplicates + o.duplicates,
-            rejected: self.rejected + o.rejected,
-            skipped_lines: self.skipped_lines + o.skipped_lines,
-            warnings: self.warnings + o.warnings,
-        }
-    }
-}
-
-impl std::iter::Sum for Counts {
-    fn sum<I: Iterator<Item = Counts>>(iter: I) -> Counts {
-        iter.fold(Counts::default(), std::ops::Add::add)
-    }
 }
 
 /// Writes `summary.json`, its duration measured up to now, beside the staged outputs and
@@ -405,7 +359,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     outputs.push("summary.json".into());
     stages.report_s = secs(t);
 
-    let mut counts: Counts = files.iter().map(Counts::of).sum();
+    let mut counts: Counts = files.iter().map(|f| f.counts).sum();
     counts.warnings += skipped.len() as u64;
     let summary = Summary {
         resonanz_version: env!("CARGO_PKG_VERSION"),

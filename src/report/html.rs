@@ -383,13 +383,13 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
 
     let sum = |f: fn(&FileReport) -> u64| ctx.files.iter().map(f).sum::<u64>() as i64;
     let quality = serde_json::json!({
-        "rows_in": int(sum(|f| f.rows_in), lang), "mentions": int(sum(|f| f.mentions), lang),
-        "duplicates": int(sum(|f| f.duplicates), lang), "rejected": int(sum(|f| f.rejected), lang),
+        "rows_in": int(sum(|f| f.counts.rows_in), lang), "mentions": int(sum(|f| f.counts.mentions), lang),
+        "duplicates": int(sum(|f| f.counts.duplicates), lang), "rejected": int(sum(|f| f.counts.rejected), lang),
         "files": ctx.files.iter().map(|f| serde_json::json!({
             "path": f.path, "tool": f.error.as_deref().map_or(f.tool.clone(), |e| format!("– ({e})")),
             "encoding": f.encoding.map_or("–", |e| e.as_str()), "header_line": f.header_line,
-            "rows_in": int(f.rows_in as i64, lang), "mentions": int(f.mentions as i64, lang),
-            "duplicates": int(f.duplicates as i64, lang), "rejected": int(f.rejected as i64, lang),
+            "rows_in": int(f.counts.rows_in as i64, lang), "mentions": int(f.counts.mentions as i64, lang),
+            "duplicates": int(f.counts.duplicates as i64, lang), "rejected": int(f.counts.rejected as i64, lang),
         })).collect::<Vec<_>>(),
         "reasons": ctx.reasons.iter().take(5).map(|(r, n)| serde_json::json!({"reason": reason_label(r, lang), "count": int(*n as i64, lang)})).collect::<Vec<_>>(),
     });
