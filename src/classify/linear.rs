@@ -525,8 +525,8 @@ mod tests {
         // The shipped relevance model and a twin with other weights over the same features
         // (the case of two models trained on the same texts with the same settings).
         let text = crate::classify::shipped_model(Task::Relevance);
-        let relevance = LinearModel::from_json(text, Path::new("shipped"), Some(Task::Relevance)).unwrap();
-        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let relevance = LinearModel::from_json(&text, Path::new("shipped"), Some(Task::Relevance)).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
         for w in v["weights"].as_array_mut().unwrap() {
             *w = serde_json::json!(-w.as_f64().unwrap() * 0.5);
         }
@@ -551,8 +551,8 @@ mod tests {
         // The shipped sentiment model saved with its labels (and their columns) in another
         // order scores every text the same; a model with other labels is refused.
         let text = crate::classify::shipped_model(Task::Sentiment);
-        let m = LinearModel::from_json(text, Path::new("shipped"), Some(Task::Sentiment)).unwrap();
-        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let m = LinearModel::from_json(&text, Path::new("shipped"), Some(Task::Sentiment)).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let c = 3;
         let perm = [2usize, 0, 1]; // stored column j holds the label perm[j]
         let take = |a: &serde_json::Value| -> Vec<f64> { a.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect() };

@@ -338,8 +338,8 @@ mod tests {
         use crate::normalize::Normalizer;
         let n = Normalizer::default();
         let path = std::path::Path::new("models/sentiment");
-        let model = LinearModel::from_json(crate::classify::shipped_model(Task::Sentiment), path, Some(Task::Sentiment)).unwrap();
-        let gate = crate::classify::parse_gate(Some(crate::classify::SHIPPED_GATE), path).unwrap();
+        let model = LinearModel::from_json(&crate::classify::shipped_model(Task::Sentiment), path, Some(Task::Sentiment)).unwrap();
+        let gate = crate::classify::parse_gate(Some(&crate::classify::shipped_gate()), path).unwrap();
         let stack = crate::classify::parse_stack(crate::classify::SHIPPED_STACK, "shipped").unwrap();
         let joint = Stacked::new(model, gate, LexiconSentiment::builtin(&n), stack).unwrap();
         assert!(joint.joint.is_some(), "the shipped gate shares the model's feature space");

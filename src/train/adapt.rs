@@ -48,8 +48,8 @@ impl Base {
         let (json, stack_json, path, gate) = if spec == "default" {
             let stack = sentiment.then(|| crate::classify::SHIPPED_STACK.to_string());
             let path = std::path::PathBuf::from(format!("models/{}", task.as_str()));
-            let gate = crate::classify::parse_gate(sentiment.then_some(crate::classify::SHIPPED_GATE), &path.join("domains.json"))?;
-            (crate::classify::shipped_model(task).to_string(), stack, path, gate)
+            let gate = crate::classify::parse_gate(sentiment.then(crate::classify::shipped_gate).as_deref(), &path.join("domains.json"))?;
+            (crate::classify::shipped_model(task), stack, path, gate)
         } else {
             let p = std::path::Path::new(spec);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
