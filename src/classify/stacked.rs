@@ -7,7 +7,8 @@
 //! - The stacker is a multinomial logistic regression over [`STACK_FEATURES`] numbers per
 //!   document: the model's log-probabilities, the lexicon's evidence, and the document's
 //!   *familiarity*: how surely a one-vs-rest model over the training corpora (the domain
-//!   gate, same feature space as the model) places it in one of them. It is fitted on two
+//!   gate, same feature space as the model) places it in one of those that label all three
+//!   classes ([`Context::familiarity`]). It is fitted on two
 //!   kinds of predictions per corpus: **leave-one-corpus-out** ones (the corpus scored by a
 //!   model that never saw it) and **in-domain out-of-fold** ones (scored by a model that saw
 //!   the corpus but not the document), so it learns how far to trust the model on text like
@@ -93,8 +94,11 @@ pub struct Measured {
 /// What the domain gate says of a document.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Context {
-    /// How surely the gate places it in one of its corpora: the largest of its one-vs-rest
-    /// probabilities (0..1).
+    /// How surely the gate places it in one of its corpora that label all three classes: the
+    /// largest of their one-vs-rest probabilities (0..1). Resembling a polarity-only corpus
+    /// does not count: such a corpus says nothing of the class mix to expect, so text like it
+    /// is scored as text of an unseen domain (leave one corpus out, 2026-12-04: selection
+    /// criterion 0.419 → 0.426, in-domain GermEval accuracy 0.721 → 0.730; model card).
     pub familiarity: f32,
     /// The class mix of the corpora it resembles: their mixes weighted by the gate's
     /// probabilities, shrunk towards uniform for text that resembles none.
@@ -126,8 +130,8 @@ impl Context {
         let mut mass = UNIFORM_MASS;
         for (d, mix) in mixes.iter().enumerate() {
             let s = gate(d);
-            familiarity = familiarity.max(s);
             if let Some(m) = mix {
+                familiarity = familiarity.max(s);
                 prior.iter_mut().zip(m).for_each(|(q, v)| *q += s * v);
                 mass += s;
             }
@@ -368,9 +372,9 @@ mod tests {
         let none = Context::of(&with([0.001, 0.001, 0.0001]), &mixes, &[0], &pooled);
         assert!(none.prior.iter().all(|p| (p - 1.0 / 3.0).abs() < 0.02), "{none:?}");
         assert!((none.experts[2] - 0.6).abs() < 0.03, "{none:?}");
-        // A polarity-only corpus (no mix) leaves the prior alone but counts as familiar.
+        // A polarity-only corpus (no mix) leaves the prior alone and is not familiar.
         let polar = Context::of(&with([0.0001, 0.0001, 0.9]), &mixes, &[0], &pooled);
-        assert!((polar.familiarity - 0.9).abs() < 1e-4);
+        assert!(polar.familiarity < 0.01, "{polar:?}");
         assert!(polar.prior.iter().all(|p| (p - 1.0 / 3.0).abs() < 0.01), "{polar:?}");
         let c = Context::of(&with([0.5, 0.5, 0.2]), &mixes, &[0], &pooled);
         assert!((c.prior.iter().sum::<f32>() - 1.0).abs() < 1e-5 && (c.experts.iter().sum::<f32>() - 1.0).abs() < 1e-5);
