@@ -1,25 +1,21 @@
 //! Compresses the shipped models (`models/*/model.json`, `models/sentiment/domains.json`)
-//! into `OUT_DIR` for `resonanz::classify` to embed: 15 MB of JSON become ~4 MB in the
-//! binary, inflated when a model is loaded. The JSON files stay the source of truth.
+//! into `OUT_DIR`, each under its own path plus `.zst`, for `resonanz::classify` to embed
+//! and inflate when a model is loaded. The JSON files stay the source of truth.
 
 use std::{env, fs, path::PathBuf};
 
-/// The files embedded, and the name each gets in `OUT_DIR`.
-const MODELS: [(&str, &str); 4] = [
-    ("models/sentiment/model.json", "sentiment.json.zst"),
-    ("models/sentiment/domains.json", "sentiment-domains.json.zst"),
-    ("models/relevance/model.json", "relevance.json.zst"),
-    ("models/topic/model.json", "topic.json.zst"),
-];
+/// The files embedded (`classify::shipped!` names the same paths).
+const MODELS: [&str; 4] = ["models/sentiment/model.json", "models/sentiment/domains.json", "models/relevance/model.json", "models/topic/model.json"];
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    for (source, name) in MODELS {
+    for source in MODELS {
         println!("cargo::rerun-if-changed={source}");
         let json = fs::read(source).unwrap_or_else(|e| panic!("{source}: {e}"));
-        // Level 9: within a few seconds even in an unoptimized build script.
         let packed = zstd::bulk::compress(&json, 9).unwrap_or_else(|e| panic!("{source}: {e}"));
-        fs::write(out.join(name), packed).unwrap_or_else(|e| panic!("{}: {e}", out.join(name).display()));
+        let target = out.join(format!("{source}.zst"));
+        fs::create_dir_all(target.parent().expect("a path under OUT_DIR")).unwrap_or_else(|e| panic!("{}: {e}", target.display()));
+        fs::write(&target, packed).unwrap_or_else(|e| panic!("{}: {e}", target.display()));
     }
     println!("cargo::rerun-if-changed=build.rs");
 }

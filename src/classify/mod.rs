@@ -109,18 +109,25 @@ pub fn softmax(v: &mut [f32]) {
 /// The default topic taxonomy (models/topics/mittelstand.toml), built in.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../../models/topics/mittelstand.toml");
 
+/// The JSON of a file under `models/` that `build.rs` compressed into `OUT_DIR`.
+macro_rules! shipped {
+    ($path:literal) => {
+        inflate(include_bytes!(concat!(env!("OUT_DIR"), "/", $path, ".zst")))
+    };
+}
+
 /// The shipped trained models (`models/<task>/model.json`), built in.
 pub fn shipped_model(task: Task) -> String {
     match task {
-        Task::Sentiment => inflate(include_bytes!(concat!(env!("OUT_DIR"), "/sentiment.json.zst"))),
-        Task::Relevance => inflate(include_bytes!(concat!(env!("OUT_DIR"), "/relevance.json.zst"))),
-        Task::Topic => inflate(include_bytes!(concat!(env!("OUT_DIR"), "/topic.json.zst"))),
+        Task::Sentiment => shipped!("models/sentiment/model.json"),
+        Task::Relevance => shipped!("models/relevance/model.json"),
+        Task::Topic => shipped!("models/topic/model.json"),
     }
 }
 
 /// The shipped sentiment model's domain gate (`models/sentiment/domains.json`), built in.
 pub fn shipped_gate() -> String {
-    inflate(include_bytes!(concat!(env!("OUT_DIR"), "/sentiment-domains.json.zst")))
+    shipped!("models/sentiment/domains.json")
 }
 
 /// A shipped model's JSON, compressed by `build.rs` from the file under `models/`.
@@ -136,7 +143,8 @@ pub const SHIPPED_STACK: &str = include_str!("../../models/sentiment/stack.json"
 /// and the stacker, as `run` and `eval` use it without `--sentiment-model` / `--model`.
 fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
     let path = std::path::Path::new("models/sentiment");
-    // Inflated and parsed side by side: the gate is the larger (7 of the 9.5 MB).
+    // Inflated and parsed side by side: the gate is the larger part (its 13 outputs per
+    // feature against the model's 3).
     let (m, gate) = rayon::join(
         || linear::LinearModel::from_json(&shipped_model(Task::Sentiment), path, Some(Task::Sentiment)),
         || parse_gate(Some(&shipped_gate()), &path.join("domains.json")),
