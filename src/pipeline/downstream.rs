@@ -40,42 +40,18 @@ pub struct Done {
 impl Downstream {
     /// Starts the threads: `classifier`, when given, classifies each batch of `batch`
     /// mentions; then `terms` counts its taxonomy words and `writer` writes it.
-    pub fn start(classifier: Option<Arc<MentionClassifier>>, mut writer: MentionWriter, terms: TermCounts, batch: usize) -> Downstream {
+    pub fn start(classifier: Option<Arc<MentionClassifier>>, writer: MentionWriter, terms: TermCounts, batch: usize) -> Downstream {
         let (tx, rx) = sync_channel::<Vec<Mention>>(2);
         let (rx, classifier) = match classifier {
             Some(c) => {
                 let (classified_tx, classified_rx) = sync_channel::<Vec<Mention>>(1);
-                let classifier = std::thread::spawn(move || {
-                    let mut busy = 0.0;
-                    for mut ms in rx {
-                        let t = std::time::Instant::now();
-                        c.classify_all(&mut ms);
-                        busy += t.elapsed().as_secs_f64();
-                        if classified_tx.send(ms).is_err() {
-                            break; // the writer stopped; its result says why
-                        }
-                    }
-                    busy
-                });
-                (classified_rx, Some(classifier))
+                (classified_rx, Some(std::thread::spawn(move || classify_batches(&c, rx, classified_tx))))
             }
             None => (rx, None),
         };
         let (recycle, recycled) = sync_channel::<Vec<Mention>>(2);
         let worker = std::thread::spawn(move || {
-            let mut done = Done { mentions: 0, classify_s: 0.0, write_s: 0.0, terms };
-            for mut ms in rx {
-                let t = std::time::Instant::now();
-                done.terms.add(&ms);
-                writer.write(&mut ms)?;
-                done.write_s += t.elapsed().as_secs_f64();
-                done.mentions += ms.len() as u64;
-                ms.clear();
-                let _ = recycle.try_send(ms); // when the reader has enough, it is dropped
-            }
-            let t = std::time::Instant::now();
-            writer.finish()?;
-            done.write_s += t.elapsed().as_secs_f64();
+            let mut done = count_and_write_batches(rx, writer, terms, recycle)?;
             if let Some(c) = classifier {
                 done.classify_s = c.join().map_err(|_| PolarsError::ComputeError("classifier thread failed".into()))?;
             }
@@ -122,4 +98,44 @@ impl Downstream {
         self.tx = None;
         self.join()
     }
+}
+
+/// The classify stage (a thread of its own; each batch in parallel on the rayon pool): the
+/// seconds it was busy.
+fn classify_batches(c: &MentionClassifier, batches: Receiver<Vec<Mention>>, classified: SyncSender<Vec<Mention>>) -> f64 {
+    let mut busy = 0.0;
+    for mut ms in batches {
+        let t = std::time::Instant::now();
+        c.classify_all(&mut ms);
+        busy += t.elapsed().as_secs_f64();
+        if classified.send(ms).is_err() {
+            break; // the writer stopped; its result says why
+        }
+    }
+    busy
+}
+
+/// The last stages (a thread of its own): each classified batch's taxonomy words counted
+/// for [`aggregate`](crate::aggregate), then written by [`report`](crate::report)'s mention
+/// writer; emptied buffers go back to the reader through `recycle`.
+fn count_and_write_batches(
+    batches: Receiver<Vec<Mention>>,
+    mut writer: MentionWriter,
+    terms: TermCounts,
+    recycle: SyncSender<Vec<Mention>>,
+) -> PolarsResult<Done> {
+    let mut done = Done { mentions: 0, classify_s: 0.0, write_s: 0.0, terms };
+    for mut ms in batches {
+        let t = std::time::Instant::now();
+        done.terms.add(&ms);
+        writer.write(&mut ms)?;
+        done.write_s += t.elapsed().as_secs_f64();
+        done.mentions += ms.len() as u64;
+        ms.clear();
+        let _ = recycle.try_send(ms); // when the reader has enough, it is dropped
+    }
+    let t = std::time::Instant::now();
+    writer.finish()?;
+    done.write_s += t.elapsed().as_secs_f64();
+    Ok(done)
 }
