@@ -33,13 +33,22 @@ pub struct BenchArgs {
     /// With --corpus: the domain model without per-corpus experts (the gate alone).
     #[arg(long)]
     no_experts: bool,
+    /// With --corpus: features kept after chi² ranking (0: all that occur in two documents
+    /// or more), as `train --max-features`.
+    #[arg(long, default_value_t = 0)]
+    max_features: usize,
+    /// With --corpus: character n-gram lengths inside words, `MIN-MAX`, as `train --chars`.
+    #[arg(long, default_value = "2-5", value_parser = super::train::parse_range)]
+    chars: (usize, usize),
     /// Held-out labelled data; without it, k-fold cross-validation on --data.
     #[arg(long, num_args = 1..)]
     test: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "sentiment")]
     task: resonanz::classify::Task,
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
+    /// Cross-validation folds (default 5); with --corpus: the in-domain folds of the
+    /// stacker's rows (default 2), as `train --folds`.
+    #[arg(long)]
+    folds: Option<usize>,
     /// Print the table as JSON.
     #[arg(long)]
     json: bool,
@@ -54,8 +63,15 @@ pub fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
     let normalizer = resonanz::normalize::Normalizer::default();
     let bar = resonanz::progress::steps_spinner();
     let say = |m: &str| bar.set_message(m.to_string());
-    let settings = Settings { c: a.c, experts: !a.no_experts, ..Settings::default() };
-    let outcome = cross_domain::train(&domains, settings, &normalizer, Default::default(), &say)?;
+    let settings = Settings {
+        c: a.c,
+        experts: !a.no_experts,
+        max_features: a.max_features,
+        folds: a.folds.unwrap_or(Settings::default().folds),
+        ..Settings::default()
+    };
+    let features = resonanz::classify::features::FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..Default::default() };
+    let outcome = cross_domain::train(&domains, settings, &normalizer, features, &say)?;
     bar.finish_and_clear();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "held_out": outcome.held_out, "in_domain": outcome.in_domain })).unwrap_or_default());
@@ -117,7 +133,7 @@ pub fn bench(a: BenchArgs) -> Result<u8, Error> {
     }
     let train = read_examples(&a.data)?;
     let test = if a.test.is_empty() { None } else { Some(read_examples(&a.test)?) };
-    let rows = resonanz::train::bench::bench(a.task, &train, test.as_deref(), a.folds)?;
+    let rows = resonanz::train::bench::bench(a.task, &train, test.as_deref(), a.folds.unwrap_or(5))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
         return Ok(0);

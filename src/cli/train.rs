@@ -43,8 +43,10 @@ pub struct TrainArgs {
     /// Features kept after chi² ranking (0: all that occur in two documents or more).
     #[arg(long)]
     max_features: Option<usize>,
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
+    /// Cross-validation folds (default 5); with --corpus: the in-domain folds of the
+    /// stacker's rows (default 2).
+    #[arg(long)]
+    folds: Option<usize>,
     /// Character n-gram lengths inside words, `MIN-MAX` (`0-0`: none).
     #[arg(long, default_value = "2-5", value_parser = parse_range)]
     chars: (usize, usize),
@@ -105,7 +107,7 @@ pub fn train(a: TrainArgs) -> Result<u8, Error> {
             .collect()
     };
     let corpus = Corpus { task: a.task, labels: &targets.labels, docs: &docs, gold: &targets.gold, normalizer: normalizer.settings(), features };
-    let mut model = train::select_and_train(&corpus, &grid, a.folds).map_err(resonanz::train::TrainError::Model)?;
+    let mut model = train::select_and_train(&corpus, &grid, a.folds.unwrap_or(5)).map_err(resonanz::train::TrainError::Model)?;
     model.training_data = a.data.iter().map(|p| p.display().to_string()).collect();
     for c in &model.selection {
         eprintln!(
@@ -146,7 +148,7 @@ pub fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> 
     let base = adapt::Base::load(base, a.task, &normalizer)?;
     let examples = read_examples(&a.data)?;
     let bar = resonanz::progress::steps_spinner();
-    let adapted = adapt::adapt(&base, a.task, &examples, a.folds, &normalizer, &|m| bar.set_message(m.to_string()))?;
+    let adapted = adapt::adapt(&base, a.task, &examples, a.folds.unwrap_or(5), &normalizer, &|m| bar.set_message(m.to_string()))?;
     bar.finish_and_clear();
     let r = &adapted.report;
     eprintln!(
@@ -219,7 +221,7 @@ pub fn train_cross_domain(
     let mut best: Option<(f64, cross_domain::Outcome, Settings, &str)> = None;
     let mut tables = Vec::new();
     for &c in &grid {
-        let settings = Settings { c, max_features: a.max_features.unwrap_or(0), experts: !a.no_experts, ..Settings::default() };
+        let settings = Settings { c, max_features: a.max_features.unwrap_or(0), experts: !a.no_experts, folds: a.folds.unwrap_or(Settings::default().folds), ..Settings::default() };
         let outcome = cross_domain::train(&domains, settings, normalizer, features, &say)?;
         bar.suspend(|| {
             eprintln!("C {c}: leave one corpus out (train on the others, score the one left out)");
