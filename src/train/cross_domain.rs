@@ -571,9 +571,16 @@ mod tests {
             } else {
                 1
             };
-            x.push([-1.1, -1.1, -1.1, s, (i % 3) as f32, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+            let mut row = [0f32; STACK_FEATURES];
+            row[..5].copy_from_slice(&[-1.1, -1.1, -1.1, s, (i % 3) as f32]);
+            x.push(row);
             y.push(c);
         }
+        let input = |score: f32| {
+            let mut row = [0f32; STACK_FEATURES];
+            row[..4].copy_from_slice(&[-1.1, -1.1, -1.1, score]);
+            row
+        };
         let w = vec![1.0; y.len()];
         let (weights, intercept) = fit_stack(&x, &y, &w, &vec![7u8; y.len()], 1e-4);
         let stack = Stack {
@@ -589,8 +596,8 @@ mod tests {
             experts: Vec::new(),
             card: serde_json::Value::Null,
         };
-        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 2);
-        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, -0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 0);
-        assert_eq!(argmax(&stack.probabilities(&[-1.1, -1.1, -1.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])), 1);
+        assert_eq!(argmax(&stack.probabilities(&input(0.9))), 2);
+        assert_eq!(argmax(&stack.probabilities(&input(-0.9))), 0);
+        assert_eq!(argmax(&stack.probabilities(&input(0.0))), 1);
     }
 }
