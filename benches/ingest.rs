@@ -34,6 +34,8 @@ use resonanz::synth::{self, SynthLayout};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+resonanz::tune_allocator_before_main!();
+
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

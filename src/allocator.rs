@@ -1,5 +1,7 @@
 //! The allocator's settings for batch jobs. The binaries use mimalloc (`#[global_allocator]`
-//! in `main.rs` and the benches); [`tune_for_batch`] is called first thing in `main`.
+//! in `main.rs` and the benches); [`tune_allocator_before_main!`](crate::tune_allocator_before_main)
+//! registers [`tune_before_first_allocation`] to run before `main`, and [`tune_for_batch`] is
+//! called first thing in `main`.
 
 /// mimalloc's option number of `purge_delay` (`mi_option_purge_delay` in `mimalloc.h`, 15
 /// in mimalloc 2 and 3; the Rust bindings do not name it).
@@ -7,6 +9,10 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// How long freed memory stays with the program before mimalloc returns it to the OS.
 const PURGE_DELAY_MS: std::ffi::c_long = 1000;
+
+/// mimalloc's option number of `allow_thp` (`mi_option_allow_thp` in mimalloc 3's
+/// `mimalloc.h`; the Rust bindings do not name it).
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 /// Keeps memory the program freed for a second (mimalloc's default: 10 ms) before
 /// returning it to the OS.
@@ -23,5 +29,56 @@ pub fn tune_for_batch() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one integer option of the linked mimalloc; valid at any time.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    }
+}
+
+/// No transparent huge pages for mimalloc, unless `MIMALLOC_ALLOW_THP` is set.
+///
+/// mimalloc 3 marks its 1 GiB arenas `MADV_HUGEPAGE` and returns freed memory in 64 KiB
+/// pieces: the next use of a returned 2 MiB region faults in a whole huge page the kernel
+/// must zero (`clear_page_erms` under `do_huge_pmd_anonymous_page`: 8.5 % of a 1M-row
+/// realistic run's CPU time in `perf`). With 4 KiB pages, 1M-row runs took 0.96–0.97× the
+/// wall time, half the system time and 23–86 MiB less at their peak (2026-12-06,
+/// BENCHMARKS.md). It must run before the first allocation, which maps the first arena
+/// (before `main`): [`tune_allocator_before_main!`](crate::tune_allocator_before_main) runs
+/// it as a constructor. It reads the environment with `getenv`, which does not allocate.
+pub extern "C" fn tune_before_first_allocation() {
+    extern "C" {
+        fn getenv(name: *const std::ffi::c_char) -> *const std::ffi::c_char;
+    }
+    // SAFETY: `getenv` with a NUL-terminated name, before any thread is started; `mi_option_set`
+    // sets one integer option of the linked mimalloc.
+    unsafe {
+        if getenv(c"MIMALLOC_ALLOW_THP".as_ptr()).is_null() {
+            libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
+        }
+    }
+}
+
+/// Registers [`tune_before_first_allocation`] to run before `main` (an ELF constructor, on
+/// Linux; elsewhere nothing), in a binary that uses mimalloc.
+#[macro_export]
+macro_rules! tune_allocator_before_main {
+    () => {
+        #[cfg(target_os = "linux")]
+        #[used]
+        #[link_section = ".init_array"]
+        static TUNE_ALLOCATOR_BEFORE_MAIN: extern "C" fn() = $crate::allocator::tune_before_first_allocation;
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn huge_pages_are_turned_off_unless_the_environment_says_otherwise() {
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+            return;
+        }
+        // SAFETY: reads one option of the linked mimalloc.
+        let get = || unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_ALLOW_THP) };
+        // Option 43 is `allow_thp`, on by default on Linux (a wrong number names another option).
+        assert_eq!(get(), 1);
+        super::tune_before_first_allocation();
+        assert_eq!(get(), 0);
     }
 }

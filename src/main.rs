@@ -44,6 +44,8 @@ enum Command {
     Sample(SampleArgs),
 }
 
+resonanz::tune_allocator_before_main!();
+
 fn main() -> ExitCode {
     resonanz::allocator::tune_for_batch();
     let cli = Cli::parse();
