@@ -361,6 +361,40 @@ mod tests {
     }
 
     #[test]
+    fn golden_stacker_input_order() {
+        // Saved stackers (`stack.json`, format 3) hold one weight per input in this order: it
+        // must not change without a new format.
+        let e = Evidence { positive: 1.0, negative: 0.0, score: 0.5 };
+        let ctx = Context { familiarity: 0.5, prior: [0.2, 0.5, 0.3], experts: [0.1, 0.6, 0.3] };
+        let x = stack_features(&[0.25, 0.5, 0.25], e, ctx);
+        let ln = |v: f32| v.ln();
+        let want = [
+            ln(0.25),
+            ln(0.5),
+            ln(0.25),
+            0.5,
+            ln(2.0),
+            0.0,
+            0.5,
+            0.5 * ln(0.25),
+            0.5 * ln(0.5),
+            0.5 * ln(0.25),
+            0.25,
+            ln(0.2),
+            ln(0.5),
+            ln(0.3),
+            ln(0.1),
+            ln(0.6),
+            ln(0.3),
+            0.5 * ln(0.1),
+            0.5 * ln(0.6),
+            0.5 * ln(0.3),
+        ];
+        assert_eq!(STACK_FORMAT, 3);
+        assert!(x.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "{x:?}");
+    }
+
+    #[test]
     fn the_domain_prior_follows_the_corpora_a_text_resembles() {
         let mixes = [Some([0.3, 0.6, 0.1]), Some([0.2, 0.3, 0.5]), None];
         let logit = |p: f32| (p / (1.0 - p)).ln();
