@@ -220,7 +220,6 @@ fn phase(name: &str, path: &Path) {
 }
 
 fn main() {
-    resonanz::allocator::tune_for_batch();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--phase") {
         phase(&args[i + 1], Path::new(&args[i + 2]));

@@ -47,7 +47,6 @@ enum Command {
 resonanz::tune_allocator_before_main!();
 
 fn main() -> ExitCode {
-    resonanz::allocator::tune_for_batch();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => cli::run::run(a),

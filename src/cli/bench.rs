@@ -133,7 +133,7 @@ pub fn bench(a: BenchArgs) -> Result<u8, Error> {
     }
     let train = read_examples(&a.data)?;
     let test = if a.test.is_empty() { None } else { Some(read_examples(&a.test)?) };
-    let rows = resonanz::train::bench::bench(a.task, &train, test.as_deref(), a.folds.unwrap_or(5))?;
+    let rows = resonanz::train::bench::bench(a.task, &train, test.as_deref(), a.folds.unwrap_or(super::CV_FOLDS))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
         return Ok(0);

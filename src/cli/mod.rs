@@ -151,6 +151,11 @@ pub fn print_held_out(rows: &[resonanz::train::cross_domain::Held], out: &mut dy
     }
 }
 
+/// Cross-validation folds of `train` and `bench` when `--folds` is not given (with `--corpus`
+/// the flag means the stacker's in-domain folds instead, defaulting to the cross-domain
+/// trainer's own).
+pub const CV_FOLDS: usize = 5;
+
 pub fn read_examples(paths: &[PathBuf]) -> Result<Vec<resonanz::train::data::Example>, Error> {
     let mut examples = Vec::new();
     for p in paths {

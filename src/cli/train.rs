@@ -107,7 +107,7 @@ pub fn train(a: TrainArgs) -> Result<u8, Error> {
             .collect()
     };
     let corpus = Corpus { task: a.task, labels: &targets.labels, docs: &docs, gold: &targets.gold, normalizer: normalizer.settings(), features };
-    let mut model = train::select_and_train(&corpus, &grid, a.folds.unwrap_or(5)).map_err(resonanz::train::TrainError::Model)?;
+    let mut model = train::select_and_train(&corpus, &grid, a.folds.unwrap_or(super::CV_FOLDS)).map_err(resonanz::train::TrainError::Model)?;
     model.training_data = a.data.iter().map(|p| p.display().to_string()).collect();
     for c in &model.selection {
         eprintln!(
@@ -148,7 +148,7 @@ pub fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> 
     let base = adapt::Base::load(base, a.task, &normalizer)?;
     let examples = read_examples(&a.data)?;
     let bar = resonanz::progress::steps_spinner();
-    let adapted = adapt::adapt(&base, a.task, &examples, a.folds.unwrap_or(5), &normalizer, &|m| bar.set_message(m.to_string()))?;
+    let adapted = adapt::adapt(&base, a.task, &examples, a.folds.unwrap_or(super::CV_FOLDS), &normalizer, &|m| bar.set_message(m.to_string()))?;
     bar.finish_and_clear();
     let r = &adapted.report;
     eprintln!(

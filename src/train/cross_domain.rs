@@ -560,6 +560,11 @@ mod tests {
     #[test]
     fn the_stacker_learns_to_follow_an_informative_input() {
         // Class given by the sign of the lexicon score (input 3); other inputs are noise.
+        let input = |score: f32| {
+            let mut row = [0f32; STACK_FEATURES];
+            row[..4].copy_from_slice(&[-1.1, -1.1, -1.1, score]);
+            row
+        };
         let mut x = Vec::new();
         let mut y = Vec::new();
         for i in 0..300 {
@@ -571,16 +576,11 @@ mod tests {
             } else {
                 1
             };
-            let mut row = [0f32; STACK_FEATURES];
-            row[..5].copy_from_slice(&[-1.1, -1.1, -1.1, s, (i % 3) as f32]);
+            let mut row = input(s);
+            row[4] = (i % 3) as f32;
             x.push(row);
             y.push(c);
         }
-        let input = |score: f32| {
-            let mut row = [0f32; STACK_FEATURES];
-            row[..4].copy_from_slice(&[-1.1, -1.1, -1.1, score]);
-            row
-        };
         let w = vec![1.0; y.len()];
         let (weights, intercept) = fit_stack(&x, &y, &w, &vec![7u8; y.len()], 1e-4);
         let stack = Stack {
