@@ -8,10 +8,10 @@
 //! lingua agreed on 98.8 % but took ~600 µs a text and ~60 MB of models in the binary.
 //! Function words fix most of whatlang's German misses and spare most German texts the
 //! trigram detector: a text whose German function words clearly lead (two or more and more
-//! than twice any other language's, or one and none of another) is German at once, and one
-//! whatlang calls otherwise is German when its German function words (two or more) still
-//! outnumber every other language's: German texts scored as German 0.958 → 0.989, 4.2 µs a
-//! German text.
+//! than twice any other language's, or one and none of another) is German at once, and so
+//! is one whose German function words (two or more) still outnumber every other language's
+//! (whatlang, asked, was overruled there): German texts scored as German 0.958 → 0.989,
+//! 4.2 µs a German text.
 
 use std::collections::HashMap;
 
@@ -92,6 +92,11 @@ impl LanguageDetector {
         if (english >= 3 && english > 2 * german.max(rest)) || (english >= 2 && german == 0 && rest == 0) {
             return "en";
         }
+        // German function words that still lead overrule whatlang (below): it need not be
+        // asked (a sixth of the untagged realistic texts that reached it).
+        if german >= 2 && german > other {
+            return "de";
+        }
         // Whatlang reads the words only: links and handles are no language, and its time
         // grows with the text.
         let words_only = words(&text[..read]).collect::<Vec<_>>().join(" ");
@@ -107,11 +112,7 @@ impl LanguageDetector {
             among = Detector::with_allowlist([Lang::Deu, Lang::Pol, Lang::Rus, Lang::Ara, Lang::Hin].into_iter().chain(found).collect());
             &among
         };
-        let whatlang = detector.detect_lang(&words_only).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code);
-        if whatlang != "de" && german >= 2 && german > other {
-            return "de";
-        }
-        whatlang
+        detector.detect_lang(&words_only).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code)
     }
 
     /// The function words of each language among the text's first [`WORDS_READ`]
