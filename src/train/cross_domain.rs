@@ -27,7 +27,7 @@ use crate::classify::stacked::{adapt, domain_labels, estimate_prior, stack_featu
 
 /// The typical mix the final stacker was given, for the caller to pick variants with.
 pub type Mix = [f32; 3];
-use super::fit::{featurize_all, fit_on_space, fit_weighted, Algorithm, Corpus, TrainParams};
+use super::fit::{featurize_all, fit_on_space, fit_weighted, Algorithm, Corpus, Labelled, TrainParams};
 use super::{lbfgs, metrics};
 use crate::classify::{argmax, Classifier, Task};
 use crate::normalize::{Normalizer, Term};
@@ -227,14 +227,9 @@ pub fn held(corpus: &str, variant: &str, gold: &[usize], predicted: &[usize]) ->
     let labels = Task::Sentiment.labels();
     let r = metrics::evaluate(&labels, gold, predicted);
     let n = r.n.max(1) as f64;
-    let mut true_share = [0f64; 3];
-    let mut predicted_share = [0f64; 3];
-    for g in 0..3 {
-        for p in 0..3 {
-            true_share[g] += 100.0 * r.confusion[g][p] as f64 / n;
-            predicted_share[p] += 100.0 * r.confusion[g][p] as f64 / n;
-        }
-    }
+    let pct = |count: u64| 100.0 * count as f64 / n;
+    let true_share: [f64; 3] = std::array::from_fn(|g| r.confusion[g].iter().map(|&c| pct(c)).sum());
+    let predicted_share: [f64; 3] = std::array::from_fn(|p| r.confusion.iter().map(|row| pct(row[p])).sum());
     let share_error_pp = metrics::share_error_pp(&r.confusion);
     Held {
         corpus: corpus.into(),
@@ -381,13 +376,13 @@ pub fn train(
         .map(|&key| {
             let rows: Vec<usize> = (0..docs.len()).filter(|&i| key.left_out & (1 << domain_of[i]) == 0 && key.fold != Some(fold_of[i])).collect();
             let model = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
-            let gate = fit_on_space(&model, Task::Topic, domain_names.clone(), &vectors, &domain_sets, &weights, &rows, settings.gate_c);
+            let gate = fit_on_space(&model, Task::Topic, domain_names.clone(), Labelled { vectors: &vectors, gold: &domain_sets, weights: &weights }, &rows, settings.gate_c);
             let experts: Vec<usize> = (0..k).filter(|&d| settings.experts && domain_mix[d].is_some() && key.left_out & (1 << d) == 0).collect();
             let expert_models: Vec<LinearModel> = experts
                 .iter()
                 .map(|&d| {
                     let own: Vec<usize> = rows.iter().copied().filter(|&i| domain_of[i] == d).collect();
-                    fit_on_space(&model, Task::Sentiment, labels.clone(), &vectors, &gold_sets, &ones, &own, settings.c)
+                    fit_on_space(&model, Task::Sentiment, labels.clone(), Labelled { vectors: &vectors, gold: &gold_sets, weights: &ones }, &own, settings.c)
                 })
                 .collect();
             let mut outputs = vec![&gate];
@@ -456,7 +451,7 @@ pub fn train(
     };
 
     let mut held_out = Vec::new();
-    for h in 0..k {
+    for (h, held_domain) in domains.iter().enumerate() {
         let others: Vec<usize> = (0..k).filter(|&o| o != h).collect();
         let stack = fit_stack_on(others.iter().flat_map(|&o| rows_for(o, 1 << h)).collect());
         let test: Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)> = in_domain(h)
@@ -467,7 +462,7 @@ pub fn train(
             })
             .collect();
         let y: Vec<usize> = test.iter().map(|r| gold[r.0]).collect();
-        let name = &domains[h].name;
+        let name = &held_domain.name;
         let model_labels: Vec<usize> = test.iter().map(|r| argmax(&r.2)).collect();
         held_out.push(held(name, VARIANTS[0], &y, &model_labels));
         let lexicon_labels: Vec<usize> = test.iter().map(|r| lexicon.predict(&docs[r.0]).label).collect();
@@ -485,7 +480,7 @@ pub fn train(
     let mut in_domain_scores = Vec::new();
     let stack = fit_stack_on(all_rows.clone());
     let mix = typical_mix(&(0..k).collect::<Vec<_>>(), &domain_mix);
-    for o in 0..k {
+    for (o, domain) in domains.iter().enumerate() {
         let rows: Vec<&Row> = all_rows.iter().filter(|r| domain_of[r.0] == o && !r.1).collect();
         if rows.is_empty() {
             continue;
@@ -493,7 +488,7 @@ pub fn train(
         let y: Vec<usize> = rows.iter().map(|r| gold[r.0]).collect();
         let probs: Vec<[f32; 3]> = rows.iter().map(|r| stack.probabilities(&r.2)).collect();
         for variant in &VARIANTS[2..] {
-            in_domain_scores.push(held(&domains[o].name, variant, &y, &variant_labels(&probs, &stack, &mix, variant)));
+            in_domain_scores.push(held(&domain.name, variant, &y, &variant_labels(&probs, &stack, &mix, variant)));
         }
     }
     let final_key = Key { left_out: 0, fold: None };

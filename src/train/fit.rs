@@ -161,20 +161,19 @@ pub fn fit_weighted(
     ))
 }
 
+/// Featurized documents with their gold labels and weights, indexed alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Labelled<'a> {
+    pub vectors: &'a [Vec<(u32, f32)>],
+    pub gold: &'a [Vec<usize>],
+    pub weights: &'a [f64],
+}
+
 /// A model over `labels` on `base`'s feature space (its selected features and IDF, so the
 /// two score from one feature vector per document): one sigmoid per label when `task` is
-/// multi-label, else a softmax. `gold` and `weights` are indexed like `vectors`; `rows` the
-/// documents to fit on.
-pub fn fit_on_space(
-    base: &LinearModel,
-    task: Task,
-    labels: Vec<String>,
-    vectors: &[Vec<(u32, f32)>],
-    gold: &[Vec<usize>],
-    weights: &[f64],
-    rows: &[usize],
-    c: f64,
-) -> LinearModel {
+/// multi-label, else a softmax; fitted on the documents `rows` of `data`.
+pub fn fit_on_space(base: &LinearModel, task: Task, labels: Vec<String>, data: Labelled, rows: &[usize], c: f64) -> LinearModel {
+    let Labelled { vectors, gold, weights } = data;
     let design = Design::new(vectors, rows, &base.feature_ids, &base.idf);
     let g: Vec<&[usize]> = rows.iter().map(|&r| gold[r].as_slice()).collect();
     let w: Vec<f64> = rows.iter().map(|&r| weights[r]).collect();
