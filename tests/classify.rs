@@ -218,4 +218,20 @@ fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
     assert_eq!(domain["labels"], serde_json::json!(["a", "b", "c"]));
     let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/y", "--json"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
+    // `--route`: text like corpus b goes to b's expert; eval scores with it.
+    let o = resonanz(&["train", "--task", "sentiment", "--out", "models/z", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv", "--route", "b"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stack: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("models/z/stack.json")).unwrap()).unwrap();
+    assert_eq!(stack["route"], serde_json::json!({ "corpus": 1, "expert": 1, "gate": 0.5 }));
+    assert_eq!(stack["format_version"], 4);
+    let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/z", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A corpus that is not there, or one without an expert, is refused with a reason.
+    for extra in [&["--route", "zz"][..], &["--route", "a", "--no-experts"][..]] {
+        let mut args = vec!["train", "--task", "sentiment", "--out", "models/w", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv"];
+        args.extend_from_slice(extra);
+        let o = resonanz(&args, dir.path());
+        assert!(!o.status.success() && stderr(&o).contains("--route"), "{extra:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
 }

@@ -58,4 +58,6 @@ pub enum CombineError {
     StackerWeights { found: usize, expected: usize },
     #[error("the stacker was fitted with a domain gate over {stacker:?}, the gate (domains.json beside it) knows {gate:?}")]
     Gate { stacker: Vec<String>, gate: Vec<String> },
+    #[error("the stacker routes to expert {expert} for corpus {corpus}, which has no such expert or no class mix")]
+    Route { corpus: usize, expert: usize },
 }

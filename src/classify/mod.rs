@@ -81,6 +81,16 @@ pub trait Classifier: Send + Sync {
     fn batch_prior(&self) -> Option<stacked::Adaptation> {
         None
     }
+    /// [`Classifier::predict`], and whether the document went to one expert of the
+    /// classifier (decided apart from the batch, [`stacked::adapt_batch`]).
+    fn predict_routed(&self, terms: &[Term]) -> (Prediction, bool) {
+        (self.predict(terms), false)
+    }
+    /// How the class prior of the routed documents of a batch is estimated, when the
+    /// classifier routes some ([`Classifier::predict_routed`]).
+    fn routed_prior(&self) -> Option<stacked::Adaptation> {
+        None
+    }
     /// Sentiment: how the classifier scored on corpora it was not trained on, when it was
     /// measured so.
     fn measured(&self) -> Option<&stacked::Measured> {
@@ -192,7 +202,7 @@ fn stacked_from(m: linear::LinearModel, gate: Option<linear::LinearModel>, stack
 /// A saved stacker (`NAME/stack.json`) in the format this build reads.
 pub(crate) fn parse_stack(json: &str, name: &str) -> Result<stacked::Stack, LoadError> {
     let stack: stacked::Stack = serde_json::from_str(json).map_err(|source| LoadError::StackJson { name: name.to_string(), source })?;
-    if stack.format_version != stacked::STACK_FORMAT {
+    if !(stacked::STACK_FORMAT_OLDEST..=stacked::STACK_FORMAT).contains(&stack.format_version) {
         return Err(LoadError::StackVersion { name: name.to_string(), found: stack.format_version });
     }
     Ok(stack)
@@ -493,17 +503,20 @@ impl MentionClassifier {
     pub fn classify_all(&self, mentions: &mut [crate::mention::Mention]) {
         use rayon::prelude::*;
         let version: std::sync::Arc<str> = self.version.as_str().into();
-        let probs: Vec<Option<[f32; 3]>> = mentions
+        let probs: Vec<Option<([f32; 3], bool)>> = mentions
             .par_iter_mut()
             .with_min_len(256)
             .map_init(Vec::new, |terms, m| {
                 let route = self.route(m);
                 self.normalizer.normalize_into(&m.text, terms);
-                let p = match route {
-                    Route::Model => Some(self.sentiment.predict(terms)),
-                    Route::Emoji => Some(self.emoji.predict(terms)),
-                    Route::Language(k) => Some(self.language_sentiment[k].1.predict(terms)),
-                    Route::Unclassified => None,
+                let (p, routed) = match route {
+                    Route::Model => {
+                        let (p, routed) = self.sentiment.predict_routed(terms);
+                        (Some(p), routed)
+                    }
+                    Route::Emoji => (Some(self.emoji.predict(terms)), false),
+                    Route::Language(k) => (Some(self.language_sentiment[k].1.predict(terms)), false),
+                    Route::Unclassified => (None, false),
                 };
                 m.sentiment = p.as_ref().and_then(|p| crate::mention::Sentiment::ALL.get(p.label).copied());
                 m.sentiment_score = p.as_ref().map(|p| p.score);
@@ -518,16 +531,17 @@ impl MentionClassifier {
                 m.topics = self.topics_and_words(terms, &mut m.topic_words);
                 m.model_version = Some(version.clone());
                 // Only the model's mentions take part in the batch's class mix.
-                p.filter(|_| route == Route::Model).map(|p| [0, 1, 2].map(|c| p.scores.get(c).copied().unwrap_or(0.0)))
+                p.filter(|_| route == Route::Model).map(|p| ([0, 1, 2].map(|c| p.scores.get(c).copied().unwrap_or(0.0)), routed))
             })
             .collect();
         if let Some(a) = self.sentiment.batch_prior().filter(|_| self.adapt_prior) {
             // The batch's own class mix (EM), then each mention's label under it.
-            let (mut scored, probs): (Vec<&mut crate::mention::Mention>, Vec<[f32; 3]>) =
+            let (mut scored, probs): (Vec<&mut crate::mention::Mention>, Vec<([f32; 3], bool)>) =
                 mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
-            let prior = stacked::estimate_prior(&probs, &a);
-            scored.par_iter_mut().zip(&probs).with_min_len(256).for_each(|(m, p)| {
-                let d = stacked::decide(stacked::adapt(p, &a.from, &prior));
+            let (probs, routed): (Vec<[f32; 3]>, Vec<bool>) = probs.into_iter().unzip();
+            let adapted = stacked::adapt_batch(&probs, &routed, &a, self.sentiment.routed_prior().as_ref());
+            scored.par_iter_mut().zip(adapted).with_min_len(256).for_each(|(m, p)| {
+                let d = stacked::decide(p);
                 m.sentiment = crate::mention::Sentiment::ALL.get(d.label).copied();
                 m.sentiment_score = Some(d.score);
                 m.sentiment_confidence = d.scores.get(d.label).copied();

@@ -25,6 +25,12 @@ pub struct TrainArgs {
     /// With --corpus: the domain model without per-corpus experts (the gate alone).
     #[arg(long)]
     no_experts: bool,
+    /// With --corpus: text the domain gate places in this corpus (probability ≥ 0.5) is
+    /// scored by that corpus's expert alone and decided apart from the rest of its batch
+    /// (the corpus must label all three classes). The printed tables do not show it: held
+    /// out, a corpus has no expert to be routed to (model card).
+    #[arg(long, value_name = "NAME")]
+    route: Option<String>,
     /// With --corpus: keep this prior variant (`stacked`, `stacked+mix+em`, …) instead of
     /// choosing the best by the leave-one-corpus-out criterion.
     #[arg(long)]
@@ -86,6 +92,9 @@ pub fn train(a: TrainArgs) -> Result<u8, Error> {
     let features = FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..FeatureSettings::default() };
     if !a.corpus.is_empty() {
         return train_cross_domain(&a, &normalizer, features, started);
+    }
+    if a.route.is_some() || a.variant.is_some() || a.no_experts {
+        return Err(Error::Usage("--route, --variant and --no-experts go with --corpus".into()));
     }
     if let Some(base) = &a.base {
         return train_adapted(&a, base, started);
@@ -210,6 +219,10 @@ pub fn train_cross_domain(
         }
     }
     let domains = read_corpora(&a.corpus)?;
+    let route = match &a.route {
+        None => None,
+        Some(name) => Some(domains.iter().position(|d| &d.name == name).ok_or_else(|| Error::Usage(format!("--route {name}: no --corpus of that name")))?),
+    };
     let grid = if a.grid.is_empty() { vec![Settings::default().c] } else { a.grid.clone() };
     let bar = resonanz::progress::steps_spinner();
     let say = |m: &str| bar.set_message(m.to_string());
@@ -221,7 +234,8 @@ pub fn train_cross_domain(
     let mut best: Option<(f64, cross_domain::Outcome, Settings, &str)> = None;
     let mut tables = Vec::new();
     for &c in &grid {
-        let settings = Settings { c, max_features: a.max_features.unwrap_or(0), experts: !a.no_experts, folds: a.folds.unwrap_or(Settings::default().folds), ..Settings::default() };
+        let settings =
+            Settings { c, max_features: a.max_features.unwrap_or(0), experts: !a.no_experts, folds: a.folds.unwrap_or(Settings::default().folds), route, ..Settings::default() };
         let outcome = cross_domain::train(&domains, settings, normalizer, features, &say)?;
         bar.suspend(|| {
             eprintln!("C {c}: leave one corpus out (train on the others, score the one left out)");

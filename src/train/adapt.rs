@@ -204,15 +204,14 @@ fn predict_all(classifier: &dyn Classifier, docs: &[&Vec<Term>]) -> Vec<usize> {
     match classifier.batch_prior() {
         None => docs.iter().map(|d| classifier.predict(d).label).collect(),
         Some(a) => {
-            let probs: Vec<[f32; 3]> = docs
+            let (probs, routed): (Vec<[f32; 3]>, Vec<bool>) = docs
                 .iter()
                 .map(|d| {
-                    let p = classifier.predict(d).scores;
-                    [p[0], p[1], p[2]]
+                    let (p, routed) = classifier.predict_routed(d);
+                    ([p.scores[0], p.scores[1], p.scores[2]], routed)
                 })
-                .collect();
-            let prior = stacked::estimate_prior(&probs, &a);
-            probs.iter().map(|p| crate::classify::argmax(&stacked::adapt(p, &a.from, &prior))).collect()
+                .unzip();
+            stacked::adapt_batch(&probs, &routed, &a, classifier.routed_prior().as_ref()).iter().map(|p| crate::classify::argmax(p)).collect()
         }
     }
 }

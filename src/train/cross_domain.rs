@@ -23,7 +23,7 @@ use super::TrainError;
 use crate::classify::features::FeatureSettings;
 use crate::classify::lexicon::{Evidence, LexiconSentiment};
 use crate::classify::linear::{LinearModel, ModelError};
-use crate::classify::stacked::{adapt, domain_labels, estimate_prior, stack_features, Context, Stack, STACK_FEATURES, STACK_FORMAT};
+use crate::classify::stacked::{adapt, domain_labels, estimate_prior, stack_features, Context, Route, Stack, ROUTE_GATE, STACK_FEATURES, STACK_FORMAT};
 
 /// The typical mix the final stacker was given, for the caller to pick variants with.
 pub type Mix = [f32; 3];
@@ -56,11 +56,16 @@ pub struct Settings {
     pub gate_c: f64,
     /// Per-corpus experts beside the gate (false: the gate alone).
     pub experts: bool,
+    /// The corpus (index into the domains) whose expert alone scores text the gate places
+    /// there ([`Route`]); it needs an expert (a corpus labelling all three classes). Not in
+    /// the tables: held out, a corpus has no expert to be routed to, and the in-domain rows
+    /// are the stacker's.
+    pub route: Option<usize>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3, folds: 2, gate_c: 10.0, experts: true }
+        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3, folds: 2, gate_c: 10.0, experts: true, route: None }
     }
 }
 
@@ -446,6 +451,7 @@ pub fn train(
             domains: domain_names.clone(),
             domain_mix: domain_mix.clone(),
             experts: Vec::new(),
+            route: None,
             card: serde_json::Value::Null,
         }
     };
@@ -493,7 +499,14 @@ pub fn train(
     }
     let final_key = Key { left_out: 0, fold: None };
     let Fitted { mut model, domain: gate, experts } = models.remove(&final_key).ok_or_else(|| ModelError::Training("no final model".into()))?;
-    let stack = Stack { experts, ..stack };
+    let route = match settings.route {
+        None => None,
+        Some(corpus) => match experts.iter().position(|&d| d == corpus) {
+            Some(expert) => Some(Route { corpus, expert, gate: ROUTE_GATE }),
+            None => return Err(ModelError::Training(format!("--route {}: the corpus has no expert (it does not label all three classes)", domains[corpus].name)).into()),
+        },
+    };
+    let stack = Stack { experts, route, ..stack };
     model.training_data = domains.iter().flat_map(|d| d.sources.iter().map(move |s| format!("{}: {s}", d.name))).collect();
     model.params = params;
     Ok(Outcome { model, gate, stack, mix, held_out, in_domain: in_domain_scores })
@@ -589,6 +602,7 @@ mod tests {
             domains: Vec::new(),
             domain_mix: Vec::new(),
             experts: Vec::new(),
+            route: None,
             card: serde_json::Value::Null,
         };
         assert_eq!(argmax(&stack.probabilities(&input(0.9))), 2);

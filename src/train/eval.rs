@@ -28,19 +28,20 @@ pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::N
     let adaptation = classifier.batch_prior();
     let mut predicted = Vec::with_capacity(targets.examples.len());
     let mut probs = Vec::new();
+    let mut routed = Vec::new();
     for &i in &targets.examples {
         normalizer.normalize_into(&examples[i].text, &mut terms);
         if adaptation.is_some() {
-            let p = classifier.predict(&terms).scores;
-            probs.push([p[0], p[1], p[2]]);
+            let (p, r) = classifier.predict_routed(&terms);
+            probs.push([p.scores[0], p.scores[1], p.scores[2]]);
+            routed.push(r);
         } else {
             predicted.push(classifier.predict_set(&terms));
         }
     }
     if let Some(a) = adaptation {
         // As `run` does to a batch: the file's class mix by EM, each label under it.
-        let prior = stacked::estimate_prior(&probs, &a);
-        predicted = probs.iter().map(|p| vec![argmax(&stacked::adapt(p, &a.from, &prior))]).collect();
+        predicted = stacked::adapt_batch(&probs, &routed, &a, classifier.routed_prior().as_ref()).iter().map(|p| vec![argmax(p)]).collect();
     }
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
