@@ -338,14 +338,6 @@ impl Stacked {
         Ok(Stacked { model, gate, joint, lexicon, stack, name })
     }
 
-    /// What the domain model says of a document whose pooled probabilities are `p`.
-    pub fn context(&self, terms: &[Term], p: &[f32]) -> Context {
-        match &self.gate {
-            Some(g) => Context::of(&g.logits(terms), &self.stack.domain_mix, &self.stack.experts, p),
-            None => Context::unknown(p),
-        }
-    }
-
     /// Probabilities under the target prior (before any batch adaptation), or for a routed
     /// document ([`Stack::route`]) its expert's, under its corpus's class mix.
     pub fn probabilities(&self, terms: &[Term]) -> [f32; 3] {
@@ -354,26 +346,29 @@ impl Stacked {
 
     /// [`Stacked::probabilities`], and whether the document was routed to an expert.
     pub fn probabilities_routed(&self, terms: &[Term]) -> ([f32; 3], bool) {
-        let (p, ctx, routed) = match &self.joint {
+        // The pooled model's probabilities and the domain model's logits, in one pass where
+        // they share a feature space.
+        let (joint_z, gate_z);
+        let (p, logits): ([f32; 3], Option<&[f32]>) = match &self.joint {
             Some(joint) => {
-                let z = joint.logits(terms);
-                let mut p = [z[0], z[1], z[2]];
+                joint_z = joint.logits(terms);
+                let mut p = [joint_z[0], joint_z[1], joint_z[2]];
                 softmax(&mut p);
-                (p, Context::of(&z[3..], &self.stack.domain_mix, &self.stack.experts, &p), self.routed(&z[3..]))
+                (p, Some(&joint_z[3..]))
             }
             None => {
                 let p = self.model.scores(terms);
-                let logits = self.gate.as_ref().map(|g| g.logits(terms));
-                let ctx = match &logits {
-                    Some(z) => Context::of(z, &self.stack.domain_mix, &self.stack.experts, &p),
-                    None => Context::unknown(&p),
-                };
-                ([p[0], p[1], p[2]], ctx, logits.and_then(|z| self.routed(&z)))
+                gate_z = self.gate.as_ref().map(|g| g.logits(terms));
+                ([p[0], p[1], p[2]], gate_z.as_deref())
             }
         };
-        if let Some(e) = routed {
+        if let Some(e) = logits.and_then(|z| self.routed(z)) {
             return (e, true);
         }
+        let ctx = match logits {
+            Some(z) => Context::of(z, &self.stack.domain_mix, &self.stack.experts, &p),
+            None => Context::unknown(&p),
+        };
         let x = stack_features(&p, self.lexicon.evidence(terms), ctx);
         (adapt(&self.stack.probabilities(&x), &self.stack.training_prior, &self.stack.target_prior), false)
     }
@@ -434,14 +429,20 @@ impl Classifier for Stacked {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_shipped_default_scores_the_same_in_one_pass_as_model_by_model() {
-        use crate::normalize::Normalizer;
-        let n = Normalizer::default();
+    /// The shipped default's pooled model, domain model and stacker.
+    fn shipped_parts() -> (LinearModel, Option<LinearModel>, Stack) {
         let path = std::path::Path::new("models/sentiment");
         let model = LinearModel::from_json(&crate::classify::shipped_model(Task::Sentiment), path, Some(Task::Sentiment)).unwrap();
         let gate = crate::classify::parse_gate(Some(&crate::classify::shipped_gate()), path).unwrap();
         let stack = crate::classify::parse_stack(crate::classify::SHIPPED_STACK, "shipped").unwrap();
+        (model, gate, stack)
+    }
+
+    #[test]
+    fn the_shipped_default_scores_the_same_in_one_pass_as_model_by_model() {
+        use crate::normalize::Normalizer;
+        let n = Normalizer::default();
+        let (model, gate, stack) = shipped_parts();
         let joint = Stacked::new(model, gate, LexiconSentiment::builtin(&n), stack).unwrap();
         assert!(joint.joint.is_some(), "the shipped gate shares the model's feature space");
         let separate =
@@ -457,10 +458,7 @@ mod tests {
     fn a_routed_document_is_scored_by_its_corpus_expert_alone() {
         use crate::normalize::Normalizer;
         let n = Normalizer::default();
-        let path = std::path::Path::new("models/sentiment");
-        let model = LinearModel::from_json(&crate::classify::shipped_model(Task::Sentiment), path, Some(Task::Sentiment)).unwrap();
-        let gate = crate::classify::parse_gate(Some(&crate::classify::shipped_gate()), path).unwrap();
-        let stack = crate::classify::parse_stack(crate::classify::SHIPPED_STACK, "shipped").unwrap();
+        let (model, gate, stack) = shipped_parts();
         let germeval = stack.domains.iter().position(|d| d == "germeval").unwrap();
         let expert = stack.experts.iter().position(|&d| d == germeval).unwrap();
         let route = Route { corpus: germeval, expert, gate: ROUTE_GATE };
