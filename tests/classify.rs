@@ -148,20 +148,19 @@ fn taxonomy_and_aspect_model_combine() {
     assert!(e.contains("nowhere.toml"), "{e}");
 }
 
-#[test]
-fn eval_without_a_model_scores_exactly_what_run_uses_by_default() {
+/// Runs `run` on `input`, then the default `eval` on its mentions labelled with what `run`
+/// wrote: the two must agree on every one. Returns the run's sentiments.
+fn eval_agrees_with_run(input: &Path, dir: &Path) -> Vec<String> {
     use polars::prelude::*;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let demo = crate::util::repo("data");
-    let o = resonanz(&["run", demo.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"], dir.path());
+    let out = dir.join("out");
+    let o = resonanz(&["run", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"], dir);
     assert!(o.status.success(), "{}", stderr(&o));
     let df = ParquetReader::new(fs::File::open(out.join("mentions.parquet")).unwrap()).finish().unwrap();
     let texts: Vec<String> = df.column("text").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
     let sentiments: Vec<String> = df.column("sentiment").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
     assert_eq!(texts.len(), sentiments.len());
     // The run's own labels as gold: the default eval must agree on every mention.
-    let labelled = dir.path().join("demo_labelled.csv");
+    let labelled = dir.join("labelled.csv");
     let mut w = csv::Writer::from_path(&labelled).unwrap();
     w.write_record(["text", "label"]).unwrap();
     // Mentions in languages without a sentiment classifier are `unclassified`: not labels.
@@ -169,15 +168,43 @@ fn eval_without_a_model_scores_exactly_what_run_uses_by_default() {
         w.write_record([t.as_str(), s.as_str()]).unwrap();
     }
     w.flush().unwrap();
-    let o = resonanz(&["eval", "--data", labelled.to_str().unwrap(), "--json"], dir.path());
+    let o = resonanz(&["eval", "--data", labelled.to_str().unwrap(), "--json"], dir);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["accuracy"].as_f64(), Some(1.0), "eval's default predicts what run wrote: {v}");
+    assert_eq!(v["accuracy"].as_f64(), Some(1.0), "eval's default predicts what run wrote for {input:?}: {v}");
     assert_eq!(v["share_error_pp"].as_f64(), Some(0.0), "{v}");
+    sentiments
+}
+
+#[test]
+fn eval_without_a_model_scores_exactly_what_run_uses_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let sentiments = eval_agrees_with_run(&crate::util::repo("data"), dir.path());
     // Every class occurs in the demo's predictions: the default is not stuck on one.
     for class in ["negative", "neutral", "positive"] {
         assert!(sentiments.iter().any(|s| s == class), "no {class} in the demo");
     }
+    // Rail feedback, which the default routes to its GermEval expert with a batch prior of
+    // its own, among other mentions: the same in both.
+    let rail = dir.path().join("rail.csv");
+    let mut w = csv::Writer::from_path(&rail).unwrap();
+    w.write_record(["date", "text"]).unwrap();
+    let texts = [
+        "Die S-Bahn hat schon wieder 20 Minuten Verspätung und der Anschluss ist weg #bahn",
+        "@DB_Bahn danke, der ICE war heute pünktlich und sauber",
+        "GDL kündigt neuen Bahnstreik an, Fahrgäste müssen mit Ausfällen rechnen",
+        "Klimaanlage im ICE ausgefallen, 35 Grad im Wagen. Danke Deutsche Bahn",
+        "Die Lieferung der Ersatzteile kam schon wieder zu spät, der Service antwortet nicht",
+        "Super Beratung am Messestand, vielen Dank an das Team!",
+        "Das neue Werk in Augsburg geht im Herbst in Betrieb.",
+    ];
+    for (i, t) in texts.iter().cycle().take(70).enumerate() {
+        w.write_record([format!("2026-10-{:02}", 1 + i % 28).as_str(), &format!("{t} ({i})")]).unwrap();
+    }
+    w.flush().unwrap();
+    let rail_dir = dir.path().join("rail");
+    fs::create_dir(&rail_dir).unwrap();
+    eval_agrees_with_run(&rail, &rail_dir);
 }
 
 #[test]

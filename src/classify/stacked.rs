@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::lexicon::{Evidence, LexiconSentiment};
 use super::linear::LinearModel;
 use super::{argmax, softmax, Classifier, Prediction, Task};
-use crate::normalize::Term;
+use crate::normalize::{term_key, Term};
 
 /// Numbers per document the stacker sees: `ln p` of the model's three classes, the
 /// lexicon's score, `ln(1 + positive)` and `ln(1 + negative)` weight, the familiarity `f`,
@@ -101,18 +101,19 @@ pub struct Measured {
     pub own_labels: Option<usize>,
 }
 
-/// The gate probability from which `train --route` sends a document to the corpus's expert:
-/// the gate's own decision point, more likely that corpus than not (GermEval dev held out
-/// in halves: 0.3 did about as well, 0.9 kept a third of the gain; model card).
+/// The gate probability from which `train --route` sends a document (with an anchor) to the
+/// corpus's expert: the gate's own decision point, more likely that corpus than not
+/// (GermEval dev held out in halves: 0.3 did about as well, 0.9 kept a third of the gain;
+/// model card).
 pub const ROUTE_GATE: f32 = 0.5;
 
-/// Text like one training corpus goes to that corpus's expert: on GermEval-like text the
-/// stacked default gave away what the expert knows (GermEval dev held out in halves: 0.729
-/// against the expert's 0.796; with the route 0.753), and tweets of domains none of the
-/// corpora covers are hardly ever routed (0–1 % of DAI and of PotTS, each held out). The
-/// shipped model does not route: the demo's Mittelstand voices looked like GermEval's rail
-/// feedback to the gate (model card).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// Text like one training corpus, about its subject, goes to that corpus's expert: on
+/// GermEval-like text the stacked default gave away what the expert knows (GermEval dev held
+/// out in halves: 0.729 against the expert's 0.796; with the route 0.751), and tweets of
+/// domains none of the corpora covers are hardly ever routed (DAI and PotTS, each held out).
+/// The gate alone also sent Mittelstand customer feedback to the rail expert; the anchors
+/// keep it out (model card, item 6). The shipped model routes to GermEval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     /// The corpus (index into [`Stack::domains`]).
@@ -121,6 +122,13 @@ pub struct Route {
     pub expert: usize,
     /// The gate probability from which a document is routed.
     pub gate: f32,
+    /// When not empty, only a document with one of these terms (normalized words, handles,
+    /// hashtags) is routed: the words that mark the corpus's subject (`train --route` takes
+    /// them from the corpora, [`crate::train::cross_domain::anchors`]). The gate tells the
+    /// corpus's *kind* of text, the anchors its *subject*: customer feedback about deliveries
+    /// reads like GermEval's rail feedback, but does not speak of trains.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anchors: Vec<String>,
 }
 
 /// What the domain gate says of a document.
@@ -306,6 +314,8 @@ pub struct Stacked {
     joint: Option<LinearModel>,
     pub lexicon: LexiconSentiment,
     pub stack: Stack,
+    /// [`term_key`]s of the route's anchors, sorted.
+    anchors: Vec<u64>,
     name: String,
 }
 
@@ -324,7 +334,7 @@ impl Stacked {
         if gate_labels != wanted || stack.domain_mix.len() != stack.domains.len() {
             return Err(super::CombineError::Gate { stacker: wanted, gate: gate_labels });
         }
-        if let Some(r) = stack.route {
+        if let Some(r) = &stack.route {
             let fits = stack.experts.get(r.expert) == Some(&r.corpus) && stack.domain_mix.get(r.corpus).is_some_and(Option::is_some);
             if !fits {
                 return Err(super::CombineError::Route { corpus: r.corpus, expert: r.expert });
@@ -335,7 +345,9 @@ impl Stacked {
             let labels = model.labels.iter().chain(&g.labels).cloned().collect();
             LinearModel::side_by_side(&[&model, g], labels)
         });
-        Ok(Stacked { model, gate, joint, lexicon, stack, name })
+        let mut anchors: Vec<u64> = stack.route.iter().flat_map(|r| r.anchors.iter().map(|a| term_key(a))).collect();
+        anchors.sort_unstable();
+        Ok(Stacked { model, gate, joint, lexicon, stack, anchors, name })
     }
 
     /// Probabilities under the target prior (before any batch adaptation), or for a routed
@@ -362,7 +374,7 @@ impl Stacked {
                 ([p[0], p[1], p[2]], gate_z.as_deref())
             }
         };
-        if let Some(e) = logits.and_then(|z| self.routed(z)) {
+        if let Some(e) = logits.and_then(|z| self.routed(terms, z)) {
             return (e, true);
         }
         let ctx = match logits {
@@ -374,11 +386,15 @@ impl Stacked {
     }
 
     /// The route's expert's probabilities when the gate's `logits` (one per corpus, then
-    /// three per expert) place the document in the routed corpus surely enough.
-    fn routed(&self, logits: &[f32]) -> Option<[f32; 3]> {
-        let r = self.stack.route?;
+    /// three per expert) place the document in the routed corpus surely enough and it has
+    /// one of the route's anchors (if it has any).
+    fn routed(&self, terms: &[Term], logits: &[f32]) -> Option<[f32; 3]> {
+        let r = self.stack.route.as_ref()?;
         let k = self.stack.domains.len();
         if super::linear::sigmoid(*logits.get(r.corpus)?) < r.gate {
+            return None;
+        }
+        if !r.anchors.is_empty() && !terms.iter().any(|t| self.anchors.binary_search(&t.key).is_ok()) {
             return None;
         }
         let at = k + 3 * r.expert;
@@ -415,7 +431,7 @@ impl Classifier for Stacked {
     }
 
     fn routed_prior(&self) -> Option<Adaptation> {
-        let r = self.stack.route?;
+        let r = self.stack.route.as_ref()?;
         let from = self.stack.domain_mix.get(r.corpus).copied().flatten()?;
         self.stack.em_strength.map(|strength| Adaptation { from, strength })
     }
@@ -461,12 +477,20 @@ mod tests {
         let (model, gate, stack) = shipped_parts();
         let germeval = stack.domains.iter().position(|d| d == "germeval").unwrap();
         let expert = stack.experts.iter().position(|&d| d == germeval).unwrap();
-        let route = Route { corpus: germeval, expert, gate: ROUTE_GATE };
-        let routing = Stacked::new(model.clone(), gate.clone(), LexiconSentiment::builtin(&n), Stack { route: Some(route), ..stack.clone() }).unwrap();
+        let route = Route { corpus: germeval, expert, gate: ROUTE_GATE, anchors: Vec::new() };
+        let routing = Stacked::new(model.clone(), gate.clone(), LexiconSentiment::builtin(&n), Stack { route: Some(route.clone()), ..stack.clone() }).unwrap();
         let plain = Stacked::new(model.clone(), gate.clone(), LexiconSentiment::builtin(&n), Stack { route: None, ..stack.clone() }).unwrap();
         let rail = n.normalize("Die S-Bahn hat schon wieder 20 Minuten Verspätung und der Anschluss ist weg #bahn");
         let (p, routed) = routing.probabilities_routed(&rail);
         assert!(routed, "a rail complaint is GermEval's kind of text");
+        // With anchors, only a document that has one of them is routed.
+        let anchored = |words: &[&str]| {
+            let anchors = words.iter().map(|w| n.normalize(w)[0].text.to_string()).collect();
+            let stack = Stack { route: Some(Route { anchors, ..route.clone() }), ..stack.clone() };
+            Stacked::new(model.clone(), gate.clone(), LexiconSentiment::builtin(&n), stack).unwrap().probabilities_routed(&rail)
+        };
+        assert_eq!(anchored(&["Verspätung", "Zug"]), (p, true));
+        assert!(!anchored(&["Lieferung", "Zug"]).1, "no anchor in the text: not routed");
         let z = routing.gate.as_ref().unwrap().logits(&rail);
         let at = stack.domains.len() + 3 * expert;
         let mut e = [z[at], z[at + 1], z[at + 2]];
@@ -479,8 +503,33 @@ mod tests {
         assert_eq!(routing.probabilities_routed(&other), plain.probabilities_routed(&other));
         // A route to a corpus without an expert does not fit.
         let mozetic = stack.domains.iter().position(|d| d == "mozetic").unwrap();
-        let bad = Stack { route: Some(Route { corpus: mozetic, expert, gate: ROUTE_GATE }), ..stack };
+        let bad = Stack { route: Some(Route { corpus: mozetic, ..route }), ..stack };
         assert!(matches!(Stacked::new(model, gate, LexiconSentiment::builtin(&n), bad), Err(crate::classify::CombineError::Route { .. })));
+    }
+
+    #[test]
+    fn the_shipped_default_routes_rail_feedback_and_not_other_customers_feedback() {
+        use crate::normalize::Normalizer;
+        let n = Normalizer::default();
+        let (model, gate, stack) = shipped_parts();
+        let route = stack.route.clone().expect("the shipped model routes");
+        assert_eq!(stack.domains[route.corpus], "germeval");
+        assert!(route.anchors.iter().any(|a| a == "bahn"), "{:?}", route.anchors);
+        let default = Stacked::new(model, gate, LexiconSentiment::builtin(&n), stack).unwrap();
+        for rail in ["Die S-Bahn hat schon wieder 20 Minuten Verspätung und der Anschluss ist weg #bahn", "GDL kündigt neuen Bahnstreik an"] {
+            assert!(default.probabilities_routed(&n.normalize(rail)).1, "{rail}");
+        }
+        for other in [
+            "Die Lieferung der Ersatzteile kam schon wieder zu spät, der Service antwortet nicht",
+            "Hotline von Auerhahn Maschinenbau ist nie erreichbar, Ticket wird einfach geschlossen",
+            "Tolles Konzert gestern Abend, die Band war großartig 😍",
+        ] {
+            assert!(!default.probabilities_routed(&n.normalize(other)).1, "{other}");
+        }
+        // The gate alone would have sent such feedback to the rail expert.
+        let gate_only = Stacked { anchors: Vec::new(), stack: Stack { route: Some(Route { anchors: Vec::new(), ..route }), ..default.stack.clone() }, ..default };
+        let hotline = n.normalize("Hotline von Auerhahn Maschinenbau ist nie erreichbar, Ticket wird einfach geschlossen");
+        assert!(gate_only.probabilities_routed(&hotline).1);
     }
 
     #[test]

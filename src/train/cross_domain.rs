@@ -30,7 +30,7 @@ pub type Mix = [f32; 3];
 use super::fit::{featurize_all, fit_on_space, fit_weighted, Algorithm, Corpus, Labelled, TrainParams};
 use super::{lbfgs, metrics};
 use crate::classify::{argmax, Classifier, Task};
-use crate::normalize::{Normalizer, Term};
+use crate::normalize::{tokenize::Kind, Normalizer, Term};
 
 /// One labelled corpus, a domain of its own.
 pub struct Domain {
@@ -502,7 +502,11 @@ pub fn train(
     let route = match settings.route {
         None => None,
         Some(corpus) => match experts.iter().position(|&d| d == corpus) {
-            Some(expert) => Some(Route { corpus, expert, gate: ROUTE_GATE }),
+            Some(expert) => {
+                let anchors = anchors(&docs, &domain_of, corpus);
+                progress(&format!("route to {}: anchors {}", domains[corpus].name, anchors.join(" ")));
+                Some(Route { corpus, expert, gate: ROUTE_GATE, anchors })
+            }
             None => return Err(ModelError::Training(format!("--route {}: the corpus has no expert (it does not label all three classes)", domains[corpus].name)).into()),
         },
     };
@@ -510,6 +514,44 @@ pub fn train(
     model.training_data = domains.iter().flat_map(|d| d.sources.iter().map(move |s| format!("{}: {s}", d.name))).collect();
     model.params = params;
     Ok(Outcome { model, gate, stack, mix, held_out, in_domain: in_domain_scores })
+}
+
+/// A route's anchors need to be in at least this share of the routed corpus's documents…
+pub const ANCHOR_MIN_SHARE: f64 = 0.005;
+
+/// …and this many times as common there as in the other corpora (shares, each smoothed by
+/// one document).
+pub const ANCHOR_RATIO: f64 = 50.0;
+
+/// Terms shorter than this many characters are too ambiguous to mark a subject (GermEval's
+/// forum replies start with `Re:`; `db`, `s1`, `re` are also other things).
+pub const ANCHOR_MIN_CHARS: usize = 3;
+
+/// The terms (words, handles, hashtags) that mark `corpus`'s subject: common in its documents
+/// and rare in the other corpora's ([`ANCHOR_MIN_SHARE`], [`ANCHOR_RATIO`]), of
+/// [`ANCHOR_MIN_CHARS`] or more, most common first. For GermEval they are the railway's words (`bahn`, `@db_bahn`, `ice`, `gdl`, `streik`, …):
+/// what tells its rail feedback from other customers' feedback about other companies.
+pub fn anchors(docs: &[Vec<Term>], domain_of: &[usize], corpus: usize) -> Vec<String> {
+    let mut df: std::collections::HashMap<&str, [usize; 2]> = std::collections::HashMap::new();
+    let mut n = [0usize; 2];
+    for (doc, &d) in docs.iter().zip(domain_of) {
+        let side = usize::from(d != corpus);
+        n[side] += 1;
+        let mut seen: Vec<&str> = doc.iter().filter(|t| matches!(t.kind, Kind::Word | Kind::User | Kind::Hashtag) && t.text.chars().count() >= ANCHOR_MIN_CHARS).map(|t| t.text.as_ref()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for t in seen {
+            df.entry(t).or_default()[side] += 1;
+        }
+    }
+    let share = |c: usize, side: usize| (c + 1) as f64 / (n[side] + 1) as f64;
+    let mut found: Vec<(usize, &str)> = df
+        .into_iter()
+        .filter(|(_, c)| c[0] as f64 >= ANCHOR_MIN_SHARE * n[0] as f64 && share(c[0], 0) >= ANCHOR_RATIO * share(c[1], 1))
+        .map(|(t, c)| (c[0], t))
+        .collect();
+    found.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    found.into_iter().map(|(_, t)| t.to_string()).collect()
 }
 
 /// Whether a held-out corpus labels all three classes.
@@ -551,6 +593,31 @@ pub fn mean_over_corpora(rows: &[Held], variant: &str, score: impl Fn(&Held) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_are_the_words_of_the_corpus_subject() {
+        let n = Normalizer::default();
+        let mut docs = Vec::new();
+        let mut domain_of = Vec::new();
+        // Corpus 0 speaks of trains (and its replies start with "Re:"); corpus 1 of anything.
+        for i in 0..200 {
+            let rail = if i % 2 == 0 { "Re: Die Bahn ist wieder zu spät" } else { "Der ICE der Bahn fällt aus, danke" };
+            docs.push(n.normalize(rail));
+            domain_of.push(0);
+            let other = if i % 2 == 0 { "Die Lieferung ist wieder zu spät" } else { "Der Service fällt auf, danke" };
+            docs.push(n.normalize(other));
+            domain_of.push(1);
+        }
+        // "spät", "fällt" and "danke" are common in both; "re" is too short to say anything.
+        assert_eq!(anchors(&docs, &domain_of, 0), ["bahn", "ice"]);
+        assert_eq!(anchors(&docs, &domain_of, 1), ["liefer", "servic"]);
+        // Once the other corpus speaks of the railway too, `bahn` marks nothing.
+        for _ in 0..10 {
+            docs.push(n.normalize("Mit der Bahn zum Kunden"));
+            domain_of.push(1);
+        }
+        assert_eq!(anchors(&docs, &domain_of, 0), ["ice"]);
+    }
 
     #[test]
     fn balanced_weights_give_each_corpus_and_class_the_same_mass() {
