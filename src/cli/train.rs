@@ -292,5 +292,9 @@ pub fn train_cross_domain(
         stack_path.display(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(r) = &stack.route {
+        let anchors = if r.anchors.is_empty() { "none: the gate alone decides".to_string() } else { r.anchors.join(" ") };
+        eprintln!("  routes text the gate places in {} (p ≥ {}) with one of its anchors to its expert; anchors: {anchors}", domains[r.corpus].name, r.gate);
+    }
     Ok(0)
 }
