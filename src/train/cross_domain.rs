@@ -519,6 +519,10 @@ pub fn train(
 /// A route's anchors need to be in at least this share of the routed corpus's documents…
 pub const ANCHOR_MIN_SHARE: f64 = 0.005;
 
+/// …and in at least this many of them (in a corpus of a few hundred documents, a word of
+/// one document is no mark of its subject)…
+pub const ANCHOR_MIN_DOCS: usize = 5;
+
 /// …and this many times as common there as in the other corpora (shares, each smoothed by
 /// one document).
 pub const ANCHOR_RATIO: f64 = 50.0;
@@ -528,7 +532,7 @@ pub const ANCHOR_RATIO: f64 = 50.0;
 pub const ANCHOR_MIN_CHARS: usize = 3;
 
 /// The terms (words, handles, hashtags) that mark `corpus`'s subject: common in its documents
-/// and rare in the other corpora's ([`ANCHOR_MIN_SHARE`], [`ANCHOR_RATIO`]), of
+/// and rare in the other corpora's ([`ANCHOR_MIN_SHARE`], [`ANCHOR_MIN_DOCS`], [`ANCHOR_RATIO`]), of
 /// [`ANCHOR_MIN_CHARS`] or more, most common first. For GermEval they are the railway's words (`bahn`, `@db_bahn`, `ice`, `gdl`, `streik`, …):
 /// what tells its rail feedback from other customers' feedback about other companies.
 pub fn anchors(docs: &[Vec<Term>], domain_of: &[usize], corpus: usize) -> Vec<String> {
@@ -547,7 +551,7 @@ pub fn anchors(docs: &[Vec<Term>], domain_of: &[usize], corpus: usize) -> Vec<St
     let share = |c: usize, side: usize| (c + 1) as f64 / (n[side] + 1) as f64;
     let mut found: Vec<(usize, &str)> = df
         .into_iter()
-        .filter(|(_, c)| c[0] as f64 >= ANCHOR_MIN_SHARE * n[0] as f64 && share(c[0], 0) >= ANCHOR_RATIO * share(c[1], 1))
+        .filter(|(_, c)| c[0] >= ANCHOR_MIN_DOCS && c[0] as f64 >= ANCHOR_MIN_SHARE * n[0] as f64 && share(c[0], 0) >= ANCHOR_RATIO * share(c[1], 1))
         .map(|(t, c)| (c[0], t))
         .collect();
     found.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
@@ -617,6 +621,17 @@ mod tests {
             domain_of.push(1);
         }
         assert_eq!(anchors(&docs, &domain_of, 0), ["ice"]);
+        // In a small corpus beside a large one, a word of a few documents is no anchor,
+        // however rare elsewhere.
+        let small = |stellwerk: usize| {
+            let mut docs: Vec<Vec<Term>> = (0..100).map(|i| n.normalize(if i < stellwerk { "Bahn Stellwerk" } else { "Bahn" })).collect();
+            let mut domain_of = vec![0; 100];
+            docs.extend((0..3000).map(|_| n.normalize("Der Service fällt auf")));
+            domain_of.extend([1; 3000]);
+            anchors(&docs, &domain_of, 0)
+        };
+        assert_eq!(small(ANCHOR_MIN_DOCS - 1), ["bahn"]);
+        assert_eq!(small(ANCHOR_MIN_DOCS), ["bahn", "stellwerk"]);
     }
 
     #[test]
