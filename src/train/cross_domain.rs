@@ -502,11 +502,7 @@ pub fn train(
     let route = match settings.route {
         None => None,
         Some(corpus) => match experts.iter().position(|&d| d == corpus) {
-            Some(expert) => {
-                let anchors = anchors(&docs, &domain_of, corpus);
-                progress(&format!("route to {}: anchors {}", domains[corpus].name, anchors.join(" ")));
-                Some(Route { corpus, expert, gate: ROUTE_GATE, anchors })
-            }
+            Some(expert) => Some(Route { corpus, expert, gate: ROUTE_GATE, anchors: anchors(&docs, &domain_of, corpus) }),
             None => return Err(ModelError::Training(format!("--route {}: the corpus has no expert (it does not label all three classes)", domains[corpus].name)).into()),
         },
     };
