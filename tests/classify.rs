@@ -148,8 +148,8 @@ fn taxonomy_and_aspect_model_combine() {
     assert!(e.contains("nowhere.toml"), "{e}");
 }
 
-/// Runs `run` on `input`, then the default `eval` on its mentions labelled with what `run`
-/// wrote: the two must agree on every one. Returns the run's sentiments.
+/// Runs `run` on `input` into `dir/out`, then the default `eval` on its mentions labelled
+/// with what `run` wrote: the two must agree on every one. Returns the run's sentiments.
 fn eval_agrees_with_run(input: &Path, dir: &Path) -> Vec<String> {
     use polars::prelude::*;
     let out = dir.join("out");
@@ -180,6 +180,15 @@ fn eval_agrees_with_run(input: &Path, dir: &Path) -> Vec<String> {
 fn eval_without_a_model_scores_exactly_what_run_uses_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let sentiments = eval_agrees_with_run(&crate::util::repo("data"), dir.path());
+    // The demo's Mittelstand mentions are not rail feedback: none routed, and the report
+    // says nothing of routing.
+    let routed = |out: &Path| -> u64 {
+        let summary: serde_json::Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["routed"]["corpus"], "germeval", "{summary}");
+        summary["routed"]["mentions"].as_u64().unwrap()
+    };
+    assert_eq!(routed(&dir.path().join("out")), 0);
+    assert!(!fs::read_to_string(dir.path().join("out/report.html")).unwrap().contains("Trainingssammlung"));
     // Every class occurs in the demo's predictions: the default is not stuck on one.
     for class in ["negative", "neutral", "positive"] {
         assert!(sentiments.iter().any(|s| s == class), "no {class} in the demo");
@@ -205,6 +214,12 @@ fn eval_without_a_model_scores_exactly_what_run_uses_by_default() {
     let rail_dir = dir.path().join("rail");
     fs::create_dir(&rail_dir).unwrap();
     eval_agrees_with_run(&rail, &rail_dir);
+    // The rail complaints were routed (four texts of seven, ten times each), and the report
+    // says how many.
+    let out = rail_dir.join("out");
+    assert_eq!(routed(&out), 40);
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("40 Erwähnungen dieses Laufs glichen in Art und Thema der Trainingssammlung „germeval“"), "{report}");
 }
 
 #[test]

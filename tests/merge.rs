@@ -43,7 +43,7 @@ fn merge_of_runs_over_parts_equals_one_run_over_all() {
     let by_topic = fs::read_to_string(merged.join("by_topic.csv")).unwrap();
     assert!(by_topic.lines().next().unwrap().ends_with(";top_terms") && by_topic.contains(" ("), "top terms are merged too:\n{by_topic}");
     let (s_all, s_merged) = (summary(&all), summary(&merged));
-    for key in ["rows_in", "mentions", "duplicates", "rejected", "warnings", "reject_reasons"] {
+    for key in ["rows_in", "mentions", "duplicates", "rejected", "warnings", "reject_reasons", "routed"] {
         assert_eq!(s_all[key], s_merged[key], "{key}");
     }
     assert!(s_all["rejected"].as_u64().unwrap() > 0, "the rejects of the parts are carried along");

@@ -114,7 +114,7 @@ impl Tables {
     }
 }
 
-pub use partial::{Partials, PartialsMeta, TermCounts, INPUT_COLUMNS, PARTIALS_FORMAT};
+pub use partial::{Partials, PartialsMeta, Routed, TermCounts, INPUT_COLUMNS, PARTIALS_FORMAT};
 
 /// Whether a mention has a sentiment (not `unclassified`, not unclassified by a run
 /// without a classifier).

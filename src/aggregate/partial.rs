@@ -28,6 +28,18 @@ pub struct PartialsMeta {
     /// measured so: the tables' `*_share_pm` and the report's sentence on reliability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentiment_measured: Option<crate::classify::stacked::Measured>,
+    /// When the sentiment classifier routes: to which corpus's expert, and how many of the
+    /// run's mentions (`merge` adds the parts' up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routed: Option<Routed>,
+}
+
+/// Mentions the default sentiment classifier scored by one training corpus's own model
+/// (text of that corpus's kind and subject; model card, routing).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Routed {
+    pub corpus: String,
+    pub mentions: u64,
 }
 
 /// The version of the partials' file layout (`partials/*.parquet` and `meta.json`): `merge`

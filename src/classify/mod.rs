@@ -91,6 +91,10 @@ pub trait Classifier: Send + Sync {
     fn routed_prior(&self) -> Option<stacked::Adaptation> {
         None
     }
+    /// The training corpus whose expert scores the routed documents, when it routes.
+    fn routed_to(&self) -> Option<&str> {
+        None
+    }
     /// Sentiment: how the classifier scored on corpora it was not trained on, when it was
     /// measured so.
     fn measured(&self) -> Option<&stacked::Measured> {
@@ -499,8 +503,9 @@ impl MentionClassifier {
     }
 
     /// Fills sentiment, score, relevance, topics and model version, in parallel; the result
-    /// does not depend on the number of threads.
-    pub fn classify_all(&self, mentions: &mut [crate::mention::Mention]) {
+    /// does not depend on the number of threads. Returns how many mentions the sentiment
+    /// classifier routed to one of its experts ([`Classifier::routed_to`]).
+    pub fn classify_all(&self, mentions: &mut [crate::mention::Mention]) -> u64 {
         use rayon::prelude::*;
         let version: std::sync::Arc<str> = self.version.as_str().into();
         let probs: Vec<Option<([f32; 3], bool)>> = mentions
@@ -534,6 +539,7 @@ impl MentionClassifier {
                 p.filter(|_| route == Route::Model).map(|p| ([0, 1, 2].map(|c| p.scores.get(c).copied().unwrap_or(0.0)), routed))
             })
             .collect();
+        let n_routed = probs.iter().flatten().filter(|(_, r)| *r).count() as u64;
         if let Some(a) = self.sentiment.batch_prior().filter(|_| self.adapt_prior) {
             // The batch's own class mix (EM), then each mention's label under it.
             let (mut scored, probs): (Vec<&mut crate::mention::Mention>, Vec<([f32; 3], bool)>) =
@@ -547,6 +553,7 @@ impl MentionClassifier {
                 m.sentiment_confidence = d.scores.get(d.label).copied();
             });
         }
+        n_routed
     }
 
     /// A document's topics from every source, in source order, each name once.

@@ -32,6 +32,8 @@ pub struct Downstream {
 #[derive(Debug)]
 pub struct Done {
     pub mentions: u64,
+    /// Mentions the sentiment classifier routed to one of its experts.
+    pub routed: u64,
     pub classify_s: f64,
     pub write_s: f64,
     pub terms: TermCounts,
@@ -53,7 +55,7 @@ impl Downstream {
         let worker = std::thread::spawn(move || {
             let mut done = count_and_write_batches(rx, writer, terms, recycle)?;
             if let Some(c) = classifier {
-                done.classify_s = c.join().map_err(|_| PolarsError::ComputeError("classifier thread failed".into()))?;
+                (done.classify_s, done.routed) = c.join().map_err(|_| PolarsError::ComputeError("classifier thread failed".into()))?;
             }
             Ok(done)
         });
@@ -101,18 +103,18 @@ impl Downstream {
 }
 
 /// The classify stage (a thread of its own; each batch in parallel on the rayon pool): the
-/// seconds it was busy.
-fn classify_batches(c: &MentionClassifier, batches: Receiver<Vec<Mention>>, classified: SyncSender<Vec<Mention>>) -> f64 {
-    let mut busy = 0.0;
+/// seconds it was busy, and the mentions it routed to an expert.
+fn classify_batches(c: &MentionClassifier, batches: Receiver<Vec<Mention>>, classified: SyncSender<Vec<Mention>>) -> (f64, u64) {
+    let (mut busy, mut routed) = (0.0, 0);
     for mut ms in batches {
         let t = std::time::Instant::now();
-        c.classify_all(&mut ms);
+        routed += c.classify_all(&mut ms);
         busy += t.elapsed().as_secs_f64();
         if classified.send(ms).is_err() {
             break; // the writer stopped; its result says why
         }
     }
-    busy
+    (busy, routed)
 }
 
 /// The last stages (a thread of its own): each classified batch's taxonomy words counted
@@ -124,7 +126,7 @@ fn count_and_write_batches(
     terms: TermCounts,
     recycle: SyncSender<Vec<Mention>>,
 ) -> PolarsResult<Done> {
-    let mut done = Done { mentions: 0, classify_s: 0.0, write_s: 0.0, terms };
+    let mut done = Done { mentions: 0, routed: 0, classify_s: 0.0, write_s: 0.0, terms };
     for mut ms in batches {
         let t = std::time::Instant::now();
         done.terms.add(&ms);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{by_count, publish, write_report, Counts, ReportOptions, Summary};
-use crate::aggregate::{PartialsMeta, PARTIALS_FORMAT};
+use crate::aggregate::{PartialsMeta, Routed, PARTIALS_FORMAT};
 use crate::error::{Error, Result};
 use crate::ingest::FileReport;
 use crate::report::{self, Staging};
@@ -45,6 +45,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut meta: Option<PartialsMeta> = None;
     let mut model_versions: Vec<String> = Vec::new();
+    let mut routed: Option<Routed> = None;
     let (mut partials, mut summaries) = (Vec::new(), Vec::new());
     let mut ids: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     let mut overlapping = 0u64;
@@ -72,6 +73,13 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         if !model_versions.contains(&m.model_version) {
             model_versions.push(m.model_version.clone());
         }
+        routed = match (routed, m.routed.clone()) {
+            (Some(a), Some(b)) => Some(Routed {
+                corpus: if a.corpus == b.corpus { a.corpus } else { format!("{}, {}", a.corpus, b.corpus) },
+                mentions: a.mentions + b.mentions,
+            }),
+            (a, b) => a.or(b),
+        };
         meta.get_or_insert(m);
         let s: PartSummary = serde_json::from_slice(&read("summary.json")?).map_err(|e| bad(format!("summary.json: {e}")))?;
         summaries.push(s);
@@ -112,7 +120,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
     for (r, n) in summaries.iter().flat_map(|s| s.reject_reasons.iter()) {
         *reasons.entry(r.clone()).or_default() += n;
     }
-    let meta = PartialsMeta { model_version: model_versions.join(", "), ..meta };
+    let meta = PartialsMeta { model_version: model_versions.join(", "), routed, ..meta };
     let werr = |path: &Path| {
         let path = path.to_path_buf();
         move |source: std::io::Error| Error::Write { path, source }
@@ -124,6 +132,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         model_version: meta.model_version.clone(),
         lang: opts.lang,
         sentiment_measured: meta.sentiment_measured.clone(),
+        routed: meta.routed.clone(),
     };
     let mut outputs = write_report(&mut staging, &merged, &meta, &report_opts, &out, &ctx)?;
     // Rejects, duplicates and warnings of all parts, one after the other.
@@ -155,6 +164,7 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
         overlapping_mentions: Some(overlapping),
         stages: None,
         pseudonymized: None,
+        routed: meta.routed.clone(),
         outputs,
     };
     Ok((publish(summary, started, staging, &out)?, out))

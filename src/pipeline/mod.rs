@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::aggregate::{PartialsMeta, PARTIALS_FORMAT};
+use crate::aggregate::{PartialsMeta, Routed, PARTIALS_FORMAT};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Counts, Event, FileReport, IngestOptions, Reject};
 use crate::report::{self, CsvTable, MentionSink, MentionWriter, Staging};
@@ -91,6 +91,10 @@ pub struct Summary {
     /// For a `--pseudonymize` run: what was replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pseudonymized: Option<Pseudonymized>,
+    /// When the sentiment classifier routes: the mentions it scored by one training
+    /// corpus's own model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routed: Option<Routed>,
     pub outputs: Vec<String>,
 }
 
@@ -346,9 +350,11 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         pseudonymized: opts.pseudonym_key.is_some(),
         model_version: opts.classifier.as_ref().map_or("–".to_string(), |c| c.version.clone()),
         sentiment_measured: opts.classifier.as_ref().and_then(|c| c.sentiment.measured().cloned()),
+        routed: opts.classifier.as_ref().and_then(|c| c.sentiment.routed_to()).map(|corpus| Routed { corpus: corpus.to_string(), mentions: written.routed }),
     };
     let report_ctx = report::html::Context {
         sentiment_measured: meta.sentiment_measured.clone(),
+        routed: meta.routed.clone(),
         files: &files,
         reasons: by_count(&reasons),
         model_version: meta.model_version.clone(),
@@ -372,6 +378,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         overlapping_mentions: None,
         stages: Some(stages),
         pseudonymized: opts.pseudonym_key.is_some().then_some(replaced),
+        routed: meta.routed.clone(),
         outputs,
     };
     publish(summary, started, staging, out)

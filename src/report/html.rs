@@ -29,6 +29,8 @@ pub struct Context<'a> {
     pub lang: Lang,
     /// How the sentiment classifier scored on corpora it never saw (the intervals' basis).
     pub sentiment_measured: Option<crate::classify::stacked::Measured>,
+    /// The mentions it scored by one training corpus's own model, when it routes.
+    pub routed: Option<crate::aggregate::Routed>,
 }
 
 fn labels(lang: Lang) -> serde_json::Value {
@@ -48,6 +50,7 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("relevance_model", "Relevanz nach einem Relevanzmodell: {rel} von {n} Erwähnungen im Zeitraum betreffen die Marke.", "Relevance by a relevance model: {rel} of {n} mentions in the period are about the brand."),
         ("relevance_unchecked", "Relevanz wurde nicht geprüft: alle Erwähnungen zählen (Markennamen, Produkte und Ausschlüsse: report.toml [relevance]; ein eigenes Relevanzmodell: --relevance-model).", "Relevance was not checked: every mention counts (brand names, products and exclusions: report.toml [relevance]; a relevance model of your own: --relevance-model)."),
         ("reliability_own", "Wie verlässlich die Stimmung ist: das Modell ist an {n} eigene gelabelte Erwähnungen angepasst; per Kreuzvalidierung darauf ({corpora}) traf es {acc_lo} % der Stimmungen, seine Anteile lagen um {neg} Prozentpunkte (negativ) und {pos} Prozentpunkte (positiv) daneben. Die ± bei den Anteilen enthalten diesen Fehler und den Zufallsfehler der Anzahl.", "How reliable the sentiment is: the model is adapted to {n} labelled mentions of your own; cross-validated on them ({corpora}) it got {acc_lo} % of sentiments right, and its shares were off by {neg} percentage points (negative) and {pos} (positive). The ± on the shares include this error and the sampling error of the count."),
+        ("routed", "{r} Erwähnungen dieses Laufs glichen in Art und Thema der Trainingssammlung „{corpus}“ und wurden von deren eigenem Modell bewertet (Modellkarte: Routing).", "{r} mentions of this run resembled the training collection “{corpus}” in kind and subject and were scored by its own model (model card: routing)."),
         ("reliability_unmeasured", "Die Stimmung stammt von einem Klassifikator ohne Messung auf fremden Daten: Anteile ohne Fehlerspanne.", "The sentiment comes from a classifier not measured on unseen data: shares without an error margin."),
         ("negative_share", "Anteil negativ", "Negative share"),
         ("reach", "Reichweite (brutto)", "Reach (gross)"),
@@ -232,6 +235,10 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
             .replace("{neg}", &dec(m.share_error_pp[0], 1, lang))
             .replace("{pos}", &dec(m.share_error_pp[2], 1, lang)),
         None => label("reliability_unmeasured"),
+    };
+    let reliability = match ctx.routed.as_ref().filter(|r| r.mentions > 0) {
+        Some(r) => format!("{reliability} {}", label("routed").replace("{r}", &int(i64::try_from(r.mentions).unwrap_or(i64::MAX), lang)).replace("{corpus}", &r.corpus)),
+        None => reliability,
     };
     let relevant = p.u("relevant");
     let checked = |key: &str| {

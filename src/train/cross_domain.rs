@@ -513,7 +513,7 @@ pub fn train(
 }
 
 /// A route's anchors need to be in at least this share of the routed corpus's documents…
-pub const ANCHOR_MIN_SHARE: f64 = 0.005;
+pub const ANCHOR_MIN_SHARE: f64 = 0.01;
 
 /// …and in at least this many of them (in a corpus of a few hundred documents, a word of
 /// one document is no mark of its subject)…
