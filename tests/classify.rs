@@ -261,7 +261,10 @@ fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
     let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/y", "--json"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     // `--route`: text like corpus b goes to b's expert; eval scores with it.
-    let o = resonanz(&["train", "--task", "sentiment", "--out", "models/z", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv", "--route", "b"], dir.path());
+    let o = resonanz(
+        &["train", "--task", "sentiment", "--out", "models/z", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv", "--route", "b"],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let stack: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("models/z/stack.json")).unwrap()).unwrap();
     assert_eq!(stack["route"]["corpus"], 1);

@@ -531,7 +531,8 @@ mod tests {
             assert!(!default.probabilities_routed(&n.normalize(other)).1, "{other}");
         }
         // The gate alone would have sent such feedback to the rail expert.
-        let gate_only = Stacked { anchors: Vec::new(), stack: Stack { route: Some(Route { anchors: Vec::new(), ..route }), ..default.stack.clone() }, ..default };
+        let gate_only =
+            Stacked { anchors: Vec::new(), stack: Stack { route: Some(Route { anchors: Vec::new(), ..route }), ..default.stack.clone() }, ..default };
         let hotline = n.normalize("Hotline von Auerhahn Maschinenbau ist nie erreichbar, Ticket wird einfach geschlossen");
         assert!(gate_only.probabilities_routed(&hotline).1);
     }

@@ -63,13 +63,8 @@ pub fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
     let normalizer = resonanz::normalize::Normalizer::default();
     let bar = resonanz::progress::steps_spinner();
     let say = |m: &str| bar.set_message(m.to_string());
-    let settings = Settings {
-        c: a.c,
-        experts: !a.no_experts,
-        max_features: a.max_features,
-        folds: a.folds.unwrap_or(Settings::default().folds),
-        ..Settings::default()
-    };
+    let settings =
+        Settings { c: a.c, experts: !a.no_experts, max_features: a.max_features, folds: a.folds.unwrap_or(Settings::default().folds), ..Settings::default() };
     let features = resonanz::classify::features::FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..Default::default() };
     let outcome = cross_domain::train(&domains, settings, &normalizer, features, &say)?;
     bar.finish_and_clear();

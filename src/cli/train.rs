@@ -235,8 +235,14 @@ pub fn train_cross_domain(
     let mut best: Option<(f64, cross_domain::Outcome, Settings, &str)> = None;
     let mut tables = Vec::new();
     for &c in &grid {
-        let settings =
-            Settings { c, max_features: a.max_features.unwrap_or(0), experts: !a.no_experts, folds: a.folds.unwrap_or(Settings::default().folds), route, ..Settings::default() };
+        let settings = Settings {
+            c,
+            max_features: a.max_features.unwrap_or(0),
+            experts: !a.no_experts,
+            folds: a.folds.unwrap_or(Settings::default().folds),
+            route,
+            ..Settings::default()
+        };
         let outcome = cross_domain::train(&domains, settings, normalizer, features, &say)?;
         bar.suspend(|| {
             eprintln!("C {c}: leave one corpus out (train on the others, score the one left out)");

@@ -74,10 +74,9 @@ pub fn merge(opts: &MergeOptions) -> Result<(Summary, PathBuf)> {
             model_versions.push(m.model_version.clone());
         }
         routed = match (routed, m.routed.clone()) {
-            (Some(a), Some(b)) => Some(Routed {
-                corpus: if a.corpus == b.corpus { a.corpus } else { format!("{}, {}", a.corpus, b.corpus) },
-                mentions: a.mentions + b.mentions,
-            }),
+            (Some(a), Some(b)) => {
+                Some(Routed { corpus: if a.corpus == b.corpus { a.corpus } else { format!("{}, {}", a.corpus, b.corpus) }, mentions: a.mentions + b.mentions })
+            }
             (a, b) => a.or(b),
         };
         meta.get_or_insert(m);

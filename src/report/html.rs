@@ -237,7 +237,10 @@ pub fn render(tables: &Tables, roi: Option<&DataFrame>, ctx: &Context) -> Result
         None => label("reliability_unmeasured"),
     };
     let reliability = match ctx.routed.as_ref().filter(|r| r.mentions > 0) {
-        Some(r) => format!("{reliability} {}", label("routed").replace("{r}", &int(i64::try_from(r.mentions).unwrap_or(i64::MAX), lang)).replace("{corpus}", &r.corpus)),
+        Some(r) => format!(
+            "{reliability} {}",
+            label("routed").replace("{r}", &int(i64::try_from(r.mentions).unwrap_or(i64::MAX), lang)).replace("{corpus}", &r.corpus)
+        ),
         None => reliability,
     };
     let relevant = p.u("relevant");

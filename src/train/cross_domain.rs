@@ -381,7 +381,14 @@ pub fn train(
         .map(|&key| {
             let rows: Vec<usize> = (0..docs.len()).filter(|&i| key.left_out & (1 << domain_of[i]) == 0 && key.fold != Some(fold_of[i])).collect();
             let model = fit_weighted(&corpus, &vectors, Some(&rows), Some(&weights), Some(&classes), params)?;
-            let gate = fit_on_space(&model, Task::Topic, domain_names.clone(), Labelled { vectors: &vectors, gold: &domain_sets, weights: &weights }, &rows, settings.gate_c);
+            let gate = fit_on_space(
+                &model,
+                Task::Topic,
+                domain_names.clone(),
+                Labelled { vectors: &vectors, gold: &domain_sets, weights: &weights },
+                &rows,
+                settings.gate_c,
+            );
             let experts: Vec<usize> = (0..k).filter(|&d| settings.experts && domain_mix[d].is_some() && key.left_out & (1 << d) == 0).collect();
             let expert_models: Vec<LinearModel> = experts
                 .iter()
@@ -503,7 +510,11 @@ pub fn train(
         None => None,
         Some(corpus) => match experts.iter().position(|&d| d == corpus) {
             Some(expert) => Some(Route { corpus, expert, gate: ROUTE_GATE, anchors: anchors(&docs, &domain_of, corpus) }),
-            None => return Err(ModelError::Training(format!("--route {}: the corpus has no expert (it does not label all three classes)", domains[corpus].name)).into()),
+            None => {
+                return Err(
+                    ModelError::Training(format!("--route {}: the corpus has no expert (it does not label all three classes)", domains[corpus].name)).into()
+                )
+            }
         },
     };
     let stack = Stack { experts, route, ..stack };
@@ -528,16 +539,21 @@ pub const ANCHOR_RATIO: f64 = 50.0;
 pub const ANCHOR_MIN_CHARS: usize = 3;
 
 /// The terms (words, handles, hashtags) that mark `corpus`'s subject: common in its documents
-/// and rare in the other corpora's ([`ANCHOR_MIN_SHARE`], [`ANCHOR_MIN_DOCS`], [`ANCHOR_RATIO`]), of
-/// [`ANCHOR_MIN_CHARS`] or more, most common first. For GermEval they are the railway's words (`bahn`, `@db_bahn`, `ice`, `gdl`, `streik`, …):
-/// what tells its rail feedback from other customers' feedback about other companies.
+/// and rare in the other corpora's ([`ANCHOR_MIN_SHARE`], [`ANCHOR_MIN_DOCS`],
+/// [`ANCHOR_RATIO`]), of [`ANCHOR_MIN_CHARS`] or more, most common first. For GermEval they
+/// are the railway's words (`bahn`, `@db_bahn`, `ice`, `gdl`, `streik`, …): what tells its
+/// rail feedback from other customers' feedback about other companies.
 pub fn anchors(docs: &[Vec<Term>], domain_of: &[usize], corpus: usize) -> Vec<String> {
     let mut df: std::collections::HashMap<&str, [usize; 2]> = std::collections::HashMap::new();
     let mut n = [0usize; 2];
     for (doc, &d) in docs.iter().zip(domain_of) {
         let side = usize::from(d != corpus);
         n[side] += 1;
-        let mut seen: Vec<&str> = doc.iter().filter(|t| matches!(t.kind, Kind::Word | Kind::User | Kind::Hashtag) && t.text.chars().count() >= ANCHOR_MIN_CHARS).map(|t| t.text.as_ref()).collect();
+        let mut seen: Vec<&str> = doc
+            .iter()
+            .filter(|t| matches!(t.kind, Kind::Word | Kind::User | Kind::Hashtag) && t.text.chars().count() >= ANCHOR_MIN_CHARS)
+            .map(|t| t.text.as_ref())
+            .collect();
         seen.sort_unstable();
         seen.dedup();
         for t in seen {
