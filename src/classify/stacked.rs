@@ -394,7 +394,7 @@ impl Stacked {
         if super::linear::sigmoid(*logits.get(r.corpus)?) < r.gate {
             return None;
         }
-        if !r.anchors.is_empty() && !terms.iter().any(|t| self.anchors.binary_search(&t.key).is_ok()) {
+        if !self.anchors.is_empty() && !terms.iter().any(|t| self.anchors.binary_search(&t.key).is_ok()) {
             return None;
         }
         let at = k + 3 * r.expert;
