@@ -95,11 +95,25 @@ pub trait Classifier: Send + Sync {
     fn routed_to(&self) -> Option<&str> {
         None
     }
+    /// A batch's probabilities as `run` and `eval` decide them, from each document's
+    /// [`Classifier::predict_routed`] ([`three_class`] and whether it was routed): moved to
+    /// the batch's class mix ([`stacked::adapt_batch`]). `None` for a classifier without a
+    /// batch prior: its predictions stand as they are.
+    fn adapt_to_batch(&self, scored: &[([f32; 3], bool)]) -> Option<Vec<[f32; 3]>> {
+        let a = self.batch_prior()?;
+        Some(stacked::adapt_batch(scored, &a, self.routed_prior().as_ref()))
+    }
     /// Sentiment: how the classifier scored on corpora it was not trained on, when it was
     /// measured so.
     fn measured(&self) -> Option<&stacked::Measured> {
         None
     }
+}
+
+/// A three-class prediction's probabilities (negative, neutral, positive), 0 for any it
+/// lacks.
+pub fn three_class(p: &Prediction) -> [f32; 3] {
+    [0, 1, 2].map(|c| p.scores.get(c).copied().unwrap_or(0.0))
 }
 
 /// The index of the highest score (0 when there is none).
@@ -536,17 +550,16 @@ impl MentionClassifier {
                 m.topics = self.topics_and_words(terms, &mut m.topic_words);
                 m.model_version = Some(version.clone());
                 // Only the model's mentions take part in the batch's class mix.
-                p.filter(|_| route == Route::Model).map(|p| ([0, 1, 2].map(|c| p.scores.get(c).copied().unwrap_or(0.0)), routed))
+                p.filter(|_| route == Route::Model).map(|p| (three_class(&p), routed))
             })
             .collect();
         let n_routed = probs.iter().flatten().filter(|(_, r)| *r).count() as u64;
-        if let Some(a) = self.sentiment.batch_prior().filter(|_| self.adapt_prior) {
+        if self.adapt_prior {
             // The batch's own class mix (EM), then each mention's label under it.
-            let (mut scored, probs): (Vec<&mut crate::mention::Mention>, Vec<([f32; 3], bool)>) =
+            let (mut mentions, scored): (Vec<&mut crate::mention::Mention>, Vec<([f32; 3], bool)>) =
                 mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
-            let (probs, routed): (Vec<[f32; 3]>, Vec<bool>) = probs.into_iter().unzip();
-            let adapted = stacked::adapt_batch(&probs, &routed, &a, self.sentiment.routed_prior().as_ref());
-            scored.par_iter_mut().zip(adapted).with_min_len(256).for_each(|(m, p)| {
+            let Some(adapted) = self.sentiment.adapt_to_batch(&scored) else { return n_routed };
+            mentions.par_iter_mut().zip(adapted).with_min_len(256).for_each(|(m, p)| {
                 let d = stacked::decide(p);
                 m.sentiment = crate::mention::Sentiment::ALL.get(d.label).copied();
                 m.sentiment_score = Some(d.score);

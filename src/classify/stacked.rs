@@ -279,17 +279,16 @@ pub fn estimate_prior(probs: &[[f32; 3]], a: &Adaptation) -> [f32; 3] {
 
 /// A batch's probabilities as `run` and `eval` decide them: the class prior of the batch
 /// by EM ([`estimate_prior`] with `a`), and apart from it that of the documents routed to an
-/// expert (`routed`, with `r`: they are calibrated for their corpus's mix, not for the
-/// stacker's), each document's probabilities moved to its group's prior. Without `r`
-/// routed documents keep theirs.
-pub fn adapt_batch(probs: &[[f32; 3]], routed: &[bool], a: &Adaptation, r: Option<&Adaptation>) -> Vec<[f32; 3]> {
-    let group = |want: bool| -> Vec<[f32; 3]> { probs.iter().zip(routed).filter(|(_, &g)| g == want).map(|(p, _)| *p).collect() };
+/// expert (`true` beside their probabilities, with `r`: they are calibrated for their
+/// corpus's mix, not for the stacker's), each document's probabilities moved to its group's
+/// prior. Without `r` routed documents keep theirs.
+pub fn adapt_batch(scored: &[([f32; 3], bool)], a: &Adaptation, r: Option<&Adaptation>) -> Vec<[f32; 3]> {
+    let group = |want: bool| -> Vec<[f32; 3]> { scored.iter().filter(|(_, g)| *g == want).map(|(p, _)| *p).collect() };
     let prior = estimate_prior(&group(false), a);
     let routed_prior = r.map(|r| (r, estimate_prior(&group(true), r)));
-    probs
+    scored
         .iter()
-        .zip(routed)
-        .map(|(p, &g)| match (g, routed_prior) {
+        .map(|(p, g)| match (*g, routed_prior) {
             (false, _) => adapt(p, &a.from, &prior),
             (true, Some((r, q))) => adapt(p, &r.from, &q),
             (true, None) => *p,
@@ -543,8 +542,8 @@ mod tests {
         let r = Adaptation { from: [0.3, 0.6, 0.1], strength: 0.0 };
         // Unrouted documents lean positive, routed ones negative.
         let probs: Vec<[f32; 3]> = (0..40).map(|i| if i < 20 { [0.1, 0.3, 0.6] } else { [0.6, 0.3, 0.1] }).collect();
-        let routed: Vec<bool> = (0..40).map(|i| i >= 20).collect();
-        let out = adapt_batch(&probs, &routed, &a, Some(&r));
+        let scored: Vec<([f32; 3], bool)> = probs.iter().enumerate().map(|(i, p)| (*p, i >= 20)).collect();
+        let out = adapt_batch(&scored, &a, Some(&r));
         // Each group as if it were a batch of its own.
         let alone = |from: usize, to: usize, ad: &Adaptation| {
             let ps = &probs[from..to];
@@ -554,9 +553,10 @@ mod tests {
         assert_eq!(out[..20], alone(0, 20, &a)[..]);
         assert_eq!(out[20..], alone(20, 40, &r)[..]);
         // Without a prior for them routed documents keep their probabilities.
-        assert_eq!(adapt_batch(&probs, &routed, &a, None)[20..], probs[20..]);
+        assert_eq!(adapt_batch(&scored, &a, None)[20..], probs[20..]);
         // Nothing routed: the plain batch EM.
-        assert_eq!(adapt_batch(&probs, &[false; 40], &a, Some(&r)), alone(0, 40, &a));
+        let unrouted: Vec<([f32; 3], bool)> = probs.iter().map(|p| (*p, false)).collect();
+        assert_eq!(adapt_batch(&unrouted, &a, Some(&r)), alone(0, 40, &a));
     }
 
     #[test]

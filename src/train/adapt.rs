@@ -201,19 +201,18 @@ fn shuffled_folds(n: usize, folds: usize, seed: u64) -> Vec<usize> {
 /// Labels for documents as `run` gives them: with batch prior adaptation where the
 /// classifier has it.
 fn predict_all(classifier: &dyn Classifier, docs: &[&Vec<Term>]) -> Vec<usize> {
-    match classifier.batch_prior() {
-        None => docs.iter().map(|d| classifier.predict(d).label).collect(),
-        Some(a) => {
-            let (probs, routed): (Vec<[f32; 3]>, Vec<bool>) = docs
-                .iter()
-                .map(|d| {
-                    let (p, routed) = classifier.predict_routed(d);
-                    ([p.scores[0], p.scores[1], p.scores[2]], routed)
-                })
-                .unzip();
-            stacked::adapt_batch(&probs, &routed, &a, classifier.routed_prior().as_ref()).iter().map(|p| crate::classify::argmax(p)).collect()
-        }
+    if classifier.batch_prior().is_none() {
+        return docs.iter().map(|d| classifier.predict(d).label).collect();
     }
+    let scored: Vec<([f32; 3], bool)> = docs
+        .iter()
+        .map(|d| {
+            let (p, routed) = classifier.predict_routed(d);
+            (crate::classify::three_class(&p), routed)
+        })
+        .collect();
+    let adapted = classifier.adapt_to_batch(&scored).unwrap_or_else(|| scored.iter().map(|(p, _)| *p).collect());
+    adapted.iter().map(|p| crate::classify::argmax(p)).collect()
 }
 
 /// Adapts `base` to the labelled `examples` (blank labels skipped) and compares base and

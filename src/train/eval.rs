@@ -1,7 +1,7 @@
 //! `eval`: a classifier scored on labelled examples, as `run` would apply it.
 
 use super::{data, metrics};
-use crate::classify::{argmax, stacked, Classifier, Task};
+use crate::classify::{argmax, three_class, Classifier, Task};
 
 /// `eval` output: the task, the model, quality metrics and speed.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -25,23 +25,21 @@ pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::N
     let targets = data::targets(examples, task, Some(classifier.labels()))?;
     let mut terms = Vec::new();
     let started = std::time::Instant::now();
-    let adaptation = classifier.batch_prior();
+    let adapts = classifier.batch_prior().is_some();
     let mut predicted = Vec::with_capacity(targets.examples.len());
-    let mut probs = Vec::new();
-    let mut routed = Vec::new();
+    let mut scored = Vec::new();
     for &i in &targets.examples {
         normalizer.normalize_into(&examples[i].text, &mut terms);
-        if adaptation.is_some() {
-            let (p, r) = classifier.predict_routed(&terms);
-            probs.push([p.scores[0], p.scores[1], p.scores[2]]);
-            routed.push(r);
+        if adapts {
+            let (p, routed) = classifier.predict_routed(&terms);
+            scored.push((three_class(&p), routed));
         } else {
             predicted.push(classifier.predict_set(&terms));
         }
     }
-    if let Some(a) = adaptation {
-        // As `run` does to a batch: the file's class mix by EM, each label under it.
-        predicted = stacked::adapt_batch(&probs, &routed, &a, classifier.routed_prior().as_ref()).iter().map(|p| vec![argmax(p)]).collect();
+    // As `run` does to a batch: the file's class mix by EM, each label under it.
+    if let Some(adapted) = classifier.adapt_to_batch(&scored) {
+        predicted = adapted.iter().map(|p| vec![argmax(p)]).collect();
     }
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
