@@ -120,7 +120,7 @@ fn term_hashes(text: &str, with_chars: bool, s: &FeatureSettings) -> Box<[u64]> 
 #[derive(Default)]
 struct TermHashCache {
     settings: (usize, usize),
-    map: std::collections::HashMap<std::sync::Arc<str>, Box<[u64]>, crate::hash::FnvBuildHasher>,
+    map: std::collections::HashMap<compact_str::CompactString, Box<[u64]>, crate::hash::FnvBuildHasher>,
 }
 
 thread_local! {

@@ -13,9 +13,9 @@ pub mod language;
 pub mod stopwords;
 pub mod tokenize;
 
+use compact_str::CompactString;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
 use tokenize::Kind;
@@ -39,8 +39,9 @@ impl Default for NormalizerSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     /// Lowercased, stemmed word; `<url>`, `<num>`, `@user`, `#tag`, an emoji or emoticon.
-    /// Shared: a repeated word's term is a reference count, not a new string.
-    pub text: Arc<str>,
+    /// Inline up to 24 bytes (nearly every term): a repeated word's term is a copy of its
+    /// cached text, neither an allocation nor a shared reference count.
+    pub text: CompactString,
     /// [`term_key`] of `text`, computed once: the classifiers' word tables are keyed by it,
     /// so a lookup hashes no string and compares none.
     pub key: u64,
@@ -59,7 +60,7 @@ pub fn term_key(text: &str) -> u64 {
 
 impl Term {
     /// A term with its key.
-    pub fn new(text: impl Into<Arc<str>>, negated: bool, emphasized: bool, kind: Kind) -> Term {
+    pub fn new(text: impl Into<CompactString>, negated: bool, emphasized: bool, kind: Kind) -> Term {
         let text = text.into();
         Term { key: term_key(&text), text, negated, emphasized, kind }
     }
@@ -69,7 +70,7 @@ impl Term {
         if self.negated {
             format!("¬{}", self.text).into()
         } else {
-            self.text.as_ref().into()
+            self.text.as_str().into()
         }
     }
 }
@@ -236,7 +237,7 @@ impl Normalizer {
 }
 
 /// A raw word's term text, term key and emphasis; `None` when the word is dropped.
-type WordEntry = Option<(Arc<str>, u64, bool)>;
+type WordEntry = Option<(CompactString, u64, bool)>;
 
 #[derive(Default)]
 struct WordCache {
