@@ -4,11 +4,26 @@
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use resonanz::ingest::{decode, fields, ingest_files, Event, IngestOptions};
+use resonanz::normalize::{tokenize, Normalizer};
 use resonanz::synth::{self, SynthLayout, SynthMention, Tone};
 use resonanz::Mention;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn tokens_are_the_texts_own_pieces_in_order(s in "(\\PC|[ @#:;)(<3^x.!?,0-9a-zA-ZäöüßÄ\\u{1F600}\\u{FE0F}]| https?://[a-z./]{0,8}| www\\.[a-z]{1,4}){0,60}") {
+        // Never panics; every token is a non-empty slice of the text with no whitespace in
+        // it, and tokens follow each other without overlapping.
+        let mut end = 0;
+        for t in tokenize::tokenize(&s) {
+            let at = t.text.as_ptr() as usize - s.as_ptr() as usize;
+            prop_assert!(at >= end && at + t.text.len() <= s.len(), "{:?} out of order in {:?}", t, s);
+            prop_assert!(!t.text.is_empty() && !t.text.contains(char::is_whitespace), "{:?}", t);
+            end = at + t.text.len();
+        }
+        let _ = Normalizer::default().normalize(&s);
+    }
 
     #[test]
     fn field_parsers_never_panic(s in "\\PC{0,40}", b in proptest::collection::vec(any::<u8>(), 0..64)) {

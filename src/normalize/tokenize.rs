@@ -49,7 +49,11 @@ pub fn tokenize(text: &str) -> Vec<RawToken<'_>> {
     while i < text.len() {
         let rest = &text[i..];
         let c = rest.chars().next().unwrap_or(' ');
-        let at_start = i == 0 || text[..i].ends_with(|p: char| p.is_whitespace() || p == '(' || p == '"');
+        // Whitespace starts no token (every branch below would pass it by).
+        if c.is_whitespace() {
+            i += c.len_utf8();
+            continue;
+        }
         // URLs
         if rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www.") {
             let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
@@ -58,7 +62,8 @@ pub fn tokenize(text: &str) -> Vec<RawToken<'_>> {
             continue;
         }
         // Emoticons
-        if matches!(c, ':' | ';' | 'x' | 'X' | '<' | '^' | '-') && (at_start || !text[..i].ends_with(is_word_char)) {
+        let at_start = || i == 0 || text[..i].ends_with(|p: char| p.is_whitespace() || p == '(' || p == '"');
+        if matches!(c, ':' | ';' | 'x' | 'X' | '<' | '^' | '-') && (at_start() || !text[..i].ends_with(is_word_char)) {
             if let Some(e) = EMOTICONS.iter().find(|e| rest.starts_with(**e)) {
                 let after = rest[e.len()..].chars().next();
                 if after.is_none_or(|a| !is_word_char(a)) {
