@@ -1,5 +1,5 @@
 //! Language detection: agreement with the corpus language and time per text, for
-//! resonanz's detector (`normalize::language`) and whatlang alone.
+//! resonanz's detector (`normalize::language`), whichlang alone and whatlang alone.
 //!
 //! `cargo bench --bench language` reads the German corpora in ../shared/data (GermEval 2017
 //! dev, PotTS, the first 2,000 Mozetič tweets). With `RESONANZ_LANGUAGE_EVAL=FILE` (lines
@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use resonanz::normalize::language::{LanguageDetector, LANGUAGES, UNDETERMINED};
+use resonanz::normalize::language::{LanguageDetector, LANGUAGES, UNDETERMINED, WHICHLANG_LANGUAGES};
 
 fn texts() -> Vec<(String, String)> {
     if let Ok(path) = std::env::var("RESONANZ_LANGUAGE_EVAL") {
@@ -40,8 +40,13 @@ fn main() {
     let plain = whatlang::Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect());
     let code = |l: whatlang::Lang| LANGUAGES.iter().find(|(k, _)| *k == l).map_or(UNDETERMINED, |(_, c)| c);
     type Detect<'a> = Box<dyn Fn(&str) -> &'static str + 'a>;
-    let methods: [(&str, Detect); 2] = [
-        ("resonanz (whatlang + German function words)", Box::new(|t: &str| ours.detect(t))),
+    let which = |t: &str| {
+        let l = whichlang::detect_language(t);
+        WHICHLANG_LANGUAGES.iter().find(|(k, _)| *k == l).map_or(UNDETERMINED, |(_, c)| *c)
+    };
+    let methods: [(&str, Detect); 3] = [
+        ("resonanz (German function words, whichlang; whatlang for Polish letters)", Box::new(|t: &str| ours.detect(t))),
+        ("whichlang 0.1.1 alone (its 16 languages)", Box::new(which)),
         ("whatlang 0.16 alone (same 12 languages)", Box::new(|t: &str| plain.detect_lang(t).map_or(UNDETERMINED, code))),
     ];
     println!("{} texts", rows.len());
