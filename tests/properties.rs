@@ -4,6 +4,7 @@
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use resonanz::ingest::{decode, fields, ingest_files, Event, IngestOptions};
+use resonanz::normalize::language::{self, LanguageDetector};
 use resonanz::normalize::{tokenize, Normalizer};
 use resonanz::synth::{self, SynthLayout, SynthMention, Tone};
 use resonanz::Mention;
@@ -23,6 +24,15 @@ proptest! {
             end = at + t.text.len();
         }
         let _ = Normalizer::default().normalize(&s);
+    }
+
+    #[test]
+    fn language_detection_never_panics_and_gives_a_known_code(s in "(\\PC|[ a-zA-ZäöüßąęłńśźżćşçğıéèàòñãõЖжب]|[a-z]{1,12} | https?://[a-z./]{0,8}| @[a-z]{1,6}| #[a-z]{1,6}){0,80}") {
+        let code = LanguageDetector::default().detect(&s);
+        let known = code == language::UNDETERMINED
+            || language::WHICHLANG_LANGUAGES.iter().any(|(_, c)| *c == code)
+            || language::LANGUAGES.iter().any(|(_, c)| *c == code);
+        prop_assert!(known, "{:?} for {:?}", code, s);
     }
 
     #[test]
