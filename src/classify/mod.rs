@@ -554,7 +554,7 @@ impl MentionClassifier {
             })
             .collect();
         let n_routed = probs.iter().flatten().filter(|(_, r)| *r).count() as u64;
-        if self.adapt_prior {
+        if self.adapt_prior && self.sentiment.batch_prior().is_some() {
             // The batch's own class mix (EM), then each mention's label under it.
             let (mut mentions, scored): (Vec<&mut crate::mention::Mention>, Vec<([f32; 3], bool)>) =
                 mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
