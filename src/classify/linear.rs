@@ -296,15 +296,18 @@ impl LinearModel {
                 tf[c] += 1;
             }
         };
+        // First every term's entry looked up (made when new): the lookups do not depend on
+        // each other, so the processor overlaps their cache misses, where the loop below,
+        // between one lookup and the next, has a word's columns to count.
+        for t in terms {
+            if !cache.contains_key(&t.key) {
+                let e = self.term_entry(t);
+                cache.insert(t.key, e);
+            }
+        }
         let mut prev: Option<u64> = None;
         for t in terms {
-            let entry = match cache.get(&t.key) {
-                Some(e) => e,
-                None => {
-                    let e = self.term_entry(t);
-                    cache.entry(t.key).or_insert(e)
-                }
-            };
+            let Some(entry) = cache.get(&t.key) else { continue };
             let (w, col) = if t.negated { (entry.negated, entry.negated_col) } else { (entry.word, entry.word_col) };
             count(col, tf, touched);
             if self.features.word_bigrams {
