@@ -571,14 +571,14 @@ pub fn anchors(docs: &[Vec<Term>], domain_of: &[usize], corpus: usize) -> Vec<St
 }
 
 /// Whether a held-out corpus labels all three classes.
-fn three_class(h: &Held) -> bool {
+fn labels_all_three_classes(h: &Held) -> bool {
     h.true_share.iter().all(|&s| s > 0.0)
 }
 
 /// Mean |predicted − true| share per class over the held-out corpora with all three
 /// classes, for one variant, in percentage points.
 pub fn mean_share_error(rows: &[Held], variant: &str) -> [f64; 3] {
-    let v: Vec<&Held> = rows.iter().filter(|r| r.variant == variant && three_class(r)).collect();
+    let v: Vec<&Held> = rows.iter().filter(|r| r.variant == variant && labels_all_three_classes(r)).collect();
     let n = v.len().max(1) as f64;
     [0, 1, 2].map(|c| v.iter().map(|h| (h.predicted_share[c] - h.true_share[c]).abs()).sum::<f64>() / n)
 }
@@ -586,7 +586,7 @@ pub fn mean_share_error(rows: &[Held], variant: &str) -> [f64; 3] {
 /// What the report says of a variant: its range of scores and mean share errors over the
 /// held-out corpora with all three classes.
 pub fn measured(rows: &[Held], variant: &str) -> crate::classify::stacked::Measured {
-    let v: Vec<&Held> = rows.iter().filter(|r| r.variant == variant && three_class(r)).collect();
+    let v: Vec<&Held> = rows.iter().filter(|r| r.variant == variant && labels_all_three_classes(r)).collect();
     let range =
         |f: fn(&Held) -> f64| -> [f64; 2] { [v.iter().map(|h| f(h)).fold(f64::INFINITY, f64::min), v.iter().map(|h| f(h)).fold(f64::NEG_INFINITY, f64::max)] };
     crate::classify::stacked::Measured {
@@ -602,7 +602,7 @@ pub fn measured(rows: &[Held], variant: &str) -> crate::classify::stacked::Measu
 /// variant (a polarity-only corpus counts every neutral answer wrong, though user mentions
 /// are mostly neutral: it is reported, not used to choose).
 pub fn mean_over_corpora(rows: &[Held], variant: &str, score: impl Fn(&Held) -> f64) -> f64 {
-    let v: Vec<f64> = rows.iter().filter(|r| r.variant == variant && three_class(r)).map(score).collect();
+    let v: Vec<f64> = rows.iter().filter(|r| r.variant == variant && labels_all_three_classes(r)).map(score).collect();
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 
