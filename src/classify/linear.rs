@@ -300,10 +300,7 @@ impl LinearModel {
         // each other, so the processor overlaps their cache misses, where the loop below,
         // between one lookup and the next, has a word's columns to count.
         for t in terms {
-            if !cache.contains_key(&t.key) {
-                let e = self.term_entry(t);
-                cache.insert(t.key, e);
-            }
+            cache.entry(t.key).or_insert_with(|| self.term_entry(t));
         }
         let mut prev: Option<u64> = None;
         for t in terms {
