@@ -269,6 +269,7 @@ fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
     let stack: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("models/z/stack.json")).unwrap()).unwrap();
     assert_eq!(stack["route"]["corpus"], 1);
     assert_eq!(stack["route"]["expert"], 1);
+    assert_eq!(stack["card"]["chosen"]["settings"]["route"], "b", "the card names the routed corpus");
     assert!(stderr(&o).contains("routes text the gate places in b"), "{}", stderr(&o));
     assert_eq!(stack["format_version"], 4);
     let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/z", "--json"], dir.path());

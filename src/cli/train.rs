@@ -250,7 +250,7 @@ pub fn train_cross_domain(
             eprintln!("C {c}: in domain (each corpus's out-of-fold documents, by the final stacker)");
             print_held_out(&outcome.in_domain, &mut std::io::stderr());
         });
-        tables.push(serde_json::json!({ "settings": settings, "held_out": outcome.held_out, "in_domain": outcome.in_domain }));
+        tables.push(serde_json::json!({ "settings": settings_json(&settings, &domains), "held_out": outcome.held_out, "in_domain": outcome.in_domain }));
         // This setting's best variant (the first on a tie), then against the other settings:
         // the outcome is moved, not copied per variant.
         let mut top: Option<(f64, &str)> = None;
@@ -275,7 +275,7 @@ pub fn train_cross_domain(
     stack.em_strength = em;
     stack.measured = Some(cross_domain::measured(&outcome.held_out, variant));
     stack.card = serde_json::json!({
-        "chosen": { "settings": settings, "variant": variant, "criterion": "mean over held-out corpora of (micro-F1 + macro-F1) / 2 minus mean share error / 100", "score": score },
+        "chosen": { "settings": settings_json(&settings, &domains), "variant": variant, "criterion": "mean over held-out corpora of (micro-F1 + macro-F1) / 2 minus mean share error / 100", "score": score },
         "corpora": domains.iter().map(|d| serde_json::json!({ "name": d.name, "sources": d.sources, "documents": d.examples.len() })).collect::<Vec<_>>(),
         "leave_one_corpus_out": tables,
     });
@@ -303,4 +303,14 @@ pub fn train_cross_domain(
         eprintln!("  routes text the gate places in {} (p ≥ {}) with one of its anchors to its expert; anchors: {anchors}", domains[r.corpus].name, r.gate);
     }
     Ok(0)
+}
+
+/// Training settings as the model card records them: the routed corpus by name, not by its
+/// position among the `--corpus` arguments.
+fn settings_json(settings: &resonanz::train::cross_domain::Settings, domains: &[resonanz::train::cross_domain::Domain]) -> serde_json::Value {
+    let mut v = serde_json::json!(settings);
+    if let (Some(route), Some(corpus)) = (v.get_mut("route"), settings.route.and_then(|i| domains.get(i))) {
+        *route = serde_json::json!(corpus.name);
+    }
+    v
 }
