@@ -97,11 +97,13 @@ pub trait Classifier: Send + Sync {
     }
     /// A batch's probabilities as `run` and `eval` decide them, from each document's
     /// [`Classifier::predict_routed`] ([`three_class`] and whether it was routed): moved to
-    /// the batch's class mix ([`stacked::adapt_batch`]). `None` for a classifier without a
-    /// batch prior: its predictions stand as they are.
-    fn adapt_to_batch(&self, scored: &[([f32; 3], bool)]) -> Option<Vec<[f32; 3]>> {
-        let a = self.batch_prior()?;
-        Some(stacked::adapt_batch(scored, &a, self.routed_prior().as_ref()))
+    /// the batch's class mix ([`stacked::adapt_batch`]); as they are for a classifier
+    /// without a batch prior.
+    fn adapt_to_batch(&self, scored: &[([f32; 3], bool)]) -> Vec<[f32; 3]> {
+        match self.batch_prior() {
+            Some(a) => stacked::adapt_batch(scored, &a, self.routed_prior().as_ref()),
+            None => scored.iter().map(|(p, _)| *p).collect(),
+        }
     }
     /// Sentiment: how the classifier scored on corpora it was not trained on, when it was
     /// measured so.
@@ -558,7 +560,7 @@ impl MentionClassifier {
             // The batch's own class mix (EM), then each mention's label under it.
             let (mut mentions, scored): (Vec<&mut crate::mention::Mention>, Vec<([f32; 3], bool)>) =
                 mentions.iter_mut().zip(probs).filter_map(|(m, p)| Some((m, p?))).unzip();
-            let Some(adapted) = self.sentiment.adapt_to_batch(&scored) else { return n_routed };
+            let adapted = self.sentiment.adapt_to_batch(&scored);
             mentions.par_iter_mut().zip(adapted).with_min_len(256).for_each(|(m, p)| {
                 let d = stacked::decide(p);
                 m.sentiment = crate::mention::Sentiment::ALL.get(d.label).copied();

@@ -211,8 +211,7 @@ fn predict_all(classifier: &dyn Classifier, docs: &[&Vec<Term>]) -> Vec<usize> {
             (crate::classify::three_class(&p), routed)
         })
         .collect();
-    let adapted = classifier.adapt_to_batch(&scored).unwrap_or_else(|| scored.iter().map(|(p, _)| *p).collect());
-    adapted.iter().map(|p| crate::classify::argmax(p)).collect()
+    classifier.adapt_to_batch(&scored).iter().map(|p| crate::classify::argmax(p)).collect()
 }
 
 /// Adapts `base` to the labelled `examples` (blank labels skipped) and compares base and

@@ -38,8 +38,8 @@ pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::N
         }
     }
     // As `run` does to a batch: the file's class mix by EM, each label under it.
-    if let Some(adapted) = classifier.adapt_to_batch(&scored) {
-        predicted = adapted.iter().map(|p| vec![argmax(p)]).collect();
+    if adapts {
+        predicted = classifier.adapt_to_batch(&scored).iter().map(|p| vec![argmax(p)]).collect();
     }
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
