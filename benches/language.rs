@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use resonanz::normalize::language::{LanguageDetector, LANGUAGES, UNDETERMINED, WHICHLANG_LANGUAGES};
+use resonanz::normalize::language::{code_of, LanguageDetector, LANGUAGES, UNDETERMINED, WHICHLANG_LANGUAGES};
 
 fn texts() -> Vec<(String, String)> {
     if let Ok(path) = std::env::var("RESONANZ_LANGUAGE_EVAL") {
@@ -38,12 +38,9 @@ fn main() {
     let ours = LanguageDetector::default();
     // whatlang over the same languages, with the same codes.
     let plain = whatlang::Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect());
-    let code = |l: whatlang::Lang| LANGUAGES.iter().find(|(k, _)| *k == l).map_or(UNDETERMINED, |(_, c)| c);
+    let code = |l: whatlang::Lang| code_of(&LANGUAGES, l);
     type Detect<'a> = Box<dyn Fn(&str) -> &'static str + 'a>;
-    let which = |t: &str| {
-        let l = whichlang::detect_language(t);
-        WHICHLANG_LANGUAGES.iter().find(|(k, _)| *k == l).map_or(UNDETERMINED, |(_, c)| *c)
-    };
+    let which = |t: &str| code_of(&WHICHLANG_LANGUAGES, whichlang::detect_language(t));
     let methods: [(&str, Detect); 3] = [
         ("resonanz (German function words, whichlang; whatlang for Polish letters)", Box::new(|t: &str| ours.detect(t))),
         ("whichlang 0.1.1 alone (its 16 languages)", Box::new(which)),

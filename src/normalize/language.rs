@@ -78,6 +78,12 @@ pub const WHICHLANG_LANGUAGES: [(whichlang::Lang, &str); 16] = {
     ]
 };
 
+/// The ISO 639-1 code of a detector's language in its table ([`LANGUAGES`],
+/// [`WHICHLANG_LANGUAGES`]); [`UNDETERMINED`] for one the table lacks.
+pub fn code_of<L: PartialEq>(table: &[(L, &'static str)], lang: L) -> &'static str {
+    table.iter().find(|(l, _)| *l == lang).map_or(UNDETERMINED, |(_, code)| code)
+}
+
 /// Detects the language of texts.
 #[derive(Debug, Clone)]
 pub struct LanguageDetector {
@@ -133,10 +139,9 @@ impl LanguageDetector {
         // The models read the words only: links and handles are no language.
         let words_only = words(&text[..read]).collect::<Vec<_>>().join(" ");
         if polish {
-            self.detector.detect_lang(&words_only).and_then(|l| LANGUAGES.iter().find(|(k, _)| *k == l)).map_or(UNDETERMINED, |(_, code)| code)
+            self.detector.detect_lang(&words_only).map_or(UNDETERMINED, |l| code_of(&LANGUAGES, l))
         } else {
-            let l = whichlang::detect_language(&words_only);
-            WHICHLANG_LANGUAGES.iter().find(|(k, _)| *k == l).map_or(UNDETERMINED, |(_, code)| code)
+            code_of(&WHICHLANG_LANGUAGES, whichlang::detect_language(&words_only))
         }
     }
 
