@@ -1,11 +1,13 @@
-//! Compresses the shipped models (`models/*/model.json`, `models/sentiment/domains.json`)
-//! into `OUT_DIR`, each under its own path plus `.zst`, for `resonanz::classify` to embed
-//! and inflate when a model is loaded. The JSON files stay the source of truth.
+//! Compresses the shipped models (`models/*/model.json`, `models/sentiment/domains.json` and
+//! `route.json`) into `OUT_DIR`, each under its own path plus `.zst`, for
+//! `resonanz::classify` to embed and inflate when a model is loaded. The JSON files stay the
+//! source of truth.
 
 use std::{env, fs, path::PathBuf};
 
 /// The files embedded (`classify::shipped!` names the same paths).
-const MODELS: [&str; 4] = ["models/sentiment/model.json", "models/sentiment/domains.json", "models/relevance/model.json", "models/topic/model.json"];
+const MODELS: [&str; 5] =
+    ["models/sentiment/model.json", "models/sentiment/domains.json", "models/sentiment/route.json", "models/relevance/model.json", "models/topic/model.json"];
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));

@@ -270,10 +270,18 @@ fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
     assert_eq!(stack["route"]["corpus"], 1);
     assert_eq!(stack["route"]["expert"], 1);
     assert_eq!(stack["card"]["chosen"]["settings"]["route"], "b", "the card names the routed corpus");
-    assert!(stderr(&o).contains("routes text the gate places in b"), "{}", stderr(&o));
-    assert_eq!(stack["format_version"], 4);
+    assert!(stderr(&o).contains("routes text route.json's gate places in b"), "{}", stderr(&o));
+    assert_eq!(stack["format_version"], 5);
+    assert_eq!(stack["route"]["own_model"], true, "routed text is scored by a model of b alone");
+    let route: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("models/z/route.json")).unwrap()).unwrap();
+    assert_eq!(route["labels"], serde_json::json!(["negative", "neutral", "positive", "b"]), "b's sentiment and its gate");
     let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/z", "--json"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
+    // Without its route model the stacker is refused too.
+    fs::remove_file(dir.path().join("models/z/route.json")).unwrap();
+    let o = resonanz(&["eval", "--data", "test.csv", "--model", "models/z"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("route.json") && !stderr(&o).contains("panicked"), "{}", stderr(&o));
     // A corpus that is not there, or one without an expert, is refused with a reason.
     for extra in [&["--route", "zz"][..], &["--route", "a", "--no-experts"][..]] {
         let mut args = vec!["train", "--task", "sentiment", "--out", "models/w", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv"];

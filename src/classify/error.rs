@@ -60,4 +60,6 @@ pub enum CombineError {
     Gate { stacker: Vec<String>, gate: Vec<String> },
     #[error("the stacker routes to expert {expert} for corpus {corpus}, which has no such expert or no class mix")]
     Route { corpus: usize, expert: usize },
+    #[error("{}", if *wanted { "the stacker's route scores by a model of its own (route.json beside it), which is missing" } else { "a route model (route.json) was given, but the stacker's route does not use one" })]
+    RouteModel { wanted: bool },
 }

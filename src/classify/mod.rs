@@ -87,7 +87,8 @@ pub trait Classifier: Send + Sync {
         (self.predict(terms), false)
     }
     /// How the class prior of the routed documents of a batch is estimated, when the
-    /// classifier routes some ([`Classifier::predict_routed`]).
+    /// classifier routes some ([`Classifier::predict_routed`]); `None`: they keep their
+    /// probabilities.
     fn routed_prior(&self) -> Option<stacked::Adaptation> {
         None
     }
@@ -160,6 +161,11 @@ pub fn shipped_gate() -> String {
     shipped!("models/sentiment/domains.json")
 }
 
+/// The shipped sentiment model's route model (`models/sentiment/route.json`), built in.
+pub fn shipped_route_model() -> String {
+    shipped!("models/sentiment/route.json")
+}
+
 /// A shipped model's JSON, compressed by `build.rs` from the file under `models/`.
 fn inflate(packed: &[u8]) -> String {
     let json = zstd::stream::decode_all(packed).expect("build.rs compressed the shipped model");
@@ -175,12 +181,14 @@ fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
     let path = std::path::Path::new("models/sentiment");
     // Inflated and parsed side by side: the gate is the larger part (its 13 outputs per
     // feature against the model's 3).
-    let (m, gate) = rayon::join(
-        || linear::LinearModel::from_json(&shipped_model(Task::Sentiment), path, Some(Task::Sentiment)),
+    let ((m, route), gate) = rayon::join(
+        || {
+            let m = linear::LinearModel::from_json(&shipped_model(Task::Sentiment), path, Some(Task::Sentiment));
+            (m, parse_route_model(Some(&shipped_route_model()), &path.join("route.json")))
+        },
         || parse_gate(Some(&shipped_gate()), &path.join("domains.json")),
     );
-    let (m, gate) = (m?, gate?);
-    stacked_from(m, gate, SHIPPED_STACK, "models/sentiment", normalizer)
+    stacked_from(m?, gate?, route?, SHIPPED_STACK, "models/sentiment", normalizer)
 }
 
 /// A trained model must normalize text as the pipeline does.
@@ -204,8 +212,28 @@ pub(crate) fn read_gate(model_file: &std::path::Path) -> Result<Option<linear::L
     parse_gate(text.as_deref(), &path)
 }
 
-/// A linear model, its domain gate and the stacker saved beside it.
-fn stacked_from(m: linear::LinearModel, gate: Option<linear::LinearModel>, stack_json: &str, name: &str, normalizer: &Normalizer) -> Result<Loaded, LoadError> {
+/// A saved route model (`NAME/route.json`: [`stacked::Route::own_model`]), if there is one.
+pub(crate) fn parse_route_model(json: Option<&str>, path: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
+    // Sentiment and a gate side by side: read as a multi-label model whose logits are read.
+    Ok(json.map(|text| linear::LinearModel::from_json(text, path, Some(Task::Topic))).transpose()?)
+}
+
+/// The route model saved beside a stacker, if there is one.
+pub(crate) fn read_route_model(model_file: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
+    let path = model_file.with_file_name("route.json");
+    let text = if path.is_file() { Some(read(&path)?) } else { None };
+    parse_route_model(text.as_deref(), &path)
+}
+
+/// A linear model, its domain gate, its route's own model and the stacker saved beside it.
+fn stacked_from(
+    m: linear::LinearModel,
+    gate: Option<linear::LinearModel>,
+    route_model: Option<linear::LinearModel>,
+    stack_json: &str,
+    name: &str,
+    normalizer: &Normalizer,
+) -> Result<Loaded, LoadError> {
     same_normalizer(&m, name, normalizer)?;
     let stack = parse_stack(stack_json, name)?;
     let prior = match stack.em_strength {
@@ -214,7 +242,7 @@ fn stacked_from(m: linear::LinearModel, gate: Option<linear::LinearModel>, stack
         None => String::new(),
     };
     let version = format!("{name}:{}+lexicon:stacked{prior}", m.algorithm);
-    let s = stacked::Stacked::new(m, gate, lexicon::LexiconSentiment::builtin(normalizer), stack)
+    let s = stacked::Stacked::new(m, gate, lexicon::LexiconSentiment::builtin(normalizer), stack, route_model)
         .map_err(|source| LoadError::Combine { name: name.to_string(), source })?;
     Ok(Loaded { classifier: Box::new(s), version })
 }
@@ -294,7 +322,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
             let stack = file.with_file_name("stack.json");
             if m.task == Task::Sentiment && stack.is_file() {
                 let text = read(&stack)?;
-                return stacked_from(m, read_gate(&file)?, &text, path, normalizer);
+                return stacked_from(m, read_gate(&file)?, read_route_model(&file)?, &text, path, normalizer);
             }
             let version = format!("{path}:{}", m.algorithm);
             trained(m, version)
@@ -646,6 +674,7 @@ mod tests {
         assert_eq!(shipped_model(Task::Relevance), file("models/relevance/model.json"));
         assert_eq!(shipped_model(Task::Topic), file("models/topic/model.json"));
         assert_eq!(shipped_gate(), file("models/sentiment/domains.json"));
+        assert_eq!(shipped_route_model(), file("models/sentiment/route.json"));
         assert_eq!(SHIPPED_STACK, file("models/sentiment/stack.json"));
     }
 }

@@ -189,6 +189,9 @@ pub fn train_adapted(a: &TrainArgs, base: &str, started: std::time::Instant) -> 
         if let Some(gate) = &base.gate {
             write("domains.json", gate.to_json().as_bytes())?;
         }
+        if let Some(route) = &base.route_model {
+            write("route.json", route.to_json().as_bytes())?;
+        }
     }
     write("MODEL_CARD.md", adapt::model_card(r, &command).as_bytes())?;
     eprintln!(
@@ -286,6 +289,10 @@ pub fn train_cross_domain(
     resonanz::report::atomic::write_file(&model_path, outcome.model.to_json().as_bytes())
         .map_err(|source| Error::Write { path: model_path.clone(), source })?;
     resonanz::report::atomic::write_file(&gate_path, outcome.gate.to_json().as_bytes()).map_err(|source| Error::Write { path: gate_path.clone(), source })?;
+    if let Some(route) = &outcome.route_model {
+        let path = a.out.join("route.json");
+        resonanz::report::atomic::write_file(&path, route.to_json().as_bytes()).map_err(|source| Error::Write { path: path.clone(), source })?;
+    }
     let stack_text = serde_json::to_string_pretty(&stack).unwrap_or_default();
     resonanz::report::atomic::write_file(&stack_path, stack_text.as_bytes()).map_err(|source| Error::Write { path: stack_path.clone(), source })?;
     eprintln!(
@@ -300,7 +307,8 @@ pub fn train_cross_domain(
     );
     if let Some(r) = &stack.route {
         let anchors = if r.anchors.is_empty() { "none: the gate alone decides".to_string() } else { r.anchors.join(" ") };
-        eprintln!("  routes text the gate places in {} (p ≥ {}) with one of its anchors to its expert; anchors: {anchors}", domains[r.corpus].name, r.gate);
+        let (gate, to) = if r.own_model { ("route.json's gate", "a model of that corpus alone (route.json)") } else { ("the gate", "its expert") };
+        eprintln!("  routes text {gate} places in {} (p ≥ {}) with one of its anchors to {to}; anchors: {anchors}", domains[r.corpus].name, r.gate);
     }
     Ok(0)
 }

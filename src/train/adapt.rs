@@ -35,6 +35,8 @@ pub struct Base {
     pub stack: Option<Stack>,
     /// Sentiment: the domain gate beside the stacker (`domains.json`), if it has one.
     pub gate: Option<LinearModel>,
+    /// Sentiment: the route's own model beside the stacker (`route.json`), if it has one.
+    pub route_model: Option<LinearModel>,
 }
 
 impl Base {
@@ -45,11 +47,12 @@ impl Base {
             return Err(TrainError::AdaptTopics);
         }
         let sentiment = task == Task::Sentiment;
-        let (json, stack_json, path, gate) = if spec == "default" {
+        let (json, stack_json, path, gate, route_model) = if spec == "default" {
             let stack = sentiment.then(|| crate::classify::SHIPPED_STACK.to_string());
             let path = std::path::PathBuf::from(format!("models/{}", task.as_str()));
             let gate = crate::classify::parse_gate(sentiment.then(crate::classify::shipped_gate).as_deref(), &path.join("domains.json"))?;
-            (crate::classify::shipped_model(task), stack, path, gate)
+            let route = crate::classify::parse_route_model(sentiment.then(crate::classify::shipped_route_model).as_deref(), &path.join("route.json"))?;
+            (crate::classify::shipped_model(task), stack, path, gate, route)
         } else {
             let p = std::path::Path::new(spec);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
@@ -57,20 +60,21 @@ impl Base {
             let stack_file = file.with_file_name("stack.json");
             let stack = if sentiment && stack_file.is_file() { Some(crate::classify::read(&stack_file)?) } else { None };
             let gate = if stack.is_some() { crate::classify::read_gate(&file)? } else { None };
-            (json, stack, file, gate)
+            let route = if stack.is_some() { crate::classify::read_route_model(&file)? } else { None };
+            (json, stack, file, gate, route)
         };
         let model = LinearModel::from_json(&json, &path, Some(task))?;
         crate::classify::same_normalizer(&model, spec, normalizer)?;
         let stack = stack_json.map(|text| crate::classify::parse_stack(&text, spec)).transpose()?;
         let version = crate::classify::load_classifier(spec, Some(task), normalizer)?.version;
         let fingerprint = format!("{:016x}", crate::normalize::term_key(&json));
-        Ok(Base { record: BaseModel { name: spec.to_string(), version, fingerprint }, model, stack, gate })
+        Ok(Base { record: BaseModel { name: spec.to_string(), version, fingerprint }, model, stack, gate, route_model })
     }
 
     /// The classifier `run` would use with this base and `model` in its place.
     fn classifier(&self, model: LinearModel, normalizer: &Normalizer) -> Result<Box<dyn Classifier>, TrainError> {
         Ok(match &self.stack {
-            Some(stack) => Box::new(Stacked::new(model, self.gate.clone(), LexiconSentiment::builtin(normalizer), stack.clone())?),
+            Some(stack) => Box::new(Stacked::new(model, self.gate.clone(), LexiconSentiment::builtin(normalizer), stack.clone(), self.route_model.clone())?),
             None => Box::new(model),
         })
     }
@@ -178,7 +182,7 @@ impl Prepared<'_> {
 
     fn classifier(&self, model: LinearModel, stack: Option<Stack>, normalizer: &Normalizer) -> Result<Box<dyn Classifier>, TrainError> {
         Ok(match stack {
-            Some(stack) => Box::new(Stacked::new(model, self.base.gate.clone(), LexiconSentiment::builtin(normalizer), stack)?),
+            Some(stack) => Box::new(Stacked::new(model, self.base.gate.clone(), LexiconSentiment::builtin(normalizer), stack, self.base.route_model.clone())?),
             None => Box::new(model),
         })
     }
@@ -404,7 +408,7 @@ pub fn learning_curve(
             let picked: Vec<Example> = order[..size].iter().map(|&i| examples[targets.examples[i]].clone()).collect();
             let a = adapt(base, task, &picked, 5, normalizer, &|_| {})?;
             let classifier: Box<dyn Classifier> = match a.stack {
-                Some(stack) => Box::new(Stacked::new(a.model, base.gate.clone(), LexiconSentiment::builtin(normalizer), stack)?),
+                Some(stack) => Box::new(Stacked::new(a.model, base.gate.clone(), LexiconSentiment::builtin(normalizer), stack, base.route_model.clone())?),
                 None => Box::new(a.model),
             };
             let adapted = Scores::of(&metrics::evaluate(labels, &test_gold, &predict_all(classifier.as_ref(), &test_docs)), task);
@@ -519,7 +523,8 @@ mod tests {
         let a = adapt(&base, Task::Sentiment, &texts, 5, &n, &|_| {}).unwrap();
         assert_eq!(a.report.labelled, 60);
         assert!(a.report.chosen().macro_f1 > a.report.base_scores.macro_f1, "{:?}", a.report);
-        let adapted = Stacked::new(a.model.clone(), base.gate.clone(), LexiconSentiment::builtin(&n), a.stack.clone().unwrap()).unwrap();
+        let adapted =
+            Stacked::new(a.model.clone(), base.gate.clone(), LexiconSentiment::builtin(&n), a.stack.clone().unwrap(), base.route_model.clone()).unwrap();
         assert_eq!(adapted.predict(&n.normalize("Spindelleistung der Maschine 99")).label, 2);
         assert_eq!(a.model.base.as_ref().map(|b| b.name.as_str()), Some("default"));
         // With a vanishing C the fit stays at the base.

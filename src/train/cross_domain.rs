@@ -27,7 +27,7 @@ use crate::classify::stacked::{adapt, domain_labels, estimate_prior, stack_featu
 
 /// The typical mix the final stacker was given, for the caller to pick variants with.
 pub type Mix = [f32; 3];
-use super::fit::{featurize_all, fit_on_space, fit_weighted, Algorithm, Corpus, Labelled, TrainParams};
+use super::fit::{featurize_all, fit, fit_on_space, fit_weighted, Algorithm, Corpus, Labelled, TrainParams};
 use super::{lbfgs, metrics};
 use crate::classify::{argmax, Classifier, Task};
 use crate::normalize::{tokenize::Kind, Normalizer, Term};
@@ -127,6 +127,9 @@ pub struct Outcome {
     /// Each corpus's in-domain out-of-fold documents scored by the final stacker: what to
     /// expect on new text from a training domain (empty with fewer than two folds).
     pub in_domain: Vec<Held>,
+    /// With a route: the model of the routed corpus alone, on features of its own
+    /// ([`Route::own_model`], saved as `route.json`).
+    pub route_model: Option<LinearModel>,
 }
 
 /// Document weights: `N / (corpora × classes in the corpus × documents of the class in the
@@ -509,7 +512,7 @@ pub fn train(
     let route = match settings.route {
         None => None,
         Some(corpus) => match experts.iter().position(|&d| d == corpus) {
-            Some(expert) => Some(Route { corpus, expert, gate: ROUTE_GATE, anchors: anchors(&docs, &domain_of, corpus) }),
+            Some(expert) => Some(Route { corpus, expert, gate: ROUTE_GATE, anchors: anchors(&docs, &domain_of, corpus), own_model: true }),
             None => {
                 return Err(
                     ModelError::Training(format!("--route {}: the corpus has no expert (it does not label all three classes)", domains[corpus].name)).into()
@@ -517,10 +520,35 @@ pub fn train(
             }
         },
     };
+    // The routed corpus's own model (its own selected features and IDF, its own class mix)
+    // and beside it, on its features, a gate: is this text like the corpus?
+    let route_model = match &route {
+        Some(r) => {
+            let own: Vec<usize> = (0..docs.len()).filter(|&i| domain_of[i] == r.corpus).collect();
+            let sentiment = fit(&corpus, &vectors, Some(&own), params)?;
+            let is_corpus: Vec<Vec<usize>> = domain_of.iter().map(|&d| if d == r.corpus { vec![0] } else { Vec::new() }).collect();
+            let all: Vec<usize> = (0..docs.len()).collect();
+            let name = domains[r.corpus].name.clone();
+            let gate = fit_on_space(
+                &sentiment,
+                Task::Topic,
+                vec![name.clone()],
+                Labelled { vectors: &vectors, gold: &is_corpus, weights: &weights },
+                &all,
+                settings.gate_c,
+            );
+            let labels = sentiment.labels.iter().cloned().chain([name.clone()]).collect();
+            let mut m = LinearModel::side_by_side(&[&sentiment, &gate], labels)
+                .ok_or_else(|| ModelError::Training("the route's gate left its model's feature space".into()))?;
+            m.training_data = domains[r.corpus].sources.iter().map(|s| format!("{name}: {s}")).collect();
+            Some(m)
+        }
+        None => None,
+    };
     let stack = Stack { experts, route, ..stack };
     model.training_data = domains.iter().flat_map(|d| d.sources.iter().map(move |s| format!("{}: {s}", d.name))).collect();
     model.params = params;
-    Ok(Outcome { model, gate, stack, mix, held_out, in_domain: in_domain_scores })
+    Ok(Outcome { model, gate, stack, mix, held_out, in_domain: in_domain_scores, route_model })
 }
 
 /// A route's anchors need to be in at least this share of the routed corpus's documents…
