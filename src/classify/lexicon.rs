@@ -1,19 +1,31 @@
 //! A lexicon/rule sentiment classifier: needs no training and works in any domain.
 //! Polar words and emoji add their weight; an intensifier (`sehr`, `total`) strengthens the
-//! next polar word; a negation (`nicht gut`) flips and damps it; emphasis (`SUPER`,
-//! `suuuper`) and `!` strengthen the whole. The score is squashed into -1..1.
+//! next polar word; a negation (`nicht gut`) flips and damps it; a contrast (`gut, aber
+//! teuer`) weakens what its sentence said before it and strengthens what follows; emphasis
+//! (`SUPER`, `suuuper`) and `!` strengthen the whole. The score is squashed into -1..1.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
 use super::{Classifier, Prediction, Task};
-use crate::normalize::{tokenize::Kind, Normalizer, Term};
+use crate::normalize::{tokenize::Kind, Clause, Normalizer, Term};
 
 const BUILTIN: &str = include_str!("lexicon_de.toml");
 
 /// Scores with |score| below this are neutral.
 pub const NEUTRAL_BAND: f32 = 0.3;
+
+/// How much a polar word counts where it stands to a contrast in its sentence: the words
+/// before `aber` half, those after it one and a half times (the factors of VADER's `but`
+/// rule, Hutto & Gilbert 2014; not tuned here).
+fn clause_weight(c: Clause) -> f32 {
+    match c {
+        Clause::Plain => 1.0,
+        Clause::BeforeContrast => 0.5,
+        Clause::AfterContrast => 1.5,
+    }
+}
 
 /// Sorted maps: when two words share a stem, the same one wins in every run (positive
 /// first, then negative).
@@ -126,7 +138,8 @@ impl LexiconSentiment {
             if let Some(list) = self.phrases.get(&t.key) {
                 let found = list.iter().find(|(keys, _)| terms.len() >= i + keys.len() && terms[i..i + keys.len()].iter().zip(keys).all(|(t, k)| t.key == *k));
                 if let Some((keys, w)) = found {
-                    if *w > 0.0 {
+                    let w = w * clause_weight(t.clause);
+                    if w > 0.0 {
                         positive += w
                     } else {
                         negative -= w
@@ -148,7 +161,7 @@ impl LexiconSentiment {
                 }
             }
             if let Some(&w) = self.polarity.get(&t.key) {
-                let mut v = w * boost;
+                let mut v = w * boost * clause_weight(t.clause);
                 if t.emphasized {
                     v *= 1.3;
                     emphasis = true;
@@ -240,6 +253,16 @@ mod tests {
         let strong = lex.score(&n.normalize("sehr gut"));
         assert!(strong > plain, "{strong} > {plain}");
         assert!(lex.score(&n.normalize("kein Problem")) > lex.score(&n.normalize("Problem")));
+    }
+
+    #[test]
+    fn what_follows_a_contrast_outweighs_what_precedes_it() {
+        let n = Normalizer::default();
+        let l = LexiconSentiment::builtin(&n);
+        let score = |t: &str| l.score(&n.normalize(t));
+        assert!(score("Das Essen war gut, aber zu teuer") < 0.0);
+        assert!(score("Das Essen war zu teuer, aber gut") > 0.0);
+        assert_eq!(score("Das Essen war gut. Aber"), score("Das Essen war gut."), "a contrast in the next sentence changes nothing");
     }
 
     #[test]

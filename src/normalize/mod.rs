@@ -6,7 +6,8 @@
 //! parts, numbers, emoji, emoticons) → lowercase with `ß` → `ss` (so `Straße` = `strasse`)
 //! → elongations collapsed (`suuuper` → `super`, marked as emphasis) → negation scope
 //! (`nicht`, `kein…`, `nie`, `ohne`, `weder`, `nichts` mark the following words until
-//! punctuation) → stop words removed (never a negation or intensifier) → Snowball German
+//! punctuation) → contrast (`aber`, `jedoch`, … mark the words of their sentence before and
+//! after them: [`Clause`]) → stop words removed (never a negation or intensifier) → Snowball German
 //! stemming (rust-stemmers).
 
 pub mod language;
@@ -50,6 +51,21 @@ pub struct Term {
     /// Written with emphasis: elongated (`suuuper`) or in capitals (`SUPER`).
     pub emphasized: bool,
     pub kind: Kind,
+    /// Where the term stands to a contrast in its sentence; read by the lexicon, not a
+    /// feature of the models.
+    pub clause: Clause,
+}
+
+/// Where a term stands to a contrast word (`aber`, `jedoch`, `allerdings`, `trotzdem`,
+/// `dennoch`, `sondern`, `but`, `however`) in its sentence: the part after it carries the
+/// sentence's point (`Das Essen war gut, aber viel zu teuer`). A sentence ends at `.`, `!`,
+/// `?` or `;`; with two contrasts, the words before the last one are before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clause {
+    #[default]
+    Plain,
+    BeforeContrast,
+    AfterContrast,
 }
 
 /// The 64-bit key of a term text (FNV-1a). Distinct words sharing a key are improbable
@@ -62,7 +78,7 @@ impl Term {
     /// A term with its key.
     pub fn new(text: impl Into<CompactString>, negated: bool, emphasized: bool, kind: Kind) -> Term {
         let text = text.into();
-        Term { key: term_key(&text), text, negated, emphasized, kind }
+        Term { key: term_key(&text), text, negated, emphasized, kind, clause: Clause::Plain }
     }
 
     /// The feature form: negated terms get a `¬` prefix.
@@ -80,6 +96,9 @@ const NEGATORS: &[&str] = &[
     "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nimmer", "ohne", "weder", "noch", "nichts", "niemand", "nirgends",
     "not", "no", "never", "nix", "net", "ned",
 ];
+
+/// Words that open a contrast ([`Clause`]), folded.
+const CONTRASTS: &[&str] = &["aber", "jedoch", "allerdings", "trotzdem", "dennoch", "sondern", "but", "however"];
 
 pub fn is_negator(word: &str) -> bool {
     // `noch` negates only after `weder`; it is handled by the scope already open.
@@ -152,12 +171,18 @@ impl Normalizer {
             text.nfc().collect::<String>().into()
         };
         let mut negated = false;
+        // Where the sentence began in `out`, and whether a contrast was seen in it.
+        let (mut sentence, mut contrasted) = (0, false);
         for tok in tokenize::tokenize(&nfc) {
+            let first = out.len();
             match tok.kind {
                 Kind::Punct => {
                     negated = false;
                     if matches!(tok.text, "!" | "?") {
                         out.push(Term::new(tok.text.to_string(), false, false, Kind::Punct));
+                    }
+                    if matches!(tok.text, "." | "!" | "?" | ";") {
+                        (sentence, contrasted) = (out.len(), false);
                     }
                 }
                 Kind::Url => out.push(Term::new("<url>", false, false, tok.kind)),
@@ -175,15 +200,21 @@ impl Normalizer {
                     // Every negator starts with n, k, o or w: most words skip the fold.
                     let maybe_negator =
                         self.settings.negation && matches!(tok.text.as_bytes().first(), Some(b'n' | b'N' | b'k' | b'K' | b'o' | b'O' | b'w' | b'W'));
-                    if maybe_negator {
-                        let (lower, _) = fold(tok.text);
-                        if is_negator(&lower) {
-                            negated = true;
-                            out.push(Term::new(lower, false, false, Kind::Word));
-                            continue;
+                    let negator = maybe_negator.then(|| fold(tok.text).0).filter(|lower| is_negator(lower));
+                    if let Some(lower) = negator {
+                        negated = true;
+                        out.push(Term::new(lower, false, false, Kind::Word));
+                    } else if self.push_word(tok.text, negated, out) {
+                        for t in &mut out[sentence..first] {
+                            t.clause = Clause::BeforeContrast;
                         }
+                        contrasted = true;
                     }
-                    self.push_word(tok.text, negated, out);
+                }
+            }
+            if contrasted {
+                for t in &mut out[first..] {
+                    t.clause = Clause::AfterContrast;
                 }
             }
         }
@@ -198,8 +229,8 @@ impl Normalizer {
 
     /// A word as it will appear: folded, filtered, stemmed. Memoized per thread by the raw
     /// word's 64-bit key (most words of a corpus repeat), so a repeated word costs one
-    /// lookup and one copy.
-    fn push_word(&self, word: &str, negated: bool, out: &mut Vec<Term>) {
+    /// lookup and one copy. Returns whether the word opens a contrast ([`Clause`]).
+    fn push_word(&self, word: &str, negated: bool, out: &mut Vec<Term>) -> bool {
         WORDS.with_borrow_mut(|cache| {
             if cache.settings != Some(self.settings) || cache.map.len() >= 200_000 {
                 cache.map.clear(); // other settings, or bounded memory on open vocabularies
@@ -213,31 +244,38 @@ impl Normalizer {
                     cache.map.entry(raw).or_insert(e)
                 }
             };
-            if let Some((text, key, emphasized)) = entry {
-                out.push(Term { text: text.clone(), key: *key, negated: negated && self.settings.negation, emphasized: *emphasized, kind: Kind::Word });
+            if let Some((text, key, emphasized)) = &entry.term {
+                let negated = negated && self.settings.negation;
+                out.push(Term { text: text.clone(), key: *key, negated, emphasized: *emphasized, kind: Kind::Word, clause: Clause::Plain });
             }
+            entry.contrast
         })
     }
 
-    /// The term text of a raw word and whether it was emphasized, or `None` when the word
-    /// is dropped (a stop word, or nothing left).
+    /// The term text of a raw word and whether it was emphasized (`None` when the word is
+    /// dropped: a stop word, or nothing left), and whether it opens a contrast.
     fn word_entry(&self, word: &str) -> WordEntry {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
         let (lower, elongated) = fold(word);
+        let contrast = CONTRASTS.contains(&lower.as_str());
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
-            return None;
+            return WordEntry { term: None, contrast };
         }
         let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
         if text.is_empty() {
-            return None;
+            return WordEntry { term: None, contrast };
         }
         let key = term_key(&text);
-        Some((text.into(), key, caps || elongated))
+        WordEntry { term: Some((text.into(), key, caps || elongated)), contrast }
     }
 }
 
-/// A raw word's term text, term key and emphasis; `None` when the word is dropped.
-type WordEntry = Option<(CompactString, u64, bool)>;
+/// A raw word as the normalizer keeps it: its term text, term key and emphasis (`None` when
+/// the word is dropped), and whether it opens a contrast.
+struct WordEntry {
+    term: Option<(CompactString, u64, bool)>,
+    contrast: bool,
+}
 
 #[derive(Default)]
 struct WordCache {
@@ -331,6 +369,30 @@ mod tests {
         assert_eq!(features("nicht gut, aber schön"), vec!["nicht", "¬gut", "schon"]);
         assert_eq!(features("kein guter Service!"), vec!["kein", "¬gut", "¬servic", "!"]);
         assert_eq!(features("ohne Verspätung"), vec!["ohne", "¬verspat"]);
+    }
+
+    #[test]
+    fn a_contrast_marks_its_sentence_before_and_after_it() {
+        let clauses = |s: &str| -> Vec<(String, Clause)> { Normalizer::default().normalize(s).into_iter().map(|t| (t.text.to_string(), t.clause)).collect() };
+        use Clause::*;
+        assert_eq!(
+            clauses("Das Essen war gut, aber viel zu teuer :( Danach Kaffee."),
+            [
+                ("ess", BeforeContrast),
+                ("gut", BeforeContrast),
+                ("viel", AfterContrast),
+                ("zu", AfterContrast),
+                ("teu", AfterContrast),
+                (":(", AfterContrast),
+                ("danach", AfterContrast),
+                ("kaffe", AfterContrast)
+            ]
+            .map(|(t, c)| (t.to_string(), c))
+        );
+        assert_eq!(clauses("Gut. Jedoch teuer")[0].1, Plain, "a sentence ends at the full stop");
+        assert_eq!(clauses("Gut. Jedoch teuer")[1..].iter().map(|c| c.1).collect::<Vec<_>>(), [AfterContrast, AfterContrast], "`jedoch` stays a term");
+        assert!(clauses("Gut und teuer!").iter().all(|c| c.1 == Plain));
+        assert_eq!(features("Das Essen war gut, aber viel zu teuer"), features("Das Essen war gut, viel zu teuer"), "no feature of the models changes");
     }
 
     #[test]
