@@ -430,9 +430,7 @@ impl Stacked {
         softmax(&mut e);
         Some(e)
     }
-}
 
-impl Stacked {
     /// Whether the document has one of the route's anchors (true when it has none).
     fn has_anchor(&self, terms: &[Term]) -> bool {
         self.anchors.is_empty() || terms.iter().any(|t| self.anchors.binary_search(&t.key).is_ok())
