@@ -173,6 +173,9 @@ fn eval_agrees_with_run(input: &Path, dir: &Path) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["accuracy"].as_f64(), Some(1.0), "eval's default predicts what run wrote for {input:?}: {v}");
     assert_eq!(v["share_error_pp"].as_f64(), Some(0.0), "{v}");
+    // And routes the same mentions (the demo's `unclassified` have none to route).
+    let summary: serde_json::Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(v["routed"], serde_json::json!({ "corpus": "germeval", "documents": summary["routed"]["mentions"] }), "{v}");
     sentiments
 }
 

@@ -43,6 +43,12 @@ pub fn eval(a: EvalArgs) -> Result<u8, Error> {
         "{} on {} documents ({}): accuracy {:.3}, micro-F1 {:.3}, macro-F1 {:.3}, {:.0} docs/s",
         report.model, report.metrics.n, report.task, report.metrics.accuracy, report.metrics.micro_f1, report.metrics.macro_f1, report.docs_per_s
     );
+    if let Some(e) = report.share_error_pp {
+        let _ = writeln!(out, "  share error {e:.1} pp (largest |predicted − true| share of negative or positive)");
+    }
+    if let Some(r) = &report.routed {
+        let _ = writeln!(out, "  {} of {} documents scored by the own model of training corpus {}", r.documents, report.metrics.n, r.corpus);
+    }
     let _ = writeln!(out, "  {:<10} {:>9} {:>9} {:>9} {:>8}", "class", "precision", "recall", "f1", "support");
     for (label, c) in &report.metrics.per_class {
         let _ = writeln!(out, "  {:<10} {:>9.3} {:>9.3} {:>9.3} {:>8}", label, c.precision, c.recall, c.f1, c.support);

@@ -14,8 +14,19 @@ pub struct EvalReport {
     /// percentage points.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_error_pp: Option<f64>,
+    /// Sentiment, when the classifier routes ([`Classifier::routed_to`]): how many of the
+    /// documents its corpus's own model scored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routed: Option<Routed>,
     /// Documents per second for normalize + predict, single thread.
     pub docs_per_s: f64,
+}
+
+/// Documents a routing classifier scored by one training corpus's own model.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Routed {
+    pub corpus: String,
+    pub documents: usize,
 }
 
 /// Scores a classifier on labelled examples (the classifier's task picks the gold column;
@@ -26,13 +37,20 @@ pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::N
     let mut terms = Vec::new();
     let started = std::time::Instant::now();
     let adapts = classifier.batch_prior().is_some();
+    let routes = classifier.routed_to().is_some();
     let mut predicted = Vec::with_capacity(targets.examples.len());
     let mut scored = Vec::new();
+    let mut n_routed = 0;
     for &i in &targets.examples {
         normalizer.normalize_into(&examples[i].text, &mut terms);
-        if adapts {
+        if adapts || routes {
             let (p, routed) = classifier.predict_routed(&terms);
-            scored.push((three_class(&p), routed));
+            n_routed += usize::from(routed);
+            if adapts {
+                scored.push((three_class(&p), routed));
+            } else {
+                predicted.push(vec![p.label]);
+            }
         } else {
             predicted.push(classifier.predict_set(&terms));
         }
@@ -44,5 +62,6 @@ pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::N
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
     let share_error_pp = (task == Task::Sentiment).then(|| metrics::share_error_pp(&metrics.confusion));
-    Ok(EvalReport { task: task.as_str().into(), model: classifier.name().into(), metrics, share_error_pp, docs_per_s: predicted.len() as f64 / secs })
+    let routed = classifier.routed_to().map(|corpus| Routed { corpus: corpus.to_string(), documents: n_routed });
+    Ok(EvalReport { task: task.as_str().into(), model: classifier.name().into(), metrics, share_error_pp, routed, docs_per_s: predicted.len() as f64 / secs })
 }
