@@ -548,7 +548,7 @@ impl MentionClassifier {
 
     /// Fills sentiment, score, relevance, topics and model version, in parallel; the result
     /// does not depend on the number of threads. Returns how many mentions the sentiment
-    /// classifier routed to one of its experts ([`Classifier::routed_to`]).
+    /// classifier routed to a training corpus's own model ([`Classifier::routed_to`]).
     pub fn classify_all(&self, mentions: &mut [crate::mention::Mention]) -> u64 {
         use rayon::prelude::*;
         let version: std::sync::Arc<str> = self.version.as_str().into();

@@ -381,7 +381,8 @@ impl Stacked {
         self.probabilities_routed(terms).0
     }
 
-    /// [`Stacked::probabilities`], and whether the document was routed to an expert.
+    /// [`Stacked::probabilities`], and whether the document was routed (to its corpus's own
+    /// model or expert).
     pub fn probabilities_routed(&self, terms: &[Term]) -> ([f32; 3], bool) {
         if let Some(p) = self.routed_by_own_model(terms) {
             return (p, true);

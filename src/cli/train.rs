@@ -25,11 +25,12 @@ pub struct TrainArgs {
     /// With --corpus: the domain model without per-corpus experts (the gate alone).
     #[arg(long)]
     no_experts: bool,
-    /// With --corpus: text the domain gate places in this corpus (probability ≥ 0.5) and
-    /// that has one of its anchors (words common in it and rare in the other corpora,
-    /// learned and printed) is scored by that corpus's expert alone and decided apart from
-    /// the rest of its batch (the corpus must label all three classes). The printed tables
-    /// do not show it: held out, a corpus has no expert to be routed to (model card).
+    /// With --corpus: text that has one of this corpus's anchors (words common in it and
+    /// rare in the other corpora, learned and printed) and that a gate of the corpus places
+    /// in it (probability ≥ 0.5) is scored by a model of this corpus alone, on features of
+    /// its own (`route.json`), its probabilities kept out of the batch's class-mix
+    /// estimate (the corpus must label all three classes). The printed tables do not show
+    /// it: held out, a corpus has no model to be routed to (model card).
     #[arg(long, value_name = "NAME")]
     route: Option<String>,
     /// With --corpus: keep this prior variant (`stacked`, `stacked+mix+em`, …) instead of

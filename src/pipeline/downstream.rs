@@ -32,7 +32,7 @@ pub struct Downstream {
 #[derive(Debug)]
 pub struct Done {
     pub mentions: u64,
-    /// Mentions the sentiment classifier routed to one of its experts.
+    /// Mentions the sentiment classifier routed to a training corpus's own model.
     pub routed: u64,
     pub classify_s: f64,
     pub write_s: f64,
@@ -103,7 +103,7 @@ impl Downstream {
 }
 
 /// The classify stage (a thread of its own; each batch in parallel on the rayon pool): the
-/// seconds it was busy, and the mentions it routed to an expert.
+/// seconds it was busy, and the mentions it routed to a training corpus's own model.
 fn classify_batches(c: &MentionClassifier, batches: Receiver<Vec<Mention>>, classified: SyncSender<Vec<Mention>>) -> (f64, u64) {
     let (mut busy, mut routed) = (0.0, 0);
     for mut ms in batches {

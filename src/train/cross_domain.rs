@@ -56,10 +56,10 @@ pub struct Settings {
     pub gate_c: f64,
     /// Per-corpus experts beside the gate (false: the gate alone).
     pub experts: bool,
-    /// The corpus (index into the domains) whose expert alone scores text the gate places
-    /// there ([`Route`]); it needs an expert (a corpus labelling all three classes). Not in
-    /// the tables: held out, a corpus has no expert to be routed to, and the in-domain rows
-    /// are the stacker's.
+    /// The corpus (index into the domains) whose own model ([`Outcome::route_model`]) alone
+    /// scores text of its kind with one of its anchors ([`Route`]); it needs an expert (a
+    /// corpus labelling all three classes). Not in the tables: held out, a corpus has no
+    /// model to be routed to, and the in-domain rows are the stacker's.
     pub route: Option<usize>,
 }
 
