@@ -80,7 +80,12 @@ fn train_save_eval_and_run_with_the_saved_model() {
     use polars::prelude::SerReader;
     let df = polars::prelude::ParquetReader::new(fs::File::open(dir.path().join("out/mentions.parquet")).unwrap()).finish().unwrap();
     let version = df.column("model_version").unwrap().str().unwrap().get(0).unwrap().to_string();
-    assert_eq!(version, "sentiment=models/mine:sparse-logistic;topics=models/topics:sparse-logistic");
+    // Each model by name and by a fingerprint of its files (`#` and 8 hex digits).
+    let (sentiment, topics) = version.split_once(';').unwrap();
+    for (part, name) in [(sentiment, "sentiment=models/mine:sparse-logistic#"), (topics, "topics=models/topics:sparse-logistic#")] {
+        let fp = part.strip_prefix(name).unwrap_or_else(|| panic!("{version}"));
+        assert!(fp.len() == 8 && fp.bytes().all(|b| b.is_ascii_hexdigit()), "{version}");
+    }
     assert_eq!(df.column("relevant").unwrap().null_count(), df.height(), "no relevance model, no relevance");
 }
 

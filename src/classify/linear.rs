@@ -160,12 +160,8 @@ impl LinearModel {
         }
     }
 
-    /// Loads a model and checks its format version and, if given, its task.
-    pub fn load(path: &Path, task: Option<Task>) -> Result<LinearModel, ModelError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-        LinearModel::from_json(&text, path, task)
-    }
-
+    /// Parses a model (`path` names it in errors) and checks its format version and, if
+    /// given, its task.
     pub fn from_json(text: &str, path: &Path, task: Option<Task>) -> Result<LinearModel, ModelError> {
         let corrupt = |reason: String| ModelError::Corrupt { path: path.to_path_buf(), reason };
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;

@@ -166,6 +166,13 @@ pub fn shipped_route_model() -> String {
     shipped!("models/sentiment/route.json")
 }
 
+/// `#` and 8 hex digits of the FNV-1a hash of a model's files, for `model_version`: it
+/// changes whenever the model does (retrained, another stacker), not only with its name.
+fn fingerprint(texts: &[&str]) -> String {
+    let bytes: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
+    format!("#{:08x}", crate::hash::fnv1a(&bytes) >> 32)
+}
+
 /// A shipped model's JSON, compressed by `build.rs` from the file under `models/`.
 fn inflate(packed: &[u8]) -> String {
     let json = zstd::stream::decode_all(packed).expect("build.rs compressed the shipped model");
@@ -181,14 +188,15 @@ fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
     let path = std::path::Path::new("models/sentiment");
     // Inflated and parsed side by side: the gate is the larger part (its 13 outputs per
     // feature against the model's 3).
-    let ((m, route), gate) = rayon::join(
+    let ((m, fp, route), gate) = rayon::join(
         || {
-            let m = linear::LinearModel::from_json(&shipped_model(Task::Sentiment), path, Some(Task::Sentiment));
-            (m, parse_route_model(Some(&shipped_route_model()), &path.join("route.json")))
+            let json = shipped_model(Task::Sentiment);
+            let m = linear::LinearModel::from_json(&json, path, Some(Task::Sentiment));
+            (m, fingerprint(&[&json, SHIPPED_STACK]), parse_route_model(Some(&shipped_route_model()), &path.join("route.json")))
         },
         || parse_gate(Some(&shipped_gate()), &path.join("domains.json")),
     );
-    stacked_from(m?, gate?, route?, SHIPPED_STACK, "models/sentiment", normalizer)
+    stacked_from(m?, gate?, route?, SHIPPED_STACK, &fp, "models/sentiment", normalizer)
 }
 
 /// A trained model must normalize text as the pipeline does.
@@ -225,12 +233,14 @@ pub(crate) fn read_route_model(model_file: &std::path::Path) -> Result<Option<li
     parse_route_model(text.as_deref(), &path)
 }
 
-/// A linear model, its domain gate, its route's own model and the stacker saved beside it.
+/// A linear model, its domain gate, its route's own model and the stacker saved beside it;
+/// `fp` is the [`fingerprint`] of the model's and the stacker's files.
 fn stacked_from(
     m: linear::LinearModel,
     gate: Option<linear::LinearModel>,
     route_model: Option<linear::LinearModel>,
     stack_json: &str,
+    fp: &str,
     name: &str,
     normalizer: &Normalizer,
 ) -> Result<Loaded, LoadError> {
@@ -241,7 +251,7 @@ fn stacked_from(
         None if stack.target_prior != stack.training_prior => "+typical-mix".to_string(),
         None => String::new(),
     };
-    let version = format!("{name}:{}+lexicon:stacked{prior}", m.algorithm);
+    let version = format!("{name}:{}+lexicon:stacked{prior}{fp}", m.algorithm);
     let s = stacked::Stacked::new(m, gate, lexicon::LexiconSentiment::builtin(normalizer), stack, route_model)
         .map_err(|source| LoadError::Combine { name: name.to_string(), source })?;
     Ok(Loaded { classifier: Box::new(s), version })
@@ -303,8 +313,9 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
         "default" => {
             let task = or_sentiment;
             let path = format!("models/{}", task.as_str());
-            let m = linear::LinearModel::from_json(&shipped_model(task), std::path::Path::new(&path), Some(task))?;
-            let version = format!("{}:{}", path, m.algorithm);
+            let json = shipped_model(task);
+            let m = linear::LinearModel::from_json(&json, std::path::Path::new(&path), Some(task))?;
+            let version = format!("{}:{}{}", path, m.algorithm, fingerprint(&[&json]));
             trained(m, version)
         }
         "lexicon" if or_sentiment == Task::Sentiment => {
@@ -318,13 +329,15 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
         path => {
             let p = std::path::Path::new(path);
             let file = if p.is_dir() { p.join("model.json") } else { p.to_path_buf() };
-            let m = linear::LinearModel::load(&file, task)?;
+            let json = std::fs::read_to_string(&file).map_err(|source| linear::ModelError::Io { path: file.clone(), source })?;
+            let m = linear::LinearModel::from_json(&json, &file, task)?;
             let stack = file.with_file_name("stack.json");
             if m.task == Task::Sentiment && stack.is_file() {
                 let text = read(&stack)?;
-                return stacked_from(m, read_gate(&file)?, read_route_model(&file)?, &text, path, normalizer);
+                let fp = fingerprint(&[&json, &text]);
+                return stacked_from(m, read_gate(&file)?, read_route_model(&file)?, &text, &fp, path, normalizer);
             }
-            let version = format!("{path}:{}", m.algorithm);
+            let version = format!("{path}:{}{}", m.algorithm, fingerprint(&[&json]));
             trained(m, version)
         }
     }
@@ -676,5 +689,26 @@ mod tests {
         assert_eq!(shipped_gate(), file("models/sentiment/domains.json"));
         assert_eq!(shipped_route_model(), file("models/sentiment/route.json"));
         assert_eq!(SHIPPED_STACK, file("models/sentiment/stack.json"));
+    }
+
+    #[test]
+    fn model_versions_change_with_the_models_files_not_only_with_their_name() {
+        let n = Normalizer::default();
+        let version = |spec: &str| load_classifier(spec, Some(Task::Sentiment), &n).unwrap().version;
+        let shipped = version("default");
+        let fp = shipped.rsplit_once('#').map(|(_, fp)| fp.to_string()).unwrap();
+        assert_eq!(fp.len(), 8, "{shipped}");
+        // The same files in a folder of one's own: the same fingerprint.
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["model.json", "domains.json", "route.json", "stack.json"] {
+            std::fs::copy(format!("models/sentiment/{f}"), dir.path().join(f)).unwrap();
+        }
+        let spec = dir.path().to_str().unwrap();
+        assert_eq!(version(spec), shipped.replace("models/sentiment", spec));
+        // Another stacker beside the same model (as a retrain of the stacker alone writes).
+        let stack = std::fs::read_to_string(dir.path().join("stack.json")).unwrap();
+        std::fs::write(dir.path().join("stack.json"), stack.replacen("\"weights\": [\n    0.", "\"weights\": [\n    1.", 1)).unwrap();
+        let other = version(spec);
+        assert_ne!(other.rsplit_once('#').unwrap().1, fp, "{other}");
     }
 }
