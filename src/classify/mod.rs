@@ -192,9 +192,9 @@ fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
         || {
             let json = shipped_model(Task::Sentiment);
             let m = linear::LinearModel::from_json(&json, path, Some(Task::Sentiment));
-            (m, fingerprint(&[&json, SHIPPED_STACK]), parse_route_model(Some(&shipped_route_model()), &path.join("route.json")))
+            (m, fingerprint(&[&json, SHIPPED_STACK]), parse_beside(Some(&shipped_route_model()), &path.join("route.json")))
         },
-        || parse_gate(Some(&shipped_gate()), &path.join("domains.json")),
+        || parse_beside(Some(&shipped_gate()), &path.join("domains.json")),
     );
     stacked_from(m?, gate?, route?, SHIPPED_STACK, &fp, "models/sentiment", normalizer)
 }
@@ -207,30 +207,20 @@ pub(crate) fn same_normalizer(m: &linear::LinearModel, name: &str, normalizer: &
     Ok(())
 }
 
-/// A saved domain gate (`NAME/domains.json`: a one-vs-rest model over the training
-/// corpora, [`stacked::Stacked::gate`]), if there is one.
-pub(crate) fn parse_gate(json: Option<&str>, path: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
+/// A model saved beside a stacker, read as a multi-label model whose logits the stacker
+/// reads: `domains.json` (the domain gate, a one-vs-rest model over the training corpora,
+/// [`stacked::Stacked::gate`]) or `route.json` (the route's own model, sentiment and a gate
+/// side by side, [`stacked::Route::own_model`]); `None` when there is none.
+pub(crate) fn parse_beside(json: Option<&str>, path: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
     Ok(json.map(|text| linear::LinearModel::from_json(text, path, Some(Task::Topic))).transpose()?)
 }
 
-/// The domain gate saved beside a stacker, if there is one.
-pub(crate) fn read_gate(model_file: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
-    let path = model_file.with_file_name("domains.json");
+/// The file `name` (`domains.json`, `route.json`) beside a stacker's `model_file`, parsed by
+/// [`parse_beside`], if it is there.
+pub(crate) fn read_beside(model_file: &std::path::Path, name: &str) -> Result<Option<linear::LinearModel>, LoadError> {
+    let path = model_file.with_file_name(name);
     let text = if path.is_file() { Some(read(&path)?) } else { None };
-    parse_gate(text.as_deref(), &path)
-}
-
-/// A saved route model (`NAME/route.json`: [`stacked::Route::own_model`]), if there is one.
-pub(crate) fn parse_route_model(json: Option<&str>, path: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
-    // Sentiment and a gate side by side: read as a multi-label model whose logits are read.
-    Ok(json.map(|text| linear::LinearModel::from_json(text, path, Some(Task::Topic))).transpose()?)
-}
-
-/// The route model saved beside a stacker, if there is one.
-pub(crate) fn read_route_model(model_file: &std::path::Path) -> Result<Option<linear::LinearModel>, LoadError> {
-    let path = model_file.with_file_name("route.json");
-    let text = if path.is_file() { Some(read(&path)?) } else { None };
-    parse_route_model(text.as_deref(), &path)
+    parse_beside(text.as_deref(), &path)
 }
 
 /// A linear model, its domain gate, its route's own model and the stacker saved beside it;
@@ -335,7 +325,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
             if m.task == Task::Sentiment && stack.is_file() {
                 let text = read(&stack)?;
                 let fp = fingerprint(&[&json, &text]);
-                return stacked_from(m, read_gate(&file)?, read_route_model(&file)?, &text, &fp, path, normalizer);
+                return stacked_from(m, read_beside(&file, "domains.json")?, read_beside(&file, "route.json")?, &text, &fp, path, normalizer);
             }
             let version = format!("{path}:{}{}", m.algorithm, fingerprint(&[&json]));
             trained(m, version)

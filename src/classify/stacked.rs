@@ -507,7 +507,7 @@ mod tests {
     fn shipped_parts() -> (LinearModel, Option<LinearModel>, Stack) {
         let path = std::path::Path::new("models/sentiment");
         let model = LinearModel::from_json(&crate::classify::shipped_model(Task::Sentiment), path, Some(Task::Sentiment)).unwrap();
-        let gate = crate::classify::parse_gate(Some(&crate::classify::shipped_gate()), path).unwrap();
+        let gate = crate::classify::parse_beside(Some(&crate::classify::shipped_gate()), path).unwrap();
         let mut stack = crate::classify::parse_stack(crate::classify::SHIPPED_STACK, "shipped").unwrap();
         // The route's expert, as format 4 routed (these tests are about routing, not its model).
         if let Some(r) = stack.route.as_mut() {
@@ -623,7 +623,7 @@ mod tests {
         assert_eq!(adapted[..2], [scored[0].0, scored[1].0]);
         assert!(adapted[2..].iter().zip(&scored[2..]).any(|(a, (p, _))| a != p));
         // What routes: the route model's own sentiment, its gate beside it.
-        let route = crate::classify::parse_route_model(Some(&crate::classify::shipped_route_model()), std::path::Path::new("route.json")).unwrap().unwrap();
+        let route = crate::classify::parse_beside(Some(&crate::classify::shipped_route_model()), std::path::Path::new("route.json")).unwrap().unwrap();
         let z = route.logits(&n.normalize(texts[0]));
         let mut own = [z[0], z[1], z[2]];
         softmax(&mut own);

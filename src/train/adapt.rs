@@ -50,8 +50,8 @@ impl Base {
         let (json, stack_json, path, gate, route_model) = if spec == "default" {
             let stack = sentiment.then(|| crate::classify::SHIPPED_STACK.to_string());
             let path = std::path::PathBuf::from(format!("models/{}", task.as_str()));
-            let gate = crate::classify::parse_gate(sentiment.then(crate::classify::shipped_gate).as_deref(), &path.join("domains.json"))?;
-            let route = crate::classify::parse_route_model(sentiment.then(crate::classify::shipped_route_model).as_deref(), &path.join("route.json"))?;
+            let gate = crate::classify::parse_beside(sentiment.then(crate::classify::shipped_gate).as_deref(), &path.join("domains.json"))?;
+            let route = crate::classify::parse_beside(sentiment.then(crate::classify::shipped_route_model).as_deref(), &path.join("route.json"))?;
             (crate::classify::shipped_model(task), stack, path, gate, route)
         } else {
             let p = std::path::Path::new(spec);
@@ -59,8 +59,8 @@ impl Base {
             let json = crate::classify::read(&file)?;
             let stack_file = file.with_file_name("stack.json");
             let stack = if sentiment && stack_file.is_file() { Some(crate::classify::read(&stack_file)?) } else { None };
-            let gate = if stack.is_some() { crate::classify::read_gate(&file)? } else { None };
-            let route = if stack.is_some() { crate::classify::read_route_model(&file)? } else { None };
+            let gate = if stack.is_some() { crate::classify::read_beside(&file, "domains.json")? } else { None };
+            let route = if stack.is_some() { crate::classify::read_beside(&file, "route.json")? } else { None };
             (json, stack, file, gate, route)
         };
         let model = LinearModel::from_json(&json, &path, Some(task))?;
