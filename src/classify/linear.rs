@@ -241,6 +241,8 @@ impl LinearModel {
             let mut s = match self.labels.len() {
                 2 => weighted_sum::<2>(&self.rows, &last.cols).to_vec(),
                 3 => weighted_sum::<3>(&self.rows, &last.cols).to_vec(),
+                // A route's own model and its gate side by side (3 + 1, `Route::own_model`).
+                4 => weighted_sum::<4>(&self.rows, &last.cols).to_vec(),
                 // The default sentiment classifier's pooled model and domain model side by
                 // side (3 + 4 gate + 3 × 3 expert outputs, `side_by_side`).
                 16 => weighted_sum::<16>(&self.rows, &last.cols).to_vec(),
