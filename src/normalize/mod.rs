@@ -7,8 +7,8 @@
 //! → elongations collapsed (`suuuper` → `super`, marked as emphasis) → negation scope
 //! (`nicht`, `kein…`, `nie`, `ohne`, `weder`, `nichts` mark the following words until
 //! punctuation) → contrast (`aber`, `jedoch`, … mark the words of their sentence before and
-//! after them: [`Clause`]) → stop words removed (never a negation or intensifier) → Snowball German
-//! stemming (rust-stemmers).
+//! after them: [`Clause`]) → stop words removed (never a negation or intensifier) →
+//! Snowball German stemming (rust-stemmers).
 
 pub mod language;
 pub mod stopwords;

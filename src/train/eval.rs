@@ -36,29 +36,25 @@ pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::N
     let targets = data::targets(examples, task, Some(classifier.labels()))?;
     let mut terms = Vec::new();
     let started = std::time::Instant::now();
-    let adapts = classifier.batch_prior().is_some();
-    let routes = classifier.routed_to().is_some();
+    // A sentiment classifier that adapts to the batch or routes is scored as `run` does:
+    // each document's probabilities and whether it was routed, then the file as one batch.
+    let as_batch = classifier.batch_prior().is_some() || classifier.routed_to().is_some();
     let mut predicted = Vec::with_capacity(targets.examples.len());
     let mut scored = Vec::new();
-    let mut n_routed = 0;
     for &i in &targets.examples {
         normalizer.normalize_into(&examples[i].text, &mut terms);
-        if adapts || routes {
+        if as_batch {
             let (p, routed) = classifier.predict_routed(&terms);
-            n_routed += usize::from(routed);
-            if adapts {
-                scored.push((three_class(&p), routed));
-            } else {
-                predicted.push(vec![p.label]);
-            }
+            scored.push((three_class(&p), routed));
         } else {
             predicted.push(classifier.predict_set(&terms));
         }
     }
-    // As `run` does to a batch: the file's class mix by EM, each label under it.
-    if adapts {
+    // The file's class mix by EM (with a batch prior), each label under it.
+    if as_batch {
         predicted = classifier.adapt_to_batch(&scored).iter().map(|p| vec![argmax(p)]).collect();
     }
+    let n_routed = scored.iter().filter(|(_, routed)| *routed).count();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
     let share_error_pp = (task == Task::Sentiment).then(|| metrics::share_error_pp(&metrics.confusion));
