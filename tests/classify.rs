@@ -231,6 +231,27 @@ fn eval_without_a_model_scores_exactly_what_run_uses_by_default() {
 }
 
 #[test]
+fn bench_shows_the_run_default_beside_the_trained_classifiers_with_share_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write_labelled(&dir.path().join("l.csv"), 120, 21);
+    let o = resonanz(&["bench", "--task", "sentiment", "--data", "l.csv", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert!(rows.iter().all(|r| r["share_error_pp"].as_f64().is_some()), "every sentiment row has its share error: {rows:?}");
+    let default = rows.iter().find(|r| r["classifier"] == "default (run)").expect("the run default is a row");
+    assert_eq!(default["evaluation"], "shipped, all documents");
+    // The same classifier, scored the same way, as `eval` without `--model`.
+    let o = resonanz(&["eval", "--data", "l.csv", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let eval: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in ["accuracy", "macro_f1", "share_error_pp"] {
+        assert_eq!(default[key], eval[key], "{key}");
+    }
+    assert!(default["settings"].as_str().unwrap().starts_with("models/sentiment:"), "{default}");
+}
+
+#[test]
 fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
     let dir = tempfile::tempdir().unwrap();
     for (name, seed) in [("a", 11), ("b", 12), ("c", 13)] {
