@@ -168,7 +168,7 @@ pub fn shipped_route_model() -> String {
 
 /// `#` and 8 hex digits of the FNV-1a hash of a model's files, for `model_version`: it
 /// changes whenever the model does (retrained, another stacker), not only with its name.
-fn fingerprint(texts: &[&str]) -> String {
+pub(crate) fn fingerprint(texts: &[&str]) -> String {
     let bytes: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
     format!("#{:08x}", crate::hash::fnv1a(&bytes) >> 32)
 }
@@ -236,15 +236,25 @@ fn stacked_from(
 ) -> Result<Loaded, LoadError> {
     same_normalizer(&m, name, normalizer)?;
     let stack = parse_stack(stack_json, name)?;
+    let version = trained_version(name, &m, Some(&stack), fp);
+    let s = stacked::Stacked::new(m, gate, lexicon::LexiconSentiment::builtin(normalizer), stack, route_model)
+        .map_err(|source| LoadError::Combine { name: name.to_string(), source })?;
+    Ok(Loaded { classifier: Box::new(s), version })
+}
+
+/// The `model_version` of a trained model named `name` (`models/sentiment`, a path): its
+/// algorithm, for a stacked one the lexicon, the stacker and its prior handling, and `fp`,
+/// the [`fingerprint`] of its files.
+pub(crate) fn trained_version(name: &str, m: &linear::LinearModel, stack: Option<&stacked::Stack>, fp: &str) -> String {
+    let Some(stack) = stack else {
+        return format!("{name}:{}{fp}", m.algorithm);
+    };
     let prior = match stack.em_strength {
         Some(k) => format!("+batch-prior:{k}"),
         None if stack.target_prior != stack.training_prior => "+typical-mix".to_string(),
         None => String::new(),
     };
-    let version = format!("{name}:{}+lexicon:stacked{prior}{fp}", m.algorithm);
-    let s = stacked::Stacked::new(m, gate, lexicon::LexiconSentiment::builtin(normalizer), stack, route_model)
-        .map_err(|source| LoadError::Combine { name: name.to_string(), source })?;
-    Ok(Loaded { classifier: Box::new(s), version })
+    format!("{name}:{}+lexicon:stacked{prior}{fp}", m.algorithm)
 }
 
 /// A saved stacker (`NAME/stack.json`) in the format this build reads.
@@ -305,7 +315,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
             let path = format!("models/{}", task.as_str());
             let json = shipped_model(task);
             let m = linear::LinearModel::from_json(&json, std::path::Path::new(&path), Some(task))?;
-            let version = format!("{}:{}{}", path, m.algorithm, fingerprint(&[&json]));
+            let version = trained_version(&path, &m, None, &fingerprint(&[&json]));
             trained(m, version)
         }
         "lexicon" if or_sentiment == Task::Sentiment => {
@@ -327,7 +337,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
                 let fp = fingerprint(&[&json, &text]);
                 return stacked_from(m, read_beside(&file, "domains.json")?, read_beside(&file, "route.json")?, &text, &fp, path, normalizer);
             }
-            let version = format!("{path}:{}{}", m.algorithm, fingerprint(&[&json]));
+            let version = trained_version(path, &m, None, &fingerprint(&[&json]));
             trained(m, version)
         }
     }

@@ -191,8 +191,7 @@ impl Context {
         let mut moe = [0, 1, 2].map(|c| UNIFORM_MASS * p[c]);
         let mut moe_mass = UNIFORM_MASS;
         for (j, &d) in experts.iter().enumerate() {
-            let mut e = [logits[k + 3 * j], logits[k + 3 * j + 1], logits[k + 3 * j + 2]];
-            softmax(&mut e);
+            let Some(e) = logits.get(k + 3 * j..).and_then(three_probabilities) else { continue };
             let s = gate(d);
             moe.iter_mut().zip(e).for_each(|(q, v)| *q += s * v);
             moe_mass += s;
@@ -393,9 +392,7 @@ impl Stacked {
         let (p, logits): ([f32; 3], Option<&[f32]>) = match &self.joint {
             Some(joint) => {
                 joint_z = joint.logits(terms);
-                let mut p = [joint_z[0], joint_z[1], joint_z[2]];
-                softmax(&mut p);
-                (p, Some(&joint_z[3..]))
+                (three_probabilities(&joint_z).unwrap_or([1.0 / 3.0; 3]), joint_z.get(3..))
             }
             None => {
                 let p = self.model.scores(terms);
@@ -426,10 +423,7 @@ impl Stacked {
         if !self.has_anchor(terms) {
             return None;
         }
-        let at = k + 3 * r.expert;
-        let mut e = [*logits.get(at)?, *logits.get(at + 1)?, *logits.get(at + 2)?];
-        softmax(&mut e);
-        Some(e)
+        three_probabilities(logits.get(k + 3 * r.expert..)?)
     }
 
     /// Whether the document has one of the route's anchors (true when it has none).
@@ -448,10 +442,16 @@ impl Stacked {
         if super::linear::sigmoid(*z.get(3)?) < r.gate {
             return None;
         }
-        let mut p = [z[0], z[1], z[2]];
-        softmax(&mut p);
-        Some(p)
+        three_probabilities(&z)
     }
+}
+
+/// Softmax over the three logits (negative, neutral, positive) at the start of `z`; `None`
+/// when it has fewer.
+fn three_probabilities(z: &[f32]) -> Option<[f32; 3]> {
+    let mut p: [f32; 3] = z.get(..3)?.try_into().ok()?;
+    softmax(&mut p);
+    Some(p)
 }
 
 impl Classifier for Stacked {

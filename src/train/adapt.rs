@@ -65,8 +65,11 @@ impl Base {
         };
         let model = LinearModel::from_json(&json, &path, Some(task))?;
         crate::classify::same_normalizer(&model, spec, normalizer)?;
-        let stack = stack_json.map(|text| crate::classify::parse_stack(&text, spec)).transpose()?;
-        let version = crate::classify::load_classifier(spec, Some(task), normalizer)?.version;
+        let stack = stack_json.as_deref().map(|text| crate::classify::parse_stack(text, spec)).transpose()?;
+        // As `load_classifier` names it (the shipped one by its folder).
+        let name = if spec == "default" { path.display().to_string() } else { spec.to_string() };
+        let files: Vec<&str> = [Some(json.as_str()), stack_json.as_deref()].into_iter().flatten().collect();
+        let version = crate::classify::trained_version(&name, &model, stack.as_ref(), &crate::classify::fingerprint(&files));
         let fingerprint = format!("{:016x}", crate::normalize::term_key(&json));
         Ok(Base { record: BaseModel { name: spec.to_string(), version, fingerprint }, model, stack, gate, route_model })
     }
@@ -500,6 +503,24 @@ pub fn model_card(r: &AdaptReport, command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_is_named_as_run_names_its_classifier() {
+        let n = Normalizer::default();
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["model.json", "domains.json", "route.json", "stack.json"] {
+            std::fs::copy(format!("models/sentiment/{f}"), dir.path().join(f)).unwrap();
+        }
+        let folder = dir.path().to_str().unwrap();
+        let relevance = dir.path().join("relevance.json");
+        std::fs::copy("models/relevance/model.json", &relevance).unwrap();
+        for (spec, task) in
+            [("default", Task::Sentiment), ("default", Task::Relevance), (folder, Task::Sentiment), (relevance.to_str().unwrap(), Task::Relevance)]
+        {
+            let base = Base::load(spec, task, &n).unwrap();
+            assert_eq!(base.record.version, crate::classify::load_classifier(spec, Some(task), &n).unwrap().version, "{spec}");
+        }
+    }
 
     #[test]
     fn adapting_moves_the_base_only_as_far_as_the_labels_pull_it() {
