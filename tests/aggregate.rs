@@ -213,3 +213,21 @@ fn pseudonymized_runs_never_write_the_raw_author() {
     assert!(top.lines().skip(1).all(|l| l.starts_with("anon-")), "{top}");
     assert!(raw.contains("Lea Huber") && !top.contains("Lea Huber") && !authors.iter().any(|a| a.contains("Lea")));
 }
+
+#[test]
+fn complaint_examples_show_surely_negative_mentions_first() {
+    // A borderline negative news item with the widest reach (the batch's class mix tipped
+    // it), and two mentions the classifier is sure of.
+    let ms: Vec<Mention> = [("a", 1000, 0.45), ("b", 10, 0.8), ("c", 20, 0.6), ("d", 5, 0.3)]
+        .into_iter()
+        .map(|(id, reach, confidence)| {
+            let mut m = mention((2026, 2, 10, 9), Channel::News, Sentiment::Negative, Some(reach), None, &["Service"], ToolSentiment::Unknown);
+            m.mention_id = id.into();
+            m.text = format!("text {id}");
+            m.sentiment_confidence = Some(confidence);
+            m
+        })
+        .collect();
+    let t = aggregate(&resonanz::report::mentions_frame(&ms).unwrap(), chrono_tz::Europe::Berlin, Granularity::Month, None).unwrap();
+    assert_eq!(strs(&t.top_complaints, "text"), ["text c", "text b", "text a"], "surely negative by reach, then the widest of the others");
+}

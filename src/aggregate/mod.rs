@@ -6,9 +6,9 @@
 //! - `by_topic`: period × topic (mentions without a topic under `(none)`), with the topic's
 //!   most frequent taxonomy words (`top_terms`);
 //! - `classifier_agreement`: per export tool, the vendor's sentiment against ours;
-//! - `top_complaints`: per period the topics with the most negative mentions, with the three
-//!   widest-reaching negative mentions of each as examples (text, link) and the topic's
-//!   most frequent taxonomy words in negative mentions;
+//! - `top_complaints`: per period the topics with the most negative mentions, with three
+//!   negative mentions of each as examples (text, link: the widest-reaching of the surely
+//!   negative ones first) and the topic's most frequent taxonomy words in negative mentions;
 //! - `share_of_voice`, `top_authors` (and `roi` from configured costs).
 //!
 //! All of them are computed from [`Partials`]: counts, sums, maxima and example candidates
@@ -484,7 +484,7 @@ pub const COMPLAINT_TOPICS: usize = 5;
 pub const COMPLAINT_EXAMPLES: usize = 3;
 
 /// The most frequent negative topics per period, each with its count and up to three
-/// example mentions (highest reach first, then mention id), and the topic's taxonomy words
+/// example mentions (surely negative first, then highest reach, then mention id), and the topic's taxonomy words
 /// most frequent in its negative mentions. One row per example: `period, rank, topic,
 /// negative_mentions, top_terms, example, published_at, channel, url, text`.
 fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {

@@ -44,7 +44,13 @@ pub struct Routed {
 
 /// The version of the partials' file layout (`partials/*.parquet` and `meta.json`): `merge`
 /// refuses parts of another.
-pub const PARTIALS_FORMAT: u32 = 3;
+pub const PARTIALS_FORMAT: u32 = 4;
+
+/// A complaint example is *surely negative* when the classifier gives its label at least
+/// this probability (`sentiment_confidence`): negative is then more likely than the other
+/// two together. Surely negative mentions are shown first; a borderline one (a news item
+/// the batch's class mix tipped to negative) only when there are too few of them.
+pub const SURELY_NEGATIVE: f32 = 0.5;
 
 /// The count and sum columns of `channel` and `topic`, with their types.
 pub const COUNT_COLUMNS: [(&str, DataType); 8] = [
@@ -74,8 +80,9 @@ pub struct Partials {
     pub agreement: DataFrame,
     /// Every author: mentions, negative, engagement, reach_max.
     pub authors: DataFrame,
-    /// Per period × topic the best complaint examples (negative mentions, highest reach
-    /// first, then mention id): reach, mention_id, published_at (local), channel, url, text.
+    /// Per period × topic the best complaint examples (negative mentions: surely negative
+    /// first ([`SURELY_NEGATIVE`]), then highest reach, then mention id): sure, reach,
+    /// mention_id, published_at (local), channel, url, text.
     pub examples: DataFrame,
     /// period × topic × term (a taxonomy word found in the topic's mentions): mentions,
     /// negative. Counted by [`TermCounts`] while the mentions are written; the words are
@@ -145,7 +152,7 @@ fn no_terms() -> PolarsResult<DataFrame> {
 }
 
 /// The columns of `mentions.parquet` the partials read.
-pub const INPUT_COLUMNS: [&str; 17] = [
+pub const INPUT_COLUMNS: [&str; 18] = [
     "mention_id",
     "published_at",
     "channel",
@@ -160,6 +167,7 @@ pub const INPUT_COLUMNS: [&str; 17] = [
     "query",
     "source_tool",
     "sentiment",
+    "sentiment_confidence",
     "relevant",
     "topics",
     "model_version",
@@ -207,6 +215,7 @@ impl Partials {
                 col("source_tool"),
                 col("tool_sentiment"),
                 col("sentiment"),
+                col("sentiment_confidence").fill_null(lit(0f32)).gt_eq(lit(SURELY_NEGATIVE)).alias("sure"),
                 col("relevant"),
                 col("reach"),
                 col("engagement"),
@@ -382,11 +391,12 @@ impl Partials {
     }
 }
 
-/// The example order: period, topic, then highest reach (unknown last), then mention id.
+/// The example order: period, topic, then surely negative first, highest reach (unknown
+/// last), then mention id.
 fn example_order(lf: LazyFrame) -> LazyFrame {
     lf.sort_by_exprs(
-        [col("period"), col("topic"), col("reach"), col("mention_id")],
-        SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]).with_nulls_last(true),
+        [col("period"), col("topic"), col("sure"), col("reach"), col("mention_id")],
+        SortMultipleOptions::default().with_order_descending_multi([false, false, true, true, false]).with_nulls_last(true),
     )
 }
 
@@ -422,28 +432,35 @@ fn first_per_group(df: &DataFrame, n: usize) -> PolarsResult<BooleanChunked> {
 /// mentions only (read from `mentions` by id).
 fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZone) -> PolarsResult<DataFrame> {
     // The choice on small columns, in one pass: per (period, topic) the best few negative
-    // mentions by reach (unknown last), then mention id.
+    // mentions: surely negative first, then by reach (unknown last), then mention id.
     let negative = base
         .filter(col("sentiment").eq(lit("negative")))
-        .select([col("period"), col("mention_id"), col("reach"), col("topics").alias("topic")])
+        .select([col("period"), col("mention_id"), col("sure"), col("reach"), col("topics").alias("topic")])
         .explode(cols(["topic"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
         .filter(col("topic").is_not_null())
         .collect()?;
-    let (period, ids, reach, topic) =
-        (negative.column("period")?.i32()?, negative.column("mention_id")?.str()?, negative.column("reach")?.i64()?, negative.column("topic")?.str()?);
-    type Best<'a> = Vec<(Option<i64>, &'a str)>;
-    let better = |a: &(Option<i64>, &str), b: &(Option<i64>, &str)| match (a.0, b.0) {
+    let (period, ids, sure, reach, topic) = (
+        negative.column("period")?.i32()?,
+        negative.column("mention_id")?.str()?,
+        negative.column("sure")?.bool()?,
+        negative.column("reach")?.i64()?,
+        negative.column("topic")?.str()?,
+    );
+    type Candidate<'a> = (bool, Option<i64>, &'a str);
+    type Best<'a> = Vec<Candidate<'a>>;
+    let better = |a: &Candidate, b: &Candidate| match (a.1, b.1) {
+        _ if a.0 != b.0 => a.0,
         (Some(x), Some(y)) if x != y => x > y,
         (Some(_), None) => true,
         (None, Some(_)) => false,
-        _ => a.1 < b.1,
+        _ => a.2 < b.2,
     };
     let mut best: std::collections::HashMap<(i32, &str), Best> = std::collections::HashMap::new();
     for i in 0..negative.height() {
         let (Some(p), Some(id), Some(t)) = (period.get(i), ids.get(i), topic.get(i)) else { continue };
-        let cand = (reach.get(i), id);
+        let cand = (sure.get(i).unwrap_or(false), reach.get(i), id);
         let list = best.entry((p, t)).or_default();
-        if list.iter().any(|c| c.1 == id) {
+        if list.iter().any(|c| c.2 == id) {
             continue;
         }
         let at = list.iter().position(|c| better(&cand, c)).unwrap_or(list.len());
@@ -452,8 +469,9 @@ fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZon
             list.truncate(COMPLAINT_EXAMPLES);
         }
     }
-    let chosen: Vec<(i32, &str, Option<i64>, &str)> = best.iter().flat_map(|(&(p, t), list)| list.iter().map(move |&(r, id)| (p, t, r, id))).collect();
-    let mut wanted: Vec<&str> = chosen.iter().map(|c| c.3).collect();
+    let chosen: Vec<(i32, &str, bool, Option<i64>, &str)> =
+        best.iter().flat_map(|(&(p, t), list)| list.iter().map(move |&(s, r, id)| (p, t, s, r, id))).collect();
+    let mut wanted: Vec<&str> = chosen.iter().map(|c| c.4).collect();
     wanted.sort_unstable();
     wanted.dedup();
     // Then the texts and links of the chosen mentions only.
@@ -470,8 +488,9 @@ fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZon
     let chosen = df!(
         "period" => chosen.iter().map(|c| c.0).collect::<Vec<_>>(),
         "topic" => chosen.iter().map(|c| c.1).collect::<Vec<_>>(),
-        "reach" => chosen.iter().map(|c| c.2).collect::<Vec<_>>(),
-        "mention_id" => chosen.iter().map(|c| c.3).collect::<Vec<_>>(),
+        "sure" => chosen.iter().map(|c| c.2).collect::<Vec<_>>(),
+        "reach" => chosen.iter().map(|c| c.3).collect::<Vec<_>>(),
+        "mention_id" => chosen.iter().map(|c| c.4).collect::<Vec<_>>(),
     )?;
     chosen.lazy().join(details.lazy(), [col("mention_id")], [col("mention_id")], JoinArgs::new(JoinType::Left)).collect()
 }
