@@ -231,3 +231,23 @@ fn complaint_examples_show_surely_negative_mentions_first() {
     let t = aggregate(&resonanz::report::mentions_frame(&ms).unwrap(), chrono_tz::Europe::Berlin, Granularity::Month, None).unwrap();
     assert_eq!(strs(&t.top_complaints, "text"), ["text c", "text b", "text a"], "surely negative by reach, then the widest of the others");
 }
+
+#[test]
+fn a_mention_is_the_example_of_one_complaint_topic_where_others_can_be() {
+    let both = &["Preis", "Service"][..];
+    let ms: Vec<Mention> =
+        [("a", 100, both), ("b", 90, both), ("c", 80, both), ("d", 70, &["Preis"][..]), ("e", 60, &["Preis"][..]), ("g", 10, &["Service"][..])]
+            .into_iter()
+            .map(|(id, reach, topics)| {
+                let mut m = mention((2026, 2, 10, 9), Channel::News, Sentiment::Negative, Some(reach), None, topics, ToolSentiment::Unknown);
+                m.mention_id = id.into();
+                m.text = format!("text {id}");
+                m.sentiment_confidence = Some(0.9);
+                m
+            })
+            .collect();
+    let t = aggregate(&resonanz::report::mentions_frame(&ms).unwrap(), chrono_tz::Europe::Berlin, Granularity::Month, None).unwrap();
+    let c = &t.top_complaints;
+    assert_eq!(strs(c, "topic"), ["Preis", "Preis", "Preis", "Service", "Service", "Service"], "Preis has more negative mentions");
+    assert_eq!(strs(c, "text"), ["text a", "text b", "text c", "text g", "text a", "text b"], "Service's own mention first, then the widest-reaching again");
+}

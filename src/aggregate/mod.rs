@@ -483,10 +483,18 @@ pub const COMPLAINT_TOPICS: usize = 5;
 /// Example mentions per complaint topic.
 pub const COMPLAINT_EXAMPLES: usize = 3;
 
+/// Example candidates the partials keep per period × topic: enough for every one of the
+/// [`COMPLAINT_TOPICS`] to show [`COMPLAINT_EXAMPLES`] mentions that no higher-ranked topic
+/// of the period shows already.
+pub const EXAMPLE_CANDIDATES: usize = COMPLAINT_EXAMPLES * COMPLAINT_TOPICS;
+
 /// The most frequent negative topics per period, each with its count and up to three
-/// example mentions (surely negative first, then highest reach, then mention id), and the topic's taxonomy words
-/// most frequent in its negative mentions. One row per example: `period, rank, topic,
-/// negative_mentions, top_terms, example, published_at, channel, url, text`.
+/// example mentions (surely negative first, then highest reach, then mention id; among the
+/// surely negative ones and among the others, a mention a higher-ranked topic of the period
+/// shows already comes last),
+/// and the topic's taxonomy words most frequent in its negative mentions. One row per
+/// example: `period, rank, topic, negative_mentions, top_terms, example, published_at,
+/// channel, url, text`.
 fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {
     // Topics by negative mentions per period, most first, ties by name.
     let ranked = p
@@ -498,7 +506,8 @@ fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {
         .sort_by_exprs([col("period"), col("negative"), col("topic")], SortMultipleOptions::default().with_order_descending_multi([false, true, false]))
         .collect()?;
     let ex = &p.examples;
-    let (ex_period, ex_topic) = (ex.column("period")?.str()?, ex.column("topic")?.str()?);
+    let (ex_period, ex_topic, ex_id, ex_sure) =
+        (ex.column("period")?.str()?, ex.column("topic")?.str()?, ex.column("mention_id")?.str()?, ex.column("sure")?.bool()?);
     let mut by_group: std::collections::HashMap<(&str, &str), Vec<usize>> = std::collections::HashMap::new();
     for i in 0..ex.height() {
         if let (Some(pe), Some(t)) = (ex_period.get(i), ex_topic.get(i)) {
@@ -511,14 +520,26 @@ fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {
         (0..terms.height()).filter_map(|i| Some(((t_period.get(i)?, t_topic.get(i)?), t_terms.get(i)?))).collect();
     let (period, topic, negative) = (ranked.column("period")?.str()?, ranked.column("topic")?.str()?, ranked.column("negative")?.u32()?);
     let (mut rows, mut rank, mut last) = (Vec::new(), 0u32, None);
+    // The mentions the period's higher-ranked topics show.
+    let mut shown: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for i in 0..ranked.height() {
         let (Some(pe), Some(t), Some(n)) = (period.get(i), topic.get(i), negative.get(i)) else { continue };
         rank = if last == Some(pe) { rank + 1 } else { 1 };
+        if last != Some(pe) {
+            shown.clear();
+        }
         last = Some(pe);
         if rank as usize > COMPLAINT_TOPICS {
             continue;
         }
-        for (k, &row) in by_group.get(&(pe, t)).map_or(&[][..], |v| v.as_slice()).iter().enumerate() {
+        // In their order (surely negative first, then by reach), but a surely negative
+        // mention shown above only after the other surely negative ones, and so on.
+        let id = |row: usize| ex_id.get(row).unwrap_or("");
+        let mut candidates = by_group.get(&(pe, t)).cloned().unwrap_or_default();
+        candidates.sort_by_key(|&row| (!ex_sure.get(row).unwrap_or(false), shown.contains(id(row))));
+        let chosen: Vec<usize> = candidates.into_iter().take(COMPLAINT_EXAMPLES).collect();
+        for (k, &row) in chosen.iter().enumerate() {
+            shown.insert(id(row));
             rows.push((pe, rank, t, n, k as u32 + 1, row));
         }
     }

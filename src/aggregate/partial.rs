@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use super::{
     classified, count_where, counts, period_number, period_of, period_range, polars_zone, spell_periods, volume, weighted_counts, Granularity,
-    COMPLAINT_EXAMPLES,
+    EXAMPLE_CANDIDATES,
 };
 
 /// What the partial aggregates of a run were computed with (`partials/meta.json`); parts
@@ -80,7 +80,7 @@ pub struct Partials {
     pub agreement: DataFrame,
     /// Every author: mentions, negative, engagement, reach_max.
     pub authors: DataFrame,
-    /// Per period × topic the best complaint examples (negative mentions: surely negative
+    /// Per period × topic the best [`EXAMPLE_CANDIDATES`] complaint examples (negative mentions: surely negative
     /// first ([`SURELY_NEGATIVE`]), then highest reach, then mention id): sure, reach,
     /// mention_id, published_at (local), channel, url, text.
     pub examples: DataFrame,
@@ -400,10 +400,10 @@ fn example_order(lf: LazyFrame) -> LazyFrame {
     )
 }
 
-/// Keeps the first [`COMPLAINT_EXAMPLES`] distinct mentions per period × topic.
+/// Keeps the first [`EXAMPLE_CANDIDATES`] distinct mentions per period × topic.
 fn best_examples(df: DataFrame) -> PolarsResult<DataFrame> {
     let df = example_order(df.lazy()).collect()?;
-    let keep = first_per_group(&df, COMPLAINT_EXAMPLES)?;
+    let keep = first_per_group(&df, EXAMPLE_CANDIDATES)?;
     df.filter(&keep)
 }
 
@@ -464,9 +464,9 @@ fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZon
             continue;
         }
         let at = list.iter().position(|c| better(&cand, c)).unwrap_or(list.len());
-        if at < COMPLAINT_EXAMPLES {
+        if at < EXAMPLE_CANDIDATES {
             list.insert(at, cand);
-            list.truncate(COMPLAINT_EXAMPLES);
+            list.truncate(EXAMPLE_CANDIDATES);
         }
     }
     let chosen: Vec<(i32, &str, bool, Option<i64>, &str)> =
@@ -492,7 +492,8 @@ fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZon
         "reach" => chosen.iter().map(|c| c.3).collect::<Vec<_>>(),
         "mention_id" => chosen.iter().map(|c| c.4).collect::<Vec<_>>(),
     )?;
-    chosen.lazy().join(details.lazy(), [col("mention_id")], [col("mention_id")], JoinArgs::new(JoinType::Left)).collect()
+    // In the example order: a left join need not keep the left rows' order.
+    example_order(chosen.lazy().join(details.lazy(), [col("mention_id")], [col("mention_id")], JoinArgs::new(JoinType::Left))).collect()
 }
 
 /// Example texts are cut to 280 characters (with `…`).
