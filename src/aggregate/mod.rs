@@ -522,19 +522,20 @@ fn top_complaints(p: &Partials) -> PolarsResult<DataFrame> {
     let (mut rows, mut rank, mut last) = (Vec::new(), 0u32, None);
     // The mentions the period's higher-ranked topics show.
     let mut shown: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let id = |row: usize| ex_id.get(row).unwrap_or("");
     for i in 0..ranked.height() {
         let (Some(pe), Some(t), Some(n)) = (period.get(i), topic.get(i), negative.get(i)) else { continue };
-        rank = if last == Some(pe) { rank + 1 } else { 1 };
-        if last != Some(pe) {
+        if last == Some(pe) {
+            rank += 1;
+        } else {
+            (rank, last) = (1, Some(pe));
             shown.clear();
         }
-        last = Some(pe);
         if rank as usize > COMPLAINT_TOPICS {
             continue;
         }
         // In their order (surely negative first, then by reach), but a surely negative
         // mention shown above only after the other surely negative ones, and so on.
-        let id = |row: usize| ex_id.get(row).unwrap_or("");
         let mut candidates = by_group.get(&(pe, t)).cloned().unwrap_or_default();
         candidates.sort_by_key(|&row| (!ex_sure.get(row).unwrap_or(false), shown.contains(id(row))));
         let chosen: Vec<usize> = candidates.into_iter().take(COMPLAINT_EXAMPLES).collect();
