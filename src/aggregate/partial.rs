@@ -432,7 +432,11 @@ fn first_per_group(df: &DataFrame, n: usize) -> PolarsResult<BooleanChunked> {
 /// mentions only (read from `mentions` by id).
 fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZone) -> PolarsResult<DataFrame> {
     // The choice on small columns, in one pass: per (period, topic) the best few negative
-    // mentions: surely negative first, then by reach (unknown last), then mention id.
+    // mentions: surely negative first, then by reach (unknown last), then mention id. This
+    // is `example_order` by hand: sorting every negative mention with it and keeping the
+    // first per group (`best_examples`) gave the same partials, but the run on the
+    // generated 1M-row export was 1.026× slower (4 interleaved pairs; its aggregation stage
+    // 0.84 against 0.65 s in the last pair), 2026-12-07.
     let negative = base
         .filter(col("sentiment").eq(lit("negative")))
         .select([col("period"), col("mention_id"), col("sure"), col("reach"), col("topics").alias("topic")])
