@@ -130,14 +130,38 @@ pub struct Origin {
 }
 
 /// Remembers every mention's keys; answers whether a new one was seen before.
-#[derive(Default)]
 pub struct Deduper {
-    /// Key → where it was first seen, packed ([`Packed`]): the index holds an entry per
-    /// mention (two for mentions with URL and vendor id), so its size is most of what a
-    /// run's memory grows by with the input.
-    seen: HashMap<u64, Packed, KeyBuildHasher>,
+    /// Key → where it was first seen, packed ([`Packed`]), in [`SHARDS`] tables
+    /// ([`shard`]). The index holds an entry per mention (two for mentions with URL and
+    /// vendor id), so its size is most of what a run's memory grows by with the input.
+    seen: Vec<HashMap<u64, Packed, KeyBuildHasher>>,
     /// Origins too large to pack (never in practice), by index.
     unpacked: Vec<Origin>,
+}
+
+/// Tables of the de-duplication index.
+const SHARDS: usize = 64;
+
+/// A key's table. One table doubles at once when it fills: the old and the new one side by
+/// side (1.5 times the new size, and the old one kept by the allocator for its purge delay:
+/// 3M two-key rows +130–160 MiB for a second, the run's peak), and it is twice as large as
+/// it needs to be just after. So the keys are spread unevenly over [`SHARDS`] tables, table
+/// `i` getting a share proportional to `2^(i/SHARDS)`: each table doubles at another
+/// input size (one doubling per factor `2^(1/SHARDS)` of keys, about 1 % more), so at any
+/// moment at most about one 64th of the index is being copied, and the whole index grows
+/// in step with the input instead of in jumps. The fraction is bits 32–47 of the key, which
+/// neither a table's bucket (the low bits: keys are hashes, taken as they are by
+/// [`KeyBuildHasher`]) nor hashbrown's tag (the top 7) uses.
+fn shard(key: u64) -> usize {
+    let u = ((key >> 32) & 0xffff) as f64 / 65536.0;
+    // u uniform in [0, 1): P(shard < i) = 2^(i/SHARDS) − 1.
+    ((SHARDS as f64 * (1.0 + u).log2()) as usize).min(SHARDS - 1)
+}
+
+impl Default for Deduper {
+    fn default() -> Self {
+        Deduper { seen: (0..SHARDS).map(|_| HashMap::default()).collect(), unpacked: Vec::new() }
+    }
 }
 
 /// An [`Origin`] in 64 bits: the file in the top 23 bits, the line in the low 40; with the
@@ -157,12 +181,12 @@ impl Deduper {
             (None, None) => &all[2..],
             _ => &all[..2],
         };
-        if let Some(p) = candidates.iter().flatten().find_map(|k| self.seen.get(k)) {
+        if let Some(p) = candidates.iter().flatten().find_map(|k| self.seen[shard(*k)].get(k)) {
             return Some(self.unpack(*p));
         }
         let packed = self.pack(here);
         for k in candidates.iter().flatten() {
-            self.seen.insert(*k, packed);
+            self.seen[shard(*k)].insert(*k, packed);
         }
         None
     }
@@ -260,5 +284,30 @@ mod tests {
         assert_eq!(d.check(&k(None, None, 7), o(5)), Some(o(4)));
         // content keys never match URL-keyed mentions
         assert_eq!(d.check(&k(None, None, 9), o(6)), None);
+    }
+
+    #[test]
+    fn the_index_tables_double_at_different_sizes() {
+        // Keys as the ingester makes them (FNV-1a), spread over the tables unevenly: table
+        // `i` gets a share proportional to 2^(i/SHARDS), so the largest about twice the
+        // smallest, and every table some.
+        let mut per = [0usize; SHARDS];
+        let n = 400_000;
+        for i in 0..n {
+            per[shard(crate::hash::fnv1a(&[b"id", &(i as u64).to_le_bytes()]))] += 1;
+        }
+        let expected = |i: usize| n as f64 * (2f64.powf((i + 1) as f64 / SHARDS as f64) - 2f64.powf(i as f64 / SHARDS as f64));
+        for (i, &got) in per.iter().enumerate() {
+            assert!((got as f64 / expected(i) - 1.0).abs() < 0.1, "table {i}: {got} keys, {:.0} expected", expected(i));
+        }
+        assert_eq!((shard(0), shard(u64::MAX)), (0, SHARDS - 1));
+        // The same keys are found again, whichever table holds them.
+        let mut d = Deduper::default();
+        for line in 0..10_000u64 {
+            let key = crate::hash::fnv1a(&[b"url", &line.to_le_bytes()]);
+            assert_eq!(d.check(&Keys { url: Some(key), vendor_id: None, content: 0 }, Origin { file: 0, line }), None);
+        }
+        let key = crate::hash::fnv1a(&[b"url", &1234u64.to_le_bytes()]);
+        assert_eq!(d.check(&Keys { url: Some(key), vendor_id: None, content: 0 }, Origin { file: 1, line: 1 }), Some(Origin { file: 0, line: 1234 }));
     }
 }
