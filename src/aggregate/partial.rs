@@ -281,8 +281,10 @@ impl Partials {
     }
 
     /// These partials with the `terms` table counted while the mentions were written.
+    /// The other tables are left as they are (already normalized: regrouping them again
+    /// would hold the authors table twice more at the end of a run).
     pub fn with_terms(self, terms: &TermCounts) -> PolarsResult<Partials> {
-        Partials { terms: terms.frame()?, ..self }.normalized()
+        Ok(Partials { terms: normalized_terms(terms.frame()?)?, ..self })
     }
 
     /// Name and table, in the order they are written.
@@ -315,7 +317,13 @@ impl Partials {
 
     /// The partials of all parts together. Parts must come from disjoint mentions: a
     /// mention in two parts is counted twice.
-    pub fn merge(parts: Vec<Partials>) -> PolarsResult<Partials> {
+    pub fn merge(mut parts: Vec<Partials>) -> PolarsResult<Partials> {
+        // The authors table grows with the input (one row per distinct author): merged run
+        // against run, and each part's table freed before the others are stacked.
+        let authors = merge_sorted_authors(&parts.iter().map(|p| &p.authors).collect::<Vec<_>>());
+        if authors.is_some() {
+            parts.iter_mut().for_each(|p| p.authors = p.authors.clear());
+        }
         let mut parts = parts.into_iter();
         let Some(mut acc) = parts.next() else {
             return Err(polars_err!(NoData: "no partial aggregates to merge"));
@@ -326,7 +334,11 @@ impl Partials {
                 a.vstack_mut(&b).map_err(|e| polars_err!(SchemaMismatch: "partial table `{name}`: {e}"))?;
             }
         }
-        acc.normalized()
+        let mut merged = acc.normalized()?;
+        if let Some(authors) = authors {
+            merged.authors = authors?;
+        }
+        Ok(merged)
     }
 
     fn named_mut(&mut self) -> [(&'static str, &mut DataFrame); 8] {
@@ -346,13 +358,6 @@ impl Partials {
     /// merge returns, so both give the same tables.
     fn normalized(self) -> PolarsResult<Partials> {
         let sum_counts = || COUNT_COLUMNS.iter().map(|(n, t)| col(*n).sum().cast(t.clone())).collect::<Vec<_>>();
-        let regroup = |df: DataFrame, keys: &[&str], aggs: Vec<Expr>| -> PolarsResult<DataFrame> {
-            df.lazy()
-                .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
-                .agg(aggs)
-                .sort(keys.iter().copied(), SortMultipleOptions::default().with_nulls_last(true))
-                .collect()
-        };
         Ok(Partials {
             channel: regroup(self.channel, &["period", "channel"], sum_counts())?,
             topic: regroup(self.topic, &["period", "topic"], sum_counts())?,
@@ -382,13 +387,97 @@ impl Partials {
                 ],
             )?,
             examples: best_examples(self.examples)?,
-            terms: regroup(
-                self.terms,
-                &["period", "topic", "term"],
-                vec![col("mentions").sum().cast(DataType::UInt32), col("negative").sum().cast(DataType::UInt32)],
-            )?,
+            terms: normalized_terms(self.terms)?,
         })
     }
+}
+
+/// One row per key, sorted by key (nulls last), with `aggs` over each key's rows.
+fn regroup(df: DataFrame, keys: &[&str], aggs: Vec<Expr>) -> PolarsResult<DataFrame> {
+    df.lazy()
+        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg(aggs)
+        .sort(keys.iter().copied(), SortMultipleOptions::default().with_nulls_last(true))
+        .collect()
+}
+
+/// The `terms` table in normalized form ([`Partials::normalized`]).
+fn normalized_terms(terms: DataFrame) -> PolarsResult<DataFrame> {
+    regroup(terms, &["period", "topic", "term"], vec![col("mentions").sum().cast(DataType::UInt32), col("negative").sum().cast(DataType::UInt32)])
+}
+
+/// One row of an authors table: author, mentions, negative, engagement, reach_max.
+type AuthorRow<'a> = (&'a str, u32, u32, i64, Option<i64>);
+
+/// The rows of an authors table in the form [`Partials::normalized`] gives it (its column
+/// types; a row with a null where only `reach_max` may have one is `None`); `None` for a
+/// table of another form.
+fn author_rows(df: &DataFrame) -> Option<impl Iterator<Item = Option<AuthorRow<'_>>>> {
+    let column = |name: &str| df.column(name).ok();
+    let (a, m, n) = (column("author")?.str().ok()?, column("mentions")?.u32().ok()?, column("negative")?.u32().ok()?);
+    let (e, r) = (column("engagement")?.i64().ok()?, column("reach_max")?.i64().ok()?);
+    Some(a.iter().zip(m.iter()).zip(n.iter()).zip(e.iter()).zip(r.iter()).map(|((((a, m), n), e), r)| Some((a?, m?, n?, e?, r))))
+}
+
+/// Authors tables, each one row per author sorted by author (as [`Partials::normalized`]
+/// leaves them), merged run against run into one such table: mentions, negative mentions
+/// and engagement added, the largest reach kept. The same table as stacking them and
+/// grouping again, without the hash table and the sort over all their rows: on 3M mentions
+/// by distinct authors that regrouping took the run from 499 to 982 MiB in 0.3 s. `None`
+/// when a table is not in that form (then they are stacked and grouped again).
+fn merge_sorted_authors(tables: &[&DataFrame]) -> Option<PolarsResult<DataFrame>> {
+    use std::cmp::Reverse;
+    let mut runs = tables.iter().map(|t| author_rows(t)).collect::<Option<Vec<_>>>()?;
+    let rows: usize = tables.iter().map(|t| t.height()).sum();
+    // The next row of every run, and a heap of (its author, run) to take the least from.
+    let mut heads: Vec<Option<AuthorRow>> = Vec::with_capacity(runs.len());
+    let mut heap = std::collections::BinaryHeap::with_capacity(runs.len());
+    for (i, run) in runs.iter_mut().enumerate() {
+        let head = run.next().map(|row| row.ok_or(())).transpose().ok()?;
+        if let Some(row) = head {
+            heap.push(Reverse((row.0, i)));
+        }
+        heads.push(head);
+    }
+    let mut author = StringChunkedBuilder::new("author".into(), rows);
+    let (mut mentions, mut negative) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+    let (mut engagement, mut reach_max) = (Vec::with_capacity(rows), Vec::<Option<i64>>::with_capacity(rows));
+    let mut last: Option<&str> = None;
+    while let Some(Reverse((_, i))) = heap.pop() {
+        let row = heads[i].take()?;
+        match (last == Some(row.0), mentions.last_mut(), negative.last_mut(), engagement.last_mut(), reach_max.last_mut()) {
+            (true, Some(m), Some(n), Some(e), Some(r)) => {
+                *m += row.1;
+                *n += row.2;
+                *e += row.3;
+                *r = (*r).max(row.4); // `None` is less than every value: nulls ignored
+            }
+            _ => {
+                author.append_value(row.0);
+                last = Some(row.0);
+                mentions.push(row.1);
+                negative.push(row.2);
+                engagement.push(row.3);
+                reach_max.push(row.4);
+            }
+        }
+        if let Some(next) = runs[i].next() {
+            let next = next?;
+            if next.0 <= row.0 {
+                return None; // not sorted, or an author twice
+            }
+            heap.push(Reverse((next.0, i)));
+            heads[i] = Some(next);
+        }
+    }
+    let columns = vec![
+        author.finish().into_column(),
+        Column::new("mentions".into(), mentions),
+        Column::new("negative".into(), negative),
+        Column::new("engagement".into(), engagement),
+        Column::new("reach_max".into(), reach_max),
+    ];
+    Some(DataFrame::new(columns[0].len(), columns))
 }
 
 /// The example order: period, topic, then surely negative first, highest reach (unknown
@@ -513,4 +602,67 @@ fn cut_texts(c: &Column) -> PolarsResult<Column> {
         })
         .collect();
     Ok(cut.with_name(c.name().clone()).into_column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn authors(rows: &[(&str, u32, u32, i64, Option<i64>)]) -> DataFrame {
+        df!(
+            "author" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "mentions" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "negative" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "engagement" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            "reach_max" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn sorted_authors_tables_merge_as_stacking_and_regrouping_does() {
+        let a = authors(&[("anna", 2, 1, 10, Some(5)), ("ben", 1, 0, 0, None), ("zoe", 1, 1, 3, Some(1))]);
+        let b = authors(&[("ben", 3, 2, 7, Some(9)), ("carl", 1, 0, 1, None)]);
+        let c = authors(&[("anna", 1, 0, 0, None), ("ben", 1, 1, 1, Some(2)), ("zoe", 1, 0, 0, Some(8)), ("émile", 4, 0, 2, Some(3))]);
+        // In the order of UTF-8 bytes (`é` after `z`), as polars sorts.
+        let tables = [&a, &b, &c, &a.clear()];
+        let merged = merge_sorted_authors(&tables).expect("sorted tables").unwrap();
+        let mut stacked = a.clone();
+        for t in &tables[1..] {
+            stacked.vstack_mut(t).unwrap();
+        }
+        let regrouped = Partials { authors: stacked, ..empty_partials() }.normalized().unwrap().authors;
+        assert!(merged.equals_missing(&regrouped), "{merged}\n{regrouped}");
+        assert_eq!(merged.height(), 5);
+    }
+
+    #[test]
+    fn authors_tables_out_of_order_are_left_to_regrouping() {
+        let unsorted = authors(&[("ben", 1, 0, 0, None), ("anna", 1, 0, 0, None)]);
+        let twice = authors(&[("anna", 1, 0, 0, None), ("anna", 1, 0, 0, None)]);
+        let sorted = authors(&[("anna", 1, 0, 0, None)]);
+        assert!(merge_sorted_authors(&[&sorted, &unsorted]).is_none());
+        assert!(merge_sorted_authors(&[&twice]).is_none());
+        let other_types = sorted.clone().lazy().with_column(col("mentions").cast(DataType::Int64)).collect().unwrap();
+        assert!(merge_sorted_authors(&[&sorted, &other_types]).is_none());
+    }
+
+    fn empty_partials() -> Partials {
+        let empty = |names: &[(&str, DataType)]| DataFrame::empty_with_schema(&names.iter().map(|(n, t)| Field::new((*n).into(), t.clone())).collect());
+        let counts: Vec<(&str, DataType)> = [("period", DataType::String), ("channel", DataType::String)].into_iter().chain(COUNT_COLUMNS).collect();
+        let topic: Vec<(&str, DataType)> = [("period", DataType::String), ("topic", DataType::String)].into_iter().chain(COUNT_COLUMNS).collect();
+        let u = DataType::UInt32;
+        let s = DataType::String;
+        let i = DataType::Int64;
+        Partials {
+            channel: empty(&counts),
+            topic: empty(&topic),
+            query: empty(&[("period", s.clone()), ("query", s.clone()), ("mentions", u.clone()), ("reach_gross", i.clone()), ("engagement", i.clone())]),
+            language: empty(&[("period", s.clone()), ("language", s.clone()), ("mentions", u.clone()), ("classified", u.clone()), ("detected", u.clone())]),
+            agreement: empty(&[("source_tool", s.clone()), ("tool_sentiment", s.clone()), ("sentiment", s.clone()), ("mentions", u.clone())]),
+            authors: empty(&[("author", s.clone()), ("mentions", u.clone()), ("negative", u.clone()), ("engagement", i.clone()), ("reach_max", i.clone())]),
+            examples: empty(&[("period", s.clone()), ("topic", s.clone()), ("sure", DataType::Boolean), ("reach", i.clone()), ("mention_id", s.clone())]),
+            terms: no_terms().unwrap(),
+        }
+    }
 }
