@@ -61,6 +61,57 @@ macro_rules! tune_allocator_before_main {
     };
 }
 
+/// Memory for a few large, long-lived tables, straight from the OS (`mmap`) and given
+/// back to it when freed (`munmap`); small blocks come from the global allocator.
+///
+/// For the de-duplication index ([`crate::ingest::dedup`]), the one structure of a run that
+/// grows with its input. From mimalloc, a table freed when it doubles, and the whole index
+/// at the end of ingest, stayed with the program for the purge delay above: the index was
+/// held twice at its doublings, and still held while aggregation took fresh memory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsPages;
+
+impl OsPages {
+    /// Blocks from this size on are mapped (a few pages at least: a mapping per small
+    /// block would cost a system call and a page each).
+    const MAPPED_FROM: usize = 1 << 16;
+
+    fn mapped_len(layout: std::alloc::Layout) -> Option<usize> {
+        const PAGE: usize = 4096;
+        (layout.size() >= Self::MAPPED_FROM && layout.align() <= PAGE).then(|| layout.size().div_ceil(PAGE) * PAGE)
+    }
+}
+
+// SAFETY: blocks are either the global allocator's (small ones, passed through) or fresh
+// anonymous mappings of at least the layout's size, page-aligned (at least its alignment),
+// unmapped exactly once with the same length; which of the two a block is follows from its
+// layout, the same at allocation and deallocation.
+unsafe impl allocator_api2::alloc::Allocator for OsPages {
+    fn allocate(&self, layout: std::alloc::Layout) -> Result<std::ptr::NonNull<[u8]>, allocator_api2::alloc::AllocError> {
+        let Some(len) = Self::mapped_len(layout) else {
+            return allocator_api2::alloc::Global.allocate(layout);
+        };
+        // SAFETY: a new private anonymous mapping; no existing memory is touched.
+        let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0) };
+        if p == libc::MAP_FAILED {
+            return Err(allocator_api2::alloc::AllocError);
+        }
+        let p = std::ptr::NonNull::new(p.cast::<u8>()).ok_or(allocator_api2::alloc::AllocError)?;
+        Ok(std::ptr::NonNull::slice_from_raw_parts(p, len))
+    }
+
+    unsafe fn deallocate(&self, ptr: std::ptr::NonNull<u8>, layout: std::alloc::Layout) {
+        match Self::mapped_len(layout) {
+            // SAFETY: `ptr` is a mapping of `len` bytes made by `allocate` for this layout.
+            Some(len) => unsafe {
+                libc::munmap(ptr.as_ptr().cast(), len);
+            },
+            // SAFETY: a block of the global allocator with this layout (the caller's promise).
+            None => unsafe { allocator_api2::alloc::Global.deallocate(ptr, layout) },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -75,5 +126,30 @@ mod tests {
         super::tune_for_batch();
         assert_eq!(get(super::MI_OPTION_ALLOW_THP), 0);
         assert_eq!(get(super::MI_OPTION_PURGE_DELAY), super::PURGE_DELAY_MS);
+    }
+
+    #[test]
+    fn tables_in_os_pages_grow_and_give_their_memory_back() {
+        use allocator_api2::alloc::Allocator;
+        // A table grown through small and mapped blocks keeps its entries.
+        let mut t: hashbrown::HashMap<u64, u64, _, super::OsPages> = hashbrown::HashMap::with_hasher_in(std::hash::RandomState::new(), super::OsPages);
+        for k in 0..200_000u64 {
+            t.insert(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), k);
+        }
+        assert!((0..200_000u64).all(|k| t.get(&k.wrapping_mul(0x9e37_79b9_7f4a_7c15)) == Some(&k)));
+        // A large block is a mapping of its own, gone when freed (`mincore` fails with
+        // ENOMEM on addresses that are not mapped).
+        let layout = std::alloc::Layout::from_size_align(1 << 20, 16).unwrap();
+        let block = super::OsPages.allocate(layout).unwrap();
+        let p = block.cast::<u8>();
+        assert_eq!(p.as_ptr() as usize % 4096, 0);
+        // SAFETY: the block is ours, `1 << 20` bytes long.
+        unsafe { p.as_ptr().write_bytes(7, 1 << 20) };
+        let mut pages = vec![0u8; 256];
+        let mapped = |pages: &mut Vec<u8>| unsafe { libc::mincore(p.as_ptr().cast(), 1 << 20, pages.as_mut_ptr()) } == 0;
+        assert!(mapped(&mut pages) && pages.iter().all(|&b| b & 1 == 1), "resident while in use");
+        // SAFETY: allocated above with this layout, not used after.
+        unsafe { super::OsPages.deallocate(p, layout) };
+        assert!(!mapped(&mut pages), "returned to the system when freed");
     }
 }

@@ -1,8 +1,7 @@
 //! De-duplication across files: the same URL or the same vendor id is the same mention;
 //! without either, the same author, timestamp and text.
 
-use std::collections::HashMap;
-
+use crate::allocator::OsPages;
 use crate::hash::{fnv1a, fnv1a_continue, KeyBuildHasher};
 use crate::mention::Mention;
 
@@ -134,7 +133,9 @@ pub struct Deduper {
     /// Key → where it was first seen, packed ([`Packed`]), in [`SHARDS`] tables
     /// ([`shard`]). The index holds an entry per mention (two for mentions with URL and
     /// vendor id), so its size is most of what a run's memory grows by with the input.
-    seen: Vec<HashMap<u64, Packed, KeyBuildHasher>>,
+    /// The tables are in [`OsPages`]: freed (a table that doubled, the index after ingest),
+    /// their memory is the system's again at once.
+    seen: Vec<Table>,
     /// Origins too large to pack (never in practice), by index.
     unpacked: Vec<Origin>,
 }
@@ -142,10 +143,13 @@ pub struct Deduper {
 /// Tables of the de-duplication index.
 const SHARDS: usize = 64;
 
+/// One table of the index: key → where it was first seen.
+type Table = hashbrown::HashMap<u64, Packed, KeyBuildHasher, OsPages>;
+
 /// A key's table. One table doubles at once when it fills: the old and the new one side by
-/// side (1.5 times the new size, and the old one kept by the allocator for its purge delay:
-/// 3M two-key rows +130–160 MiB for a second, the run's peak), and it is twice as large as
-/// it needs to be just after. So the keys are spread unevenly over [`SHARDS`] tables, table
+/// side (1.5 times the new size; from mimalloc, before the tables were in [`OsPages`], the
+/// old one was also kept for the purge delay: 3M two-key rows +130–160 MiB for a second,
+/// the run's peak), and it is twice as large as it needs to be just after. So the keys are spread unevenly over [`SHARDS`] tables, table
 /// `i` getting a share proportional to `2^(i/SHARDS)`: each table doubles at another
 /// input size (one doubling per factor `2^(1/SHARDS)` of keys, about 1 % more), so at any
 /// moment at most about one 64th of the index is being copied, and the whole index grows
@@ -160,7 +164,7 @@ fn shard(key: u64) -> usize {
 
 impl Default for Deduper {
     fn default() -> Self {
-        Deduper { seen: (0..SHARDS).map(|_| HashMap::default()).collect(), unpacked: Vec::new() }
+        Deduper { seen: (0..SHARDS).map(|_| Table::with_hasher_in(KeyBuildHasher::default(), OsPages)).collect(), unpacked: Vec::new() }
     }
 }
 
