@@ -22,6 +22,7 @@ use polars::prelude::*;
 
 pub mod groups;
 pub mod partial;
+pub mod tally;
 
 pub use groups::ChannelGroups;
 
@@ -115,6 +116,7 @@ impl Tables {
 }
 
 pub use partial::{Partials, PartialsMeta, Routed, TermCounts, INPUT_COLUMNS, PARTIALS_FORMAT};
+pub use tally::Tally;
 
 /// Whether a mention has a sentiment (not `unclassified`, not unclassified by a run
 /// without a classifier).

@@ -356,7 +356,7 @@ impl Partials {
 
     /// One row per key, sorted by key, fixed column types: the form a run writes and a
     /// merge returns, so both give the same tables.
-    fn normalized(self) -> PolarsResult<Partials> {
+    pub(super) fn normalized(self) -> PolarsResult<Partials> {
         let sum_counts = || COUNT_COLUMNS.iter().map(|(n, t)| col(*n).sum().cast(t.clone())).collect::<Vec<_>>();
         Ok(Partials {
             channel: regroup(self.channel, &["period", "channel"], sum_counts())?,
@@ -376,16 +376,20 @@ impl Partials {
                 ["mentions", "classified", "detected"].map(|c| col(c).sum().cast(DataType::UInt32)).to_vec(),
             )?,
             agreement: regroup(self.agreement, &["source_tool", "tool_sentiment", "sentiment"], vec![col("mentions").sum().cast(DataType::UInt32)])?,
-            authors: regroup(
-                self.authors,
-                &["author"],
-                vec![
-                    col("mentions").sum().cast(DataType::UInt32),
-                    col("negative").sum().cast(DataType::UInt32),
-                    col("engagement").sum().cast(DataType::Int64),
-                    col("reach_max").max().cast(DataType::Int64),
-                ],
-            )?,
+            authors: if authors_in_order(&self.authors) {
+                self.authors
+            } else {
+                regroup(
+                    self.authors,
+                    &["author"],
+                    vec![
+                        col("mentions").sum().cast(DataType::UInt32),
+                        col("negative").sum().cast(DataType::UInt32),
+                        col("engagement").sum().cast(DataType::Int64),
+                        col("reach_max").max().cast(DataType::Int64),
+                    ],
+                )?
+            },
             examples: best_examples(self.examples)?,
             terms: normalized_terms(self.terms)?,
         })
@@ -417,6 +421,20 @@ fn author_rows(df: &DataFrame) -> Option<impl Iterator<Item = Option<AuthorRow<'
     let (a, m, n) = (column("author")?.str().ok()?, column("mentions")?.u32().ok()?, column("negative")?.u32().ok()?);
     let (e, r) = (column("engagement")?.i64().ok()?, column("reach_max")?.i64().ok()?);
     Some(a.iter().zip(m.iter()).zip(n.iter()).zip(e.iter()).zip(r.iter()).map(|((((a, m), n), e), r)| Some((a?, m?, n?, e?, r))))
+}
+
+/// Whether an authors table is in normalized form already: one row per author, sorted by
+/// author, with the normalized column types.
+fn authors_in_order(df: &DataFrame) -> bool {
+    let Some(mut rows) = author_rows(df) else { return false };
+    let mut last: Option<&str> = None;
+    rows.all(|row| match row {
+        Some(row) if last.is_none_or(|l| l < row.0) => {
+            last = Some(row.0);
+            true
+        }
+        _ => false,
+    })
 }
 
 /// Authors tables, each one row per author sorted by author (as [`Partials::normalized`]
@@ -539,15 +557,7 @@ fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZon
         negative.column("reach")?.i64()?,
         negative.column("topic")?.str()?,
     );
-    type Candidate<'a> = (bool, Option<i64>, &'a str);
-    type Best<'a> = Vec<Candidate<'a>>;
-    let better = |a: &Candidate, b: &Candidate| match (a.1, b.1) {
-        _ if a.0 != b.0 => a.0,
-        (Some(x), Some(y)) if x != y => x > y,
-        (Some(_), None) => true,
-        (None, Some(_)) => false,
-        _ => a.2 < b.2,
-    };
+    type Best<'a> = Vec<ExampleRank<'a>>;
     let mut best: std::collections::HashMap<(i32, &str), Best> = std::collections::HashMap::new();
     for i in 0..negative.height() {
         let (Some(p), Some(id), Some(t)) = (period.get(i), ids.get(i), topic.get(i)) else { continue };
@@ -556,7 +566,7 @@ fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZon
         if list.iter().any(|c| c.2 == id) {
             continue;
         }
-        let at = list.iter().position(|c| better(&cand, c)).unwrap_or(list.len());
+        let at = list.iter().position(|c| better_example(&cand, c)).unwrap_or(list.len());
         if at < EXAMPLE_CANDIDATES {
             list.insert(at, cand);
             list.truncate(EXAMPLE_CANDIDATES);
@@ -591,17 +601,31 @@ fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZon
 
 /// Example texts are cut to 280 characters (with `…`).
 fn cut_texts(c: &Column) -> PolarsResult<Column> {
-    let cut: StringChunked = c
-        .str()?
-        .iter()
-        .map(|s| {
-            s.map(|s| match s.char_indices().nth(280) {
-                Some((at, _)) => format!("{}…", &s[..at]),
-                None => s.to_string(),
-            })
-        })
-        .collect();
+    let cut: StringChunked = c.str()?.iter().map(|s| s.map(cut_text)).collect();
     Ok(cut.with_name(c.name().clone()).into_column())
+}
+
+/// An example text cut to 280 characters (with `…`).
+pub(super) fn cut_text(s: &str) -> String {
+    match s.char_indices().nth(280) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
+/// What complaint examples are ranked by: surely negative, reach, mention id.
+pub(super) type ExampleRank<'a> = (bool, Option<i64>, &'a str);
+
+/// Whether example `a` ranks before `b`: surely negative first, then the higher reach
+/// (unknown last), then the smaller mention id ([`example_order`] by hand).
+pub(super) fn better_example(a: &ExampleRank, b: &ExampleRank) -> bool {
+    match (a.1, b.1) {
+        _ if a.0 != b.0 => a.0,
+        (Some(x), Some(y)) if x != y => x > y,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        _ => a.2 < b.2,
+    }
 }
 
 #[cfg(test)]

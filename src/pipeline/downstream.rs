@@ -1,6 +1,6 @@
 //! What happens to a run's mentions after ingest: batches of them go to
 //! [`classify`](crate::classify) (its own thread, in parallel on the rayon pool), then to
-//! [`aggregate`](crate::aggregate)'s term counts and [`report`](crate::report)'s mention
+//! [`aggregate`](crate::aggregate)'s tally and [`report`](crate::report)'s mention
 //! writer (a thread of its own), over bounded channels: classifying one batch overlaps with
 //! ingesting the next and writing the one before, and memory holds a few batches.
 
@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 
 use polars::prelude::{PolarsError, PolarsResult};
 
-use crate::aggregate::TermCounts;
+use crate::aggregate::Tally;
 use crate::classify::MentionClassifier;
 use crate::mention::Mention;
 use crate::report::MentionWriter;
@@ -27,8 +27,8 @@ pub struct Downstream {
 }
 
 /// What the stages did: mentions written, the seconds spent classifying them (classifier
-/// thread) and writing them (writer thread: building columns, compressing, writing), and
-/// the taxonomy words counted on the way.
+/// thread) and writing them (writer thread: counting, building columns, compressing,
+/// writing), and the partial aggregates counted on the way.
 #[derive(Debug)]
 pub struct Done {
     pub mentions: u64,
@@ -36,13 +36,13 @@ pub struct Done {
     pub routed: u64,
     pub classify_s: f64,
     pub write_s: f64,
-    pub terms: TermCounts,
+    pub tally: Tally,
 }
 
 impl Downstream {
     /// Starts the threads: `classifier`, when given, classifies each batch of `batch`
-    /// mentions; then `terms` counts its taxonomy words and `writer` writes it.
-    pub fn start(classifier: Option<Arc<MentionClassifier>>, writer: MentionWriter, terms: TermCounts, batch: usize) -> Downstream {
+    /// mentions; then `tally` counts it into the partial aggregates and `writer` writes it.
+    pub fn start(classifier: Option<Arc<MentionClassifier>>, writer: MentionWriter, tally: Tally, batch: usize) -> Downstream {
         let (tx, rx) = sync_channel::<Vec<Mention>>(2);
         let (rx, classifier) = match classifier {
             Some(c) => {
@@ -53,7 +53,7 @@ impl Downstream {
         };
         let (recycle, recycled) = sync_channel::<Vec<Mention>>(2);
         let worker = std::thread::spawn(move || {
-            let mut done = count_and_write_batches(rx, writer, terms, recycle)?;
+            let mut done = count_and_write_batches(rx, writer, tally, recycle)?;
             if let Some(c) = classifier {
                 (done.classify_s, done.routed) = c.join().map_err(|_| PolarsError::ComputeError("classifier thread failed".into()))?;
             }
@@ -117,19 +117,15 @@ fn classify_batches(c: &MentionClassifier, batches: Receiver<Vec<Mention>>, clas
     (busy, routed)
 }
 
-/// The last stages (a thread of its own): each classified batch's taxonomy words counted
-/// for [`aggregate`](crate::aggregate), then written by [`report`](crate::report)'s mention
-/// writer; emptied buffers go back to the reader through `recycle`.
-fn count_and_write_batches(
-    batches: Receiver<Vec<Mention>>,
-    mut writer: MentionWriter,
-    terms: TermCounts,
-    recycle: SyncSender<Vec<Mention>>,
-) -> PolarsResult<Done> {
-    let mut done = Done { mentions: 0, routed: 0, classify_s: 0.0, write_s: 0.0, terms };
+/// The last stages (a thread of its own): each classified batch counted into
+/// [`aggregate`](crate::aggregate)'s partial aggregates, then written by
+/// [`report`](crate::report)'s mention writer; emptied buffers go back to the reader
+/// through `recycle`.
+fn count_and_write_batches(batches: Receiver<Vec<Mention>>, mut writer: MentionWriter, tally: Tally, recycle: SyncSender<Vec<Mention>>) -> PolarsResult<Done> {
+    let mut done = Done { mentions: 0, routed: 0, classify_s: 0.0, write_s: 0.0, tally };
     for mut ms in batches {
         let t = std::time::Instant::now();
-        done.terms.add(&ms);
+        done.tally.add(&ms);
         writer.write(&mut ms)?;
         done.write_s += t.elapsed().as_secs_f64();
         done.mentions += ms.len() as u64;

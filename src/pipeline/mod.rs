@@ -223,22 +223,22 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         move |source: std::io::Error| Error::Write { path, source }
     };
     let mut staging = Staging::set(out).map_err(werr(out))?;
-    let (sink, pq_path, staged_mentions) = if opts.partitioned {
+    let (sink, pq_path) = if opts.partitioned {
         let tmp = staging.create_dir("mentions").map_err(werr(out))?;
         staging.remove_at_commit("mentions.parquet");
-        let sink = MentionSink::Partitioned { dir: tmp.clone(), tz: opts.report.report_timezone, granularity: opts.report.granularity };
-        (sink, out.join("mentions"), tmp)
+        let sink = MentionSink::Partitioned { dir: tmp, tz: opts.report.report_timezone, granularity: opts.report.granularity };
+        (sink, out.join("mentions"))
     } else {
         let (f, path) = staging.create("mentions.parquet").map_err(werr(out))?;
         staging.remove_at_commit("mentions");
-        let staged = staging.staged_path("mentions.parquet").unwrap_or(&path).to_path_buf();
-        (MentionSink::File(f), path, staged)
+        (MentionSink::File(f), path)
     };
     let words = opts.classifier.as_ref().map_or_else(Vec::new, |c| c.topic_words.clone());
-    let terms = crate::aggregate::TermCounts::new(opts.report.report_timezone, opts.report.granularity, words);
+    let (tz, g) = (opts.report.report_timezone, opts.report.granularity);
+    let tally = crate::aggregate::Tally::new(tz, g, crate::aggregate::TermCounts::new(tz, g, words));
     let writer = MentionWriter::new(sink).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
-    // ingest (below, on this thread) → classify → count terms and write (downstream).
-    let mut mentions = Downstream::start(opts.classifier.clone(), writer, terms, ROW_GROUP);
+    // ingest (below, on this thread) → classify → count and write (downstream).
+    let mut mentions = Downstream::start(opts.classifier.clone(), writer, tally, ROW_GROUP);
     let (f, rejects_path) = staging.create("rejects.csv").map_err(werr(out))?;
     let mut rejects = CsvTable::new(f, &["file", "line", "column", "column_name", "reason", "excerpt"])
         .map_err(|e| Error::Write { path: rejects_path.clone(), source: e.into() })?;
@@ -338,10 +338,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     let mentions_name = if opts.partitioned { "mentions/" } else { "mentions.parquet" };
     let mut outputs: Vec<String> = [mentions_name, "rejects.csv", "duplicates.csv", "warnings.csv"].iter().map(|s| s.to_string()).collect();
     let t = Instant::now();
-    let scan = report::scan_mentions(&staged_mentions).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
-    let partials = crate::aggregate::Partials::of_chunked(scan, opts.report.report_timezone, opts.report.granularity, crate::aggregate::Partials::CHUNK_ROWS)
-        .and_then(|p| p.with_terms(&written.terms))
-        .map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
+    let partials = written.tally.partials().map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     stages.aggregate_s = secs(t);
     let meta = PartialsMeta {
         format: PARTIALS_FORMAT,

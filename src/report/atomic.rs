@@ -88,16 +88,6 @@ impl Staging {
         self.stale.push(self.dir.join(name));
     }
 
-    /// Where output `name` is being written before the commit (to read it back).
-    pub fn staged_path(&self, name: &str) -> Option<&Path> {
-        if self.set.is_some() {
-            let path = self.dir.join(name);
-            return self.files.iter().find(|(p, _)| *p == path).map(|(p, _)| p.as_path());
-        }
-        let target = self.dir.join(name);
-        self.files.iter().find(|(_, t)| *t == target).map(|(tmp, _)| tmp.as_path())
-    }
-
     /// Flushes every file to disk, then renames them all into place.
     pub fn commit(mut self) -> io::Result<Vec<PathBuf>> {
         for (tmp, _) in &self.files {
