@@ -115,7 +115,7 @@ impl Tables {
     }
 }
 
-pub use partial::{Partials, PartialsMeta, Routed, TermCounts, INPUT_COLUMNS, PARTIALS_FORMAT};
+pub use partial::{Partials, PartialsMeta, Routed, INPUT_COLUMNS, PARTIALS_FORMAT};
 pub use tally::Tally;
 
 /// Whether a mention has a sentiment (not `unclassified`, not unclassified by a run

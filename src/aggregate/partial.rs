@@ -3,17 +3,12 @@
 //! re-ranking), so parts of the input processed apart give, merged, the same tables as one
 //! run over all of it — no average is ever averaged.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use super::{
-    classified, count_where, counts, period_number, period_of, period_range, polars_zone, spell_periods, volume, weighted_counts, Granularity,
-    EXAMPLE_CANDIDATES,
-};
+use super::{classified, count_where, counts, period_number, polars_zone, spell_periods, volume, weighted_counts, Granularity, EXAMPLE_CANDIDATES};
 
 /// What the partial aggregates of a run were computed with (`partials/meta.json`); parts
 /// merge only when these agree.
@@ -85,7 +80,7 @@ pub struct Partials {
     /// mention_id, published_at (local), channel, url, text.
     pub examples: DataFrame,
     /// period × topic × term (a taxonomy word found in the topic's mentions): mentions,
-    /// negative. Counted by [`TermCounts`] while the mentions are written; the words are
+    /// negative. Counted by [`super::Tally`] while the mentions are written; the words are
     /// not in `mentions.parquet`, so [`Partials::of`] leaves this table empty.
     pub terms: DataFrame,
 }
@@ -93,62 +88,10 @@ pub struct Partials {
 /// File names of the partial tables, in [`Partials::named`] order.
 pub const PARTIAL_NAMES: [&str; 8] = ["channel", "topic", "query", "language", "agreement", "authors", "examples", "terms"];
 
-/// Mentions and negative mentions per period × topic × taxonomy word, counted from the
-/// classified mentions as they stream past (see [`crate::mention::Mention::topic_words`]).
-#[derive(Debug)]
-pub struct TermCounts {
-    tz: Tz,
-    g: Granularity,
-    /// (topic, word) by the ids in the mentions (the classifier's `topic_words`).
-    names: Vec<(Arc<str>, Arc<str>)>,
-    /// (period number, pair id) → [mentions, negative].
-    counts: HashMap<(i32, u32), [u32; 2]>,
-    /// The last mention's period: its UTC range [start, end) and number. Mentions come
-    /// mostly in time order, and a time zone conversion per mention costs.
-    last: Option<(DateTime<Utc>, DateTime<Utc>, i32)>,
-}
-
-impl TermCounts {
-    pub fn new(tz: Tz, g: Granularity, names: Vec<(Arc<str>, Arc<str>)>) -> TermCounts {
-        TermCounts { tz, g, names, counts: HashMap::new(), last: None }
-    }
-
-    pub fn add(&mut self, mentions: &[crate::mention::Mention]) {
-        for m in mentions.iter().filter(|m| !m.topic_words.is_empty()) {
-            let t = m.published_at;
-            let period = match self.last {
-                Some((start, end, p)) if start <= t && t < end => p,
-                _ => {
-                    let p = period_of(t, self.tz, self.g);
-                    self.last = period_range(p, self.tz, self.g).map(|(start, end)| (start, end, p));
-                    p
-                }
-            };
-            let negative = u32::from(m.sentiment == Some(crate::mention::Sentiment::Negative));
-            for &pair in &m.topic_words {
-                let c = self.counts.entry((period, pair)).or_default();
-                c[0] += 1;
-                c[1] += negative;
-            }
-        }
-    }
-
-    /// The `terms` partial table (in any row order; [`Partials::with_terms`] sorts it).
-    pub fn frame(&self) -> PolarsResult<DataFrame> {
-        let rows: Vec<_> = self.counts.iter().filter_map(|(&(p, pair), c)| Some((p, self.names.get(pair as usize)?, c))).collect();
-        df!(
-            "period" => rows.iter().map(|(p, _, _)| self.g.spell(*p)).collect::<Vec<_>>(),
-            "topic" => rows.iter().map(|(_, n, _)| &*n.0).collect::<Vec<_>>(),
-            "term" => rows.iter().map(|(_, n, _)| &*n.1).collect::<Vec<_>>(),
-            "mentions" => rows.iter().map(|(_, _, c)| c[0]).collect::<Vec<_>>(),
-            "negative" => rows.iter().map(|(_, _, c)| c[1]).collect::<Vec<_>>(),
-        )
-    }
-}
-
 /// An empty `terms` table.
 fn no_terms() -> PolarsResult<DataFrame> {
-    TermCounts::new(Tz::UTC, Granularity::Month, Vec::new()).frame()
+    let none: [&str; 0] = [];
+    df!("period" => none, "topic" => none, "term" => none, "mentions" => [0u32; 0], "negative" => [0u32; 0])
 }
 
 /// The columns of `mentions.parquet` the partials read.
@@ -278,13 +221,6 @@ impl Partials {
             terms: no_terms()?,
         }
         .normalized()
-    }
-
-    /// These partials with the `terms` table counted while the mentions were written.
-    /// The other tables are left as they are (already normalized: regrouping them again
-    /// would hold the authors table twice more at the end of a run).
-    pub fn with_terms(self, terms: &TermCounts) -> PolarsResult<Partials> {
-        Ok(Partials { terms: normalized_terms(terms.frame()?)?, ..self })
     }
 
     /// Name and table, in the order they are written.

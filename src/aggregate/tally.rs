@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use super::partial::{better_example, cut_text, Partials, TermCounts, SURELY_NEGATIVE};
+use super::partial::{better_example, cut_text, Partials, SURELY_NEGATIVE};
 use super::{period_of, period_range, Granularity, EXAMPLE_CANDIDATES};
 use crate::allocator::OsPages;
 use crate::mention::{Channel, LanguageSource, Mention, Sentiment, ToolSentiment, UNCLASSIFIED};
@@ -99,13 +99,17 @@ pub struct Tally {
     authors: hashbrown::HashMap<compact_str::CompactString, Author, hashbrown::DefaultHashBuilder, OsPages>,
     /// Per period × topic the best [`EXAMPLE_CANDIDATES`] negative mentions, best first.
     examples: Map<(i32, Arc<str>), Vec<Example>>,
-    terms: TermCounts,
+    /// (topic, word) by the ids in the mentions (the classifier's `topic_words`).
+    words: Vec<(Arc<str>, Arc<str>)>,
+    /// (period, id of a (topic, word) pair) → mentions, negative mentions.
+    terms: Map<(i32, u32), [u32; 2]>,
     none: Arc<str>,
 }
 
 impl Tally {
-    /// Counts with periods of `g` in `tz`; `terms` counts the taxonomy words.
-    pub fn new(tz: Tz, g: Granularity, terms: TermCounts) -> Tally {
+    /// Counts with periods of `g` in `tz`; `words` names the (topic, taxonomy word) pairs
+    /// of the mentions' `topic_words`.
+    pub fn new(tz: Tz, g: Granularity, words: Vec<(Arc<str>, Arc<str>)>) -> Tally {
         Tally {
             tz,
             g,
@@ -117,7 +121,8 @@ impl Tally {
             agreement: Map::default(),
             authors: hashbrown::HashMap::with_hasher_in(Default::default(), OsPages),
             examples: Map::default(),
-            terms,
+            words,
+            terms: Map::default(),
             none: Arc::from(NONE),
         }
     }
@@ -135,7 +140,6 @@ impl Tally {
 
     /// Counts classified mentions (as they are written to `mentions.parquet`).
     pub fn add(&mut self, mentions: &[Mention]) {
-        self.terms.add(mentions);
         for m in mentions {
             let p = self.period(m.published_at);
             let label = m.sentiment_label();
@@ -162,7 +166,13 @@ impl Tally {
                     }
                 }
             }
-            if m.sentiment == Some(Sentiment::Negative) {
+            let negative = u32::from(m.sentiment == Some(Sentiment::Negative));
+            for &pair in &m.topic_words {
+                let c = self.terms.entry((p, pair)).or_default();
+                c[0] += 1;
+                c[1] += negative;
+            }
+            if negative == 1 {
                 for t in &m.topics {
                     self.example(p, t, m);
                 }
@@ -282,6 +292,14 @@ impl Tally {
             "url" => examples.iter().map(|r| r.2.url.as_deref()).collect::<Vec<_>>(),
             "text" => examples.iter().map(|r| r.2.text.as_str()).collect::<Vec<_>>(),
         )?;
-        Partials { channel, topic, query, language, agreement, authors, examples, terms: self.terms.frame()? }.normalized()
+        let terms: Vec<_> = self.terms.iter().filter_map(|(&(p, pair), c)| Some((p, self.words.get(pair as usize)?, c))).collect();
+        let terms = df!(
+            "period" => terms.iter().map(|(p, _, _)| g.spell(*p)).collect::<Vec<_>>(),
+            "topic" => terms.iter().map(|(_, n, _)| &*n.0).collect::<Vec<_>>(),
+            "term" => terms.iter().map(|(_, n, _)| &*n.1).collect::<Vec<_>>(),
+            "mentions" => terms.iter().map(|(_, _, c)| c[0]).collect::<Vec<_>>(),
+            "negative" => terms.iter().map(|(_, _, c)| c[1]).collect::<Vec<_>>(),
+        )?;
+        Partials { channel, topic, query, language, agreement, authors, examples, terms }.normalized()
     }
 }

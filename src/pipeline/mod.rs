@@ -235,7 +235,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     };
     let words = opts.classifier.as_ref().map_or_else(Vec::new, |c| c.topic_words.clone());
     let (tz, g) = (opts.report.report_timezone, opts.report.granularity);
-    let tally = crate::aggregate::Tally::new(tz, g, crate::aggregate::TermCounts::new(tz, g, words));
+    let tally = crate::aggregate::Tally::new(tz, g, words);
     let writer = MentionWriter::new(sink).map_err(|source| Error::Parquet { path: pq_path.clone(), source })?;
     // ingest (below, on this thread) → classify → count and write (downstream).
     let mut mentions = Downstream::start(opts.classifier.clone(), writer, tally, ROW_GROUP);
