@@ -64,10 +64,11 @@ macro_rules! tune_allocator_before_main {
 /// Memory for a few large, long-lived tables, straight from the OS (`mmap`) and given
 /// back to it when freed (`munmap`); small blocks come from the global allocator.
 ///
-/// For the de-duplication index ([`crate::ingest::dedup`]), the one structure of a run that
-/// grows with its input. From mimalloc, a table freed when it doubles, and the whole index
-/// at the end of ingest, stayed with the program for the purge delay above: the index was
-/// held twice at its doublings, and still held while aggregation took fresh memory.
+/// For the tables that grow with a run's input: the de-duplication index
+/// ([`crate::ingest::dedup`]) and the authors of the partial aggregates
+/// ([`crate::aggregate::Tally`]). From mimalloc, a table freed when it doubled stayed with
+/// the program for the purge delay above (held twice for that second), and so did the whole
+/// index after ingest.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OsPages;
 
@@ -146,6 +147,8 @@ mod tests {
         // SAFETY: the block is ours, `1 << 20` bytes long.
         unsafe { p.as_ptr().write_bytes(7, 1 << 20) };
         let mut pages = vec![0u8; 256];
+        // SAFETY: `mincore` reads the page table only; `pages` has a byte for each of the 256
+        // pages asked about.
         let mapped = |pages: &mut Vec<u8>| unsafe { libc::mincore(p.as_ptr().cast(), 1 << 20, pages.as_mut_ptr()) } == 0;
         assert!(mapped(&mut pages) && pages.iter().all(|&b| b & 1 == 1), "resident while in use");
         // SAFETY: allocated above with this layout, not used after.

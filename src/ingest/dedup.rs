@@ -149,11 +149,12 @@ type Table = hashbrown::HashMap<u64, Packed, KeyBuildHasher, OsPages>;
 /// A key's table. One table doubles at once when it fills: the old and the new one side by
 /// side (1.5 times the new size; from mimalloc, before the tables were in [`OsPages`], the
 /// old one was also kept for the purge delay: 3M two-key rows +130–160 MiB for a second,
-/// the run's peak), and it is twice as large as it needs to be just after. So the keys are spread unevenly over [`SHARDS`] tables, table
-/// `i` getting a share proportional to `2^(i/SHARDS)`: each table doubles at another
-/// input size (one doubling per factor `2^(1/SHARDS)` of keys, about 1 % more), so at any
-/// moment at most about one 64th of the index is being copied, and the whole index grows
-/// in step with the input instead of in jumps. The fraction is bits 32–47 of the key, which
+/// the run's peak), and it is twice as large as it needs to be just after. So the keys are
+/// spread unevenly over [`SHARDS`] tables, table `i` getting a share proportional to
+/// `2^(i/SHARDS)`: each table doubles at another input size (one doubling per factor
+/// `2^(1/SHARDS)` of keys, about 1 % more), so at any moment at most about one 64th of the
+/// index is being copied, and the whole index grows in step with the input instead of in
+/// jumps. The fraction is bits 32–47 of the key, which
 /// neither a table's bucket (the low bits: keys are hashes, taken as they are by
 /// [`KeyBuildHasher`]) nor hashbrown's tag (the top 7) uses.
 fn shard(key: u64) -> usize {
