@@ -13,6 +13,8 @@
 //!
 //! All of them are computed from [`Partials`]: counts, sums, maxima and example candidates
 //! that merge across parts of the input (`resonanz merge`), so tables never average averages.
+//! A run counts them while its mentions are written ([`Tally`]); [`Partials::of`] computes
+//! the same from a mentions table.
 //! Every measure's formula is in [`METRICS_MD`], which `run` writes beside the tables.
 //! Tables are sorted by their keys, so the same mentions give the same bytes.
 
