@@ -327,7 +327,11 @@ impl Partials {
                 )?
             },
             examples: best_examples(self.examples)?,
-            terms: normalized_terms(self.terms)?,
+            terms: regroup(
+                self.terms,
+                &["period", "topic", "term"],
+                vec![col("mentions").sum().cast(DataType::UInt32), col("negative").sum().cast(DataType::UInt32)],
+            )?,
         })
     }
 }
@@ -339,11 +343,6 @@ fn regroup(df: DataFrame, keys: &[&str], aggs: Vec<Expr>) -> PolarsResult<DataFr
         .agg(aggs)
         .sort(keys.iter().copied(), SortMultipleOptions::default().with_nulls_last(true))
         .collect()
-}
-
-/// The `terms` table in normalized form ([`Partials::normalized`]).
-fn normalized_terms(terms: DataFrame) -> PolarsResult<DataFrame> {
-    regroup(terms, &["period", "topic", "term"], vec![col("mentions").sum().cast(DataType::UInt32), col("negative").sum().cast(DataType::UInt32)])
 }
 
 /// One row of an authors table: author, mentions, negative, engagement, reach_max.
@@ -499,11 +498,7 @@ fn examples(base: LazyFrame, mentions: LazyFrame, zone: polars::prelude::TimeZon
         let (Some(p), Some(id), Some(t)) = (period.get(i), ids.get(i), topic.get(i)) else { continue };
         let cand = (sure.get(i).unwrap_or(false), reach.get(i), id);
         let list = best.entry((p, t)).or_default();
-        if list.iter().any(|c| c.2 == id) {
-            continue;
-        }
-        let at = list.iter().position(|c| better_example(&cand, c)).unwrap_or(list.len());
-        if at < EXAMPLE_CANDIDATES {
+        if let Some(at) = example_slot(list.iter().copied(), &cand) {
             list.insert(at, cand);
             list.truncate(EXAMPLE_CANDIDATES);
         }
@@ -552,9 +547,26 @@ pub(super) fn cut_text(s: &str) -> String {
 /// What complaint examples are ranked by: surely negative, reach, mention id.
 pub(super) type ExampleRank<'a> = (bool, Option<i64>, &'a str);
 
+/// Where candidate `cand` goes among the best examples `list` (best first): `None` when its
+/// mention is there already or it ranks below the first [`EXAMPLE_CANDIDATES`].
+pub(super) fn example_slot<'a>(list: impl IntoIterator<Item = ExampleRank<'a>>, cand: &ExampleRank) -> Option<usize> {
+    let (mut at, mut len) = (None, 0);
+    for (i, c) in list.into_iter().enumerate() {
+        if c.2 == cand.2 {
+            return None;
+        }
+        if at.is_none() && better_example(cand, &c) {
+            at = Some(i);
+        }
+        len = i + 1;
+    }
+    let at = at.unwrap_or(len);
+    (at < EXAMPLE_CANDIDATES).then_some(at)
+}
+
 /// Whether example `a` ranks before `b`: surely negative first, then the higher reach
 /// (unknown last), then the smaller mention id ([`example_order`] by hand).
-pub(super) fn better_example(a: &ExampleRank, b: &ExampleRank) -> bool {
+fn better_example(a: &ExampleRank, b: &ExampleRank) -> bool {
     match (a.1, b.1) {
         _ if a.0 != b.0 => a.0,
         (Some(x), Some(y)) if x != y => x > y,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use super::partial::{better_example, cut_text, Partials, SURELY_NEGATIVE};
+use super::partial::{cut_text, example_slot, Partials, SURELY_NEGATIVE};
 use super::{period_of, period_range, Granularity, EXAMPLE_CANDIDATES};
 use crate::allocator::OsPages;
 use crate::mention::{Channel, LanguageSource, Mention, Sentiment, ToolSentiment, UNCLASSIFIED};
@@ -144,8 +144,7 @@ impl Tally {
             let p = self.period(m.published_at);
             let label = m.sentiment_label();
             self.channel.entry((p, m.channel)).or_default().add(m);
-            let none = [self.none.clone()];
-            let topics = if m.topics.is_empty() { &none[..] } else { &m.topics[..] };
+            let topics = if m.topics.is_empty() { std::slice::from_ref(&self.none) } else { &m.topics[..] };
             for t in topics {
                 self.topic.entry((p, t.clone())).or_default().add(m);
             }
@@ -185,13 +184,7 @@ impl Tally {
         let sure = m.sentiment_confidence.unwrap_or(0.0) >= SURELY_NEGATIVE;
         let cand = (sure, m.reach, m.mention_id.as_str());
         let list = self.examples.entry((p, t.clone())).or_default();
-        if list.iter().any(|e| e.mention_id == m.mention_id) {
-            return;
-        }
-        let at = list.iter().position(|e| better_example(&cand, &(e.sure, e.reach, e.mention_id.as_str()))).unwrap_or(list.len());
-        if at >= EXAMPLE_CANDIDATES {
-            return;
-        }
+        let Some(at) = example_slot(list.iter().map(|e| (e.sure, e.reach, e.mention_id.as_str())), &cand) else { return };
         let published_at = m.published_at.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string();
         let example = Example {
             sure,
