@@ -150,7 +150,8 @@ fn phase(name: &str, path: &Path) {
                     }
                 },
                 |_| {},
-            );
+            )
+            .expect("scratch files");
             n += batch.len() as u64;
             assert!(cells > 0 || n < 65_536);
             assert_eq!(files[0].counts.mentions, n, "every mention reached the columns");

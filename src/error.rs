@@ -51,7 +51,11 @@ impl Error {
             Error::Usage(_) | Error::Ingest(IngestError::Layouts { .. }) | Error::Config(_) | Error::Load(_) | Error::Rules { .. } => 1,
             #[cfg(feature = "train")]
             Error::Train(_) => 1,
-            Error::Write { .. } | Error::Parquet { .. } | Error::Sample(crate::sample::SampleError::Write { .. }) => 4,
+            // The scratch files fail as outputs do: a full or read-only disk.
+            Error::Write { .. }
+            | Error::Parquet { .. }
+            | Error::Sample(crate::sample::SampleError::Write { .. })
+            | Error::Ingest(IngestError::Scratch { .. }) => 4,
             _ => 2,
         }
     }

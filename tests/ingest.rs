@@ -29,7 +29,8 @@ fn read(paths: &[PathBuf]) -> Vec<Read> {
                 Event::Duplicate(_) => duplicates += 1,
             },
             |_| {},
-        );
+        )
+        .expect("scratch files");
         let file = files.pop().unwrap();
         assert_eq!(
             file.counts.rows_in,
@@ -211,25 +212,44 @@ fn torture_every_record_is_accounted_for() {
 
 #[test]
 fn duplicates_across_files_are_dropped_once() {
-    let paths = [fixture("torture.csv"), fixture("torture.csv")];
+    // The same export twice, under another name.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.csv");
+    std::fs::copy(fixture("torture.csv"), &copy).unwrap();
+    let paths = [fixture("torture.csv"), copy.clone()];
     let mut n = (0, 0, 0, 0);
+    let mut dups = Vec::new();
     let files = ingest_files(
         &paths,
         &IngestOptions::default(),
         |e| match e {
             Event::Mention(_) => n.0 += 1,
-            Event::Duplicate(d) => {
-                n.1 += 1;
-                assert!(d.duplicate_of_line > 0);
-            }
+            Event::Duplicate(d) => dups.push(*d),
             Event::Reject(_) => n.2 += 1,
             Event::Warning(_) => n.3 += 1,
         },
         |_| {},
-    );
+    )
+    .expect("scratch files");
+    n.1 = dups.len();
     assert_eq!((n.0, n.1, n.2), (6, 1 + 7, 8));
     assert_eq!(files[1].counts.mentions, 0);
     assert_eq!(files[1].counts.duplicates, 7);
+    // The one duplicate within the first file names the earlier line; in the second copy
+    // every mention names its own line in the first, but that one, which names the same
+    // earlier line. In the order they were read.
+    let first = paths[0].display().to_string();
+    let (within, across) = dups.split_at(1);
+    let (line, of) = (within[0].line, within[0].duplicate_of_line);
+    assert!(of < line, "{within:?}");
+    assert_eq!(within[0].duplicate_of_file, first);
+    assert!(across.windows(2).all(|w| w[0].line < w[1].line), "{across:?}");
+    for d in across {
+        assert_eq!((d.file.as_str(), d.duplicate_of_file.as_str()), (copy.to_str().unwrap(), first.as_str()), "{d:?}");
+        assert_eq!(d.duplicate_of_line, if d.line == line { of } else { d.line }, "{d:?}");
+        assert_eq!(d.mention_id.len(), 16);
+    }
+    assert!(across.iter().any(|d| d.line == line && d.mention_id == within[0].mention_id));
 }
 
 #[test]
@@ -272,7 +292,7 @@ fn a_zone_named_in_the_header_or_the_value_wins_over_the_layout_default() {
     assert_eq!((v["dates_with_offset"].as_u64(), v["timezone_source"].as_str()), (Some(0), Some("layout meltwater default")), "{v}");
     // --timezone overrides the header.
     let opts = IngestOptions { timezone: Some(chrono_tz::Europe::Berlin), ..IngestOptions::default() };
-    let files = ingest_files(&[fixture("zones_named.csv")], &opts, |_| {}, |_| {});
+    let files = ingest_files(&[fixture("zones_named.csv")], &opts, |_| {}, |_| {}).expect("scratch files");
     assert_eq!(files[0].timezone_source, "--timezone");
 }
 
@@ -372,7 +392,7 @@ fn zipped_and_gzipped_downloads_are_read_as_the_files_they_hold() {
 
     let z = zip.display().to_string();
     let mut all = Vec::new();
-    ingest_files(&[zip.clone(), gz.clone()], &IngestOptions::default(), |_| {}, |f| all.push(f.path.clone()));
+    ingest_files(&[zip.clone(), gz.clone()], &IngestOptions::default(), |_| {}, |f| all.push(f.path.clone())).expect("scratch files");
     assert_eq!(
         all,
         [
@@ -426,7 +446,8 @@ fn read_all(paths: &[PathBuf]) -> (Vec<Mention>, Vec<Reject>, Vec<FileReport>) {
             _ => {}
         },
         |_| {},
-    );
+    )
+    .expect("scratch files");
     (mentions, rejects, files)
 }
 

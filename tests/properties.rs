@@ -93,7 +93,7 @@ proptest! {
             Event::Duplicate(_) => n.1 += 1,
             Event::Reject(_) => n.2 += 1,
             Event::Warning(_) => {}
-        }, |_| {});
+        }, |_| {}).expect("scratch files");
         let f = &files[0];
         prop_assert_eq!(f.counts.rows_in, f.counts.mentions + f.counts.duplicates + f.counts.rejected);
         prop_assert_eq!((f.counts.mentions, f.counts.duplicates), (n.0, n.1));
@@ -129,7 +129,7 @@ proptest! {
             let p = dir.path().join("x.csv");
             synth::write_export(layout, originals.clone(), std::fs::File::create(&p).unwrap()).unwrap();
             let mut got: Vec<Mention> = Vec::new();
-            ingest_files(&[p], &IngestOptions::default(), |e| if let Event::Mention(m) = e { got.push(*m) }, |_| {});
+            ingest_files(&[p], &IngestOptions::default(), |e| if let Event::Mention(m) = e { got.push(*m) }, |_| {}).expect("scratch files");
             prop_assert_eq!(got.len(), originals.len(), "{:?}", layout);
             for (o, m) in originals.iter().zip(&got) {
                 prop_assert_eq!(&m.text, &o.text, "{:?}", layout);
@@ -180,7 +180,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.csv");
         std::fs::write(&p, &bytes).unwrap();
-        let files = ingest_files(&[p], &IngestOptions::default(), |_| {}, |_| {});
+        let files = ingest_files(&[p], &IngestOptions::default(), |_| {}, |_| {}).expect("scratch files");
         let f = &files[0];
         prop_assert_eq!(f.error.as_deref(), None);
         prop_assert_eq!(f.counts.rows_in, n, "{:?} {:?} bom {}", layout, ending, bom);

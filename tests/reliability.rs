@@ -1,6 +1,7 @@
 //! Trusted with a monthly job: the defects found by breaking resonanz on purpose, one test
 //! each (lone-CR files, far-off spreadsheet cells, implausible dates, link schemes,
-//! pseudonymization leaks, directory loops and FIFOs, one atomic commit of the whole set).
+//! pseudonymization leaks, directory loops and FIFOs, one atomic commit of the whole set, an
+//! unwritable temporary directory).
 
 use std::fs;
 use std::path::Path;
@@ -157,6 +158,26 @@ fn the_output_set_switches_as_a_whole_and_dead_runs_are_cleaned_up() {
     let hidden: Vec<String> =
         fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.starts_with('.')).collect();
     assert_eq!(hidden.len(), 1, "only the current generation: {hidden:?}");
+}
+
+#[test]
+fn a_temporary_directory_that_cannot_be_written_is_an_error_not_lost_duplicates() {
+    // The de-duplication index keeps where each mention was first seen in scratch files in
+    // TMPDIR; without them a run cannot say what a duplicate repeats, so it stops (exit 4,
+    // like a full disk) and leaves no output set.
+    let dir = tempfile::tempdir().unwrap();
+    let t = fixture("torture.csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_resonanz"))
+        .args(["run", t.to_str().unwrap(), "--out", "o", "-q"])
+        .current_dir(dir.path())
+        .env("TMPDIR", dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("de-duplication scratch file in") && err.contains("missing"), "{err}");
+    assert!(!dir.path().join("o").exists());
 }
 
 #[test]

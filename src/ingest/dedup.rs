@@ -1,6 +1,9 @@
 //! De-duplication across files: the same URL or the same vendor id is the same mention;
 //! without either, the same author, timestamp and text.
 
+use std::fs::File;
+use std::io::{self, Read, Seek, Write};
+
 use crate::allocator::OsPages;
 use crate::hash::{fnv1a, fnv1a_continue, KeyBuildHasher};
 use crate::mention::Mention;
@@ -115,10 +118,14 @@ impl Keys {
 
     /// The mention id: the primary key as 16 hex digits.
     pub fn mention_id(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let k = self.primary();
-        (0..16).rev().map(|i| HEX[((k >> (i * 4)) & 0xf) as usize] as char).collect()
+        hex_id(self.primary())
     }
+}
+
+/// A key as 16 hex digits.
+fn hex_id(k: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    (0..16).rev().map(|i| HEX[((k >> (i * 4)) & 0xf) as usize] as char).collect()
 }
 
 /// Where a mention was first seen.
@@ -128,23 +135,56 @@ pub struct Origin {
     pub line: u64,
 }
 
-/// Remembers every mention's keys; answers whether a new one was seen before.
+/// A duplicate, once [`Deduper::finish`] has looked up what it repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeat {
+    /// Where the duplicate is.
+    pub at: Origin,
+    /// Where the mention it repeats was first seen.
+    pub of: Origin,
+    /// Its primary key ([`Keys::primary`]): its mention id.
+    pub key: u64,
+}
+
+impl Repeat {
+    /// The duplicate's mention id, as [`Keys::mention_id`] writes it.
+    pub fn mention_id(&self) -> String {
+        hex_id(self.key)
+    }
+}
+
+/// Remembers every mention's keys; answers whether a new one was seen before, and at the
+/// end ([`Deduper::finish`]) which first mention each duplicate repeats.
+///
+/// Only the keys are in memory: a set of 64-bit hashes, 9 bytes a slot, about 14 a key
+/// with the tables' free slots. The index holds a key per mention (two for mentions with
+/// URL and vendor id), so it is what a run's memory grows by with the input. Where each
+/// key was first seen (20 bytes) and each duplicate (28 bytes) go to two scratch files,
+/// read back once after ingest: with the origins beside the keys in memory the index took
+/// about 27 bytes a key.
 pub struct Deduper {
-    /// Key → where it was first seen, packed ([`Packed`]), in [`SHARDS`] tables
-    /// ([`shard`]). The index holds an entry per mention (two for mentions with URL and
-    /// vendor id), so its size is most of what a run's memory grows by with the input.
-    /// The tables are in [`OsPages`]: freed (a table that doubled, the index after ingest),
-    /// their memory is the system's again at once.
+    /// The keys seen, in [`SHARDS`] tables ([`shard`]). In [`OsPages`]: freed (a table
+    /// that doubled, the index after ingest), their memory is the system's again at once.
     seen: Vec<Table>,
-    /// Origins too large to pack (never in practice), by index.
-    unpacked: Vec<Origin>,
+    /// Per key recorded: the key, the file, the line.
+    firsts: Scratch<FIRST>,
+    /// Per duplicate: its file and line, the key it matched, its primary key.
+    repeats: Scratch<REPEAT>,
 }
 
 /// Tables of the de-duplication index.
 const SHARDS: usize = 64;
 
-/// One table of the index: key → where it was first seen.
-type Table = hashbrown::HashMap<u64, Packed, KeyBuildHasher, OsPages>;
+/// One table of the index: the keys seen.
+type Table = hashbrown::HashSet<u64, KeyBuildHasher, OsPages>;
+
+/// Bytes of a record in [`Deduper::firsts`] and in [`Deduper::repeats`].
+const FIRST: usize = 20;
+const REPEAT: usize = 28;
+
+/// Duplicates resolved per pass over [`Deduper::firsts`] in [`Deduper::finish`]: bounds
+/// the memory of the lookup (about 50 bytes a duplicate) whatever the number of duplicates.
+const REPEATS_PER_PASS: usize = 1 << 19;
 
 /// A key's table. One table doubles at once when it fills: the old and the new one side by
 /// side (1.5 times the new size; from mimalloc, before the tables were in [`OsPages`], the
@@ -163,53 +203,135 @@ fn shard(key: u64) -> usize {
     ((SHARDS as f64 * (1.0 + u).log2()) as usize).min(SHARDS - 1)
 }
 
-impl Default for Deduper {
-    fn default() -> Self {
-        Deduper { seen: (0..SHARDS).map(|_| Table::with_hasher_in(KeyBuildHasher::default(), OsPages)).collect(), unpacked: Vec::new() }
-    }
-}
-
-/// An [`Origin`] in 64 bits: the file in the top 23 bits, the line in the low 40; with the
-/// top bit set, an index into [`Deduper::unpacked`] instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Packed(u64);
-
-const LINE_BITS: u32 = 40;
-const UNPACKED: u64 = 1 << 63;
-
 impl Deduper {
-    /// `Some(origin)` if the mention duplicates an earlier one; otherwise records it.
-    pub fn check(&mut self, keys: &Keys, here: Origin) -> Option<Origin> {
+    /// An empty index, its scratch files in the system's temporary directory (`TMPDIR`),
+    /// unnamed: they vanish with the process, however it ends.
+    pub fn new() -> io::Result<Deduper> {
+        Ok(Deduper {
+            seen: (0..SHARDS).map(|_| Table::with_hasher_in(KeyBuildHasher::default(), OsPages)).collect(),
+            firsts: Scratch::new()?,
+            repeats: Scratch::new()?,
+        })
+    }
+
+    /// Whether the mention is new (then its keys are recorded) or repeats an earlier one
+    /// (then it is recorded for [`Deduper::finish`]). An error is one writing a scratch file.
+    pub fn check(&mut self, keys: &Keys, here: Origin) -> io::Result<Seen> {
         let all = [keys.url, keys.vendor_id, Some(keys.content)];
         // URL and vendor id when there are any, else the content key.
         let candidates = match (keys.url, keys.vendor_id) {
             (None, None) => &all[2..],
             _ => &all[..2],
         };
-        if let Some(p) = candidates.iter().flatten().find_map(|k| self.seen[shard(*k)].get(k)) {
-            return Some(self.unpack(*p));
+        if let Some(&matched) = candidates.iter().flatten().find(|k| self.seen[shard(**k)].contains(*k)) {
+            let mut r = [0u8; REPEAT];
+            r[..4].copy_from_slice(&here.file.to_le_bytes());
+            r[4..12].copy_from_slice(&here.line.to_le_bytes());
+            r[12..20].copy_from_slice(&matched.to_le_bytes());
+            r[20..].copy_from_slice(&keys.primary().to_le_bytes());
+            self.repeats.push(&r)?;
+            return Ok(Seen::Again);
         }
-        let packed = self.pack(here);
-        for k in candidates.iter().flatten() {
-            self.seen[shard(*k)].insert(*k, packed);
+        for &k in candidates.iter().flatten() {
+            self.seen[shard(k)].insert(k);
+            let mut r = [0u8; FIRST];
+            r[..8].copy_from_slice(&k.to_le_bytes());
+            r[8..12].copy_from_slice(&here.file.to_le_bytes());
+            r[12..].copy_from_slice(&here.line.to_le_bytes());
+            self.firsts.push(&r)?;
         }
-        None
+        Ok(Seen::First)
     }
 
-    fn pack(&mut self, o: Origin) -> Packed {
-        if o.file < 1 << (63 - LINE_BITS) && o.line < 1 << LINE_BITS {
-            return Packed((o.file as u64) << LINE_BITS | o.line);
-        }
-        self.unpacked.push(o);
-        Packed(UNPACKED | (self.unpacked.len() - 1) as u64)
+    /// Hands every duplicate to `each`, in the order they were checked, with where the
+    /// mention it repeats was first seen. The keys' memory is given back first.
+    pub fn finish(self, each: impl FnMut(Repeat)) -> io::Result<()> {
+        self.finish_in_passes(REPEATS_PER_PASS, each)
     }
 
-    fn unpack(&self, p: Packed) -> Origin {
-        if p.0 & UNPACKED != 0 {
-            return self.unpacked[(p.0 & !UNPACKED) as usize];
+    fn finish_in_passes(self, per_pass: usize, mut each: impl FnMut(Repeat)) -> io::Result<()> {
+        let Deduper { seen, firsts, repeats } = self;
+        drop(seen);
+        let mut firsts = firsts.into_file()?;
+        let mut repeats = io::BufReader::new(repeats.into_file()?);
+        let mut pass: Vec<(Origin, u64, u64)> = Vec::new();
+        loop {
+            pass.clear();
+            let mut r = [0u8; REPEAT];
+            while pass.len() < per_pass && read_record(&mut repeats, &mut r)? {
+                let at = Origin { file: le_u32(&r[..4]), line: le_u64(&r[4..12]) };
+                pass.push((at, le_u64(&r[12..20]), le_u64(&r[20..])));
+            }
+            if pass.is_empty() {
+                return Ok(());
+            }
+            let mut first: hashbrown::HashMap<u64, Option<Origin>, KeyBuildHasher> = pass.iter().map(|&(_, matched, _)| (matched, None)).collect();
+            firsts.rewind()?;
+            let mut log = io::BufReader::new(&mut firsts);
+            let mut f = [0u8; FIRST];
+            while read_record(&mut log, &mut f)? {
+                if let Some(slot) = first.get_mut(&le_u64(&f[..8])) {
+                    *slot = Some(Origin { file: le_u32(&f[8..12]), line: le_u64(&f[12..]) });
+                }
+            }
+            for &(at, matched, key) in &pass {
+                let of = first
+                    .get(&matched)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("key {matched:016x} matched but never recorded")))?;
+                each(Repeat { at, of, key });
+            }
         }
-        Origin { file: (p.0 >> LINE_BITS) as u32, line: p.0 & ((1 << LINE_BITS) - 1) }
     }
+}
+
+/// What [`Deduper::check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// The first mention with these keys.
+    First,
+    /// A duplicate of an earlier mention.
+    Again,
+}
+
+/// An unnamed temporary file of `N`-byte records, written through a buffer.
+struct Scratch<const N: usize> {
+    out: io::BufWriter<File>,
+}
+
+impl<const N: usize> Scratch<N> {
+    fn new() -> io::Result<Self> {
+        Ok(Scratch { out: io::BufWriter::with_capacity(1 << 16, tempfile::tempfile()?) })
+    }
+
+    fn push(&mut self, record: &[u8; N]) -> io::Result<()> {
+        self.out.write_all(record)
+    }
+
+    /// The file, written out and rewound.
+    fn into_file(self) -> io::Result<File> {
+        let mut f = self.out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        f.rewind()?;
+        Ok(f)
+    }
+}
+
+/// Reads one whole record; `false` at the end of the file.
+fn read_record<const N: usize>(r: &mut impl Read, buf: &mut [u8; N]) -> io::Result<bool> {
+    match r.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn le_u32(b: &[u8]) -> u32 {
+    u32::from_le_bytes(b.try_into().expect("4 bytes"))
+}
+
+fn le_u64(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b.try_into().expect("8 bytes"))
 }
 
 #[cfg(test)]
@@ -258,37 +380,51 @@ mod tests {
         }
     }
 
+    /// Checks `keys` at `origins` in order; returns the verdicts and the repeats found.
+    fn dedup(per_pass: usize, checks: &[(Keys, Origin)]) -> (Vec<Seen>, Vec<Repeat>) {
+        let mut d = Deduper::new().unwrap();
+        let seen = checks.iter().map(|(k, o)| d.check(k, *o).unwrap()).collect();
+        let mut repeats = Vec::new();
+        d.finish_in_passes(per_pass, |r| repeats.push(r)).unwrap();
+        (seen, repeats)
+    }
+
     #[test]
-    fn origins_come_back_as_recorded() {
-        let mut d = Deduper::default();
+    fn duplicates_come_back_in_order_with_their_first_origin() {
         let k = |content| Keys { url: None, vendor_id: None, content };
-        let origins = [
-            Origin { file: 0, line: 1 },
-            Origin { file: (1 << 23) - 1, line: (1 << 40) - 1 },
-            Origin { file: 1 << 23, line: 7 },
-            Origin { file: 3, line: u64::MAX },
-        ];
-        for (i, o) in origins.iter().enumerate() {
-            assert_eq!(d.check(&k(i as u64), *o), None);
+        let o = |file, line| Origin { file, line };
+        let checks = [(k(1), o(0, 1)), (k(2), o(u32::MAX, u64::MAX)), (k(1), o(1, 5)), (k(3), o(1, 6)), (k(2), o(1, 7)), (k(1), o(2, 2)), (k(3), o(2, 3))];
+        for per_pass in [1, 2, 1000] {
+            let (seen, repeats) = dedup(per_pass, &checks);
+            use Seen::*;
+            assert_eq!(seen, [First, First, Again, First, Again, Again, Again], "{per_pass} a pass");
+            let got: Vec<_> = repeats.iter().map(|r| (r.at, r.of, r.key)).collect();
+            assert_eq!(got, [(o(1, 5), o(0, 1), 1), (o(1, 7), o(u32::MAX, u64::MAX), 2), (o(2, 2), o(0, 1), 1), (o(2, 3), o(1, 6), 3)], "{per_pass} a pass");
         }
-        for (i, o) in origins.iter().enumerate() {
-            assert_eq!(d.check(&k(i as u64), Origin { file: 9, line: 9 }), Some(*o));
-        }
-        assert_eq!(d.unpacked.len(), 2, "only the two that do not fit");
+        assert_eq!(dedup(4, &checks[..2]).1, [], "no duplicates");
     }
 
     #[test]
     fn either_url_or_id_makes_a_duplicate() {
-        let mut d = Deduper::default();
         let o = |line| Origin { file: 0, line };
         let k = |url: Option<u64>, id: Option<u64>, content| Keys { url, vendor_id: id, content };
-        assert_eq!(d.check(&k(Some(1), Some(2), 9), o(1)), None);
-        assert_eq!(d.check(&k(Some(3), Some(2), 9), o(2)), Some(o(1)));
-        assert_eq!(d.check(&k(Some(1), None, 8), o(3)), Some(o(1)));
-        assert_eq!(d.check(&k(None, None, 7), o(4)), None);
-        assert_eq!(d.check(&k(None, None, 7), o(5)), Some(o(4)));
-        // content keys never match URL-keyed mentions
-        assert_eq!(d.check(&k(None, None, 9), o(6)), None);
+        let (seen, repeats) = dedup(
+            REPEATS_PER_PASS,
+            &[
+                (k(Some(1), Some(2), 9), o(1)),
+                (k(Some(3), Some(2), 9), o(2)),
+                (k(Some(1), None, 8), o(3)),
+                (k(None, None, 7), o(4)),
+                (k(None, None, 7), o(5)),
+                // content keys never match URL-keyed mentions
+                (k(None, None, 9), o(6)),
+            ],
+        );
+        use Seen::*;
+        assert_eq!(seen, [First, Again, Again, First, Again, First]);
+        let got: Vec<_> = repeats.iter().map(|r| (r.at, r.of, r.mention_id())).collect();
+        let id = |k: u64| format!("{k:016x}");
+        assert_eq!(got, [(o(2), o(1), id(3)), (o(3), o(1), id(1)), (o(5), o(4), id(7))]);
     }
 
     #[test]
@@ -307,12 +443,11 @@ mod tests {
         }
         assert_eq!((shard(0), shard(u64::MAX)), (0, SHARDS - 1));
         // The same keys are found again, whichever table holds them.
-        let mut d = Deduper::default();
-        for line in 0..10_000u64 {
-            let key = crate::hash::fnv1a(&[b"url", &line.to_le_bytes()]);
-            assert_eq!(d.check(&Keys { url: Some(key), vendor_id: None, content: 0 }, Origin { file: 0, line }), None);
-        }
-        let key = crate::hash::fnv1a(&[b"url", &1234u64.to_le_bytes()]);
-        assert_eq!(d.check(&Keys { url: Some(key), vendor_id: None, content: 0 }, Origin { file: 1, line: 1 }), Some(Origin { file: 0, line: 1234 }));
+        let url = |line: u64| Keys { url: Some(crate::hash::fnv1a(&[b"url", &line.to_le_bytes()])), vendor_id: None, content: 0 };
+        let mut checks: Vec<_> = (0..10_000u64).map(|line| (url(line), Origin { file: 0, line })).collect();
+        checks.push((url(1234), Origin { file: 1, line: 1 }));
+        let (seen, repeats) = dedup(REPEATS_PER_PASS, &checks);
+        assert_eq!(seen.iter().filter(|s| **s == Seen::First).count(), 10_000);
+        assert_eq!(repeats.iter().map(|r| (r.at, r.of)).collect::<Vec<_>>(), [(Origin { file: 1, line: 1 }, Origin { file: 0, line: 1234 })]);
     }
 }

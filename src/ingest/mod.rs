@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::mention::{Channel, Mention, ToolSentiment};
 pub use archive::Input;
 use decode::{Encoding, Sniffed};
-use dedup::{Deduper, Keys, Origin};
+use dedup::{Deduper, Keys, Origin, Seen};
 use fields::DateOrder;
 use layout::{ColumnMap, Layouts};
 
@@ -46,6 +46,9 @@ pub enum IngestError {
     Unreadable { path: PathBuf, reason: String },
     #[error("{}: invalid layouts file: {message}", path.display())]
     Layouts { path: PathBuf, message: String },
+    /// The de-duplication index's scratch files (in `TMPDIR`) could not be written or read.
+    #[error("de-duplication scratch file in {}: {source}; set TMPDIR to a writable directory", std::env::temp_dir().display())]
+    Scratch { source: std::io::Error },
 }
 
 /// Settings for reading exports.
@@ -259,9 +262,17 @@ pub enum Event {
 
 /// Reads the files in order, de-duplicating across all of them, and hands every event to
 /// `on_event`. A file that cannot be read is reported (its `error` set, and a reject for
-/// line 0) and the others are still read. Returns one report per file.
-pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions, mut on_event: impl FnMut(Event), mut on_file_done: impl FnMut(&FileReport)) -> Vec<FileReport> {
-    let mut dedup = Deduper::default();
+/// line 0) and the others are still read. The duplicates come last, after every file is
+/// read (see [`Deduper`]), in the order they were found. Returns one report per file; an
+/// error only when the de-duplication index's scratch files fail.
+pub fn ingest_files(
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    mut on_event: impl FnMut(Event),
+    mut on_file_done: impl FnMut(&FileReport),
+) -> Result<Vec<FileReport>, IngestError> {
+    let scratch = |source| IngestError::Scratch { source };
+    let mut dedup = Deduper::new().map_err(scratch)?;
     let mut reports: Vec<FileReport> = Vec::with_capacity(paths.len());
     // An archive is as many inputs as it holds exports; one that cannot be opened is one
     // input that fails.
@@ -284,6 +295,7 @@ pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions, mut on_event: impl 
                 // batch ahead; this thread de-duplicates and hands events on, in order.
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event, Option<Keys>)>>(2);
                 let (mut mentions, mut duplicates) = (0u64, 0u64);
+                let mut failed = None;
                 let mut report = std::thread::scope(|scope| {
                     let producer = scope.spawn(move || {
                         let mut reader = reader;
@@ -294,7 +306,7 @@ pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions, mut on_event: impl 
                         }
                         reader.report
                     });
-                    for batch in rx {
+                    'batches: for batch in rx {
                         for (event, keys) in batch {
                             let Event::Mention(m) = event else {
                                 on_event(event);
@@ -302,19 +314,15 @@ pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions, mut on_event: impl 
                             };
                             let keys = keys.unwrap_or_else(|| Keys::of(&m));
                             match dedup.check(&keys, Origin { file: idx as u32, line: m.source_line }) {
-                                Some(first) => {
-                                    duplicates += 1;
-                                    on_event(Event::Duplicate(Box::new(Duplicate {
-                                        file: names[idx].clone(),
-                                        line: m.source_line,
-                                        duplicate_of_file: names[first.file as usize].clone(),
-                                        duplicate_of_line: first.line,
-                                        mention_id: m.mention_id.clone(),
-                                    })));
-                                }
-                                None => {
+                                Ok(Seen::Again) => duplicates += 1,
+                                Ok(Seen::First) => {
                                     mentions += 1;
                                     on_event(Event::Mention(m));
+                                }
+                                Err(e) => {
+                                    // Dropping the receiver stops the reader.
+                                    failed = Some(e);
+                                    break 'batches;
                                 }
                             }
                         }
@@ -325,6 +333,9 @@ pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions, mut on_event: impl 
                         ..FileReport::default()
                     })
                 });
+                if let Some(e) = failed {
+                    return Err(scratch(e));
+                }
                 report.counts.mentions = mentions;
                 report.counts.duplicates = duplicates;
                 report
@@ -348,7 +359,18 @@ pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions, mut on_event: impl 
         on_file_done(&report);
         reports.push(report);
     }
-    reports
+    dedup
+        .finish(|r| {
+            on_event(Event::Duplicate(Box::new(Duplicate {
+                file: names[r.at.file as usize].clone(),
+                line: r.at.line,
+                duplicate_of_file: names[r.of.file as usize].clone(),
+                duplicate_of_line: r.of.line,
+                mention_id: r.mention_id(),
+            })))
+        })
+        .map_err(scratch)?;
+    Ok(reports)
 }
 
 /// Where records come from: a CSV stream or the rows of a spreadsheet.

@@ -317,7 +317,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
             }
         },
         |f| pb.set_message(f.path.clone()),
-    );
+    )?;
     pb.finish_and_clear();
     if let Some(e) = failure {
         return Err(e);
@@ -487,7 +487,7 @@ pub fn inspect(paths: &[PathBuf], opts: &IngestOptions, max_rejects: usize) -> R
                 }
             },
             |_| {},
-        );
+        )?;
         if let Some(file) = reports.pop() {
             out.push(Inspection { file, first_rejects });
         }
