@@ -156,27 +156,19 @@ impl Repeat {
 /// Remembers every mention's keys; answers whether a new one was seen before, and at the
 /// end ([`Deduper::finish`]) which first mention each duplicate repeats.
 ///
-/// Only the keys are in memory: a set of 64-bit hashes, 9 bytes a slot, about 14 a key
-/// with the tables' free slots. The index holds a key per mention (two for mentions with
-/// URL and vendor id), so it is what a run's memory grows by with the input. Where each
-/// key was first seen (20 bytes) and each duplicate (28 bytes) go to two scratch files,
-/// read back once after ingest: with the origins beside the keys in memory the index took
-/// about 27 bytes a key.
+/// Only the keys are in memory ([`KeySet`], about 8 bytes a key). The index holds a key
+/// per mention (two for mentions with URL and vendor id), so it is what a run's memory
+/// grows by with the input. Where each key was first seen (20 bytes) and each duplicate
+/// (28 bytes) go to two scratch files, read back once after ingest. (With the origins beside
+/// the keys in hash tables the index took about 27 bytes a key; the keys alone in hash
+/// tables, about 14.)
 pub struct Deduper {
-    /// The keys seen, in [`SHARDS`] tables ([`shard`]). In [`OsPages`]: freed (a table
-    /// that doubled, the index after ingest), their memory is the system's again at once.
-    seen: Vec<Table>,
+    seen: KeySet,
     /// Per key recorded: the key, the file, the line.
     firsts: Scratch<FIRST>,
     /// Per duplicate: its file and line, the key it matched, its primary key.
     repeats: Scratch<REPEAT>,
 }
-
-/// Tables of the de-duplication index.
-const SHARDS: usize = 64;
-
-/// One table of the index: the keys seen.
-type Table = hashbrown::HashSet<u64, KeyBuildHasher, OsPages>;
 
 /// Bytes of a record in [`Deduper::firsts`] and in [`Deduper::repeats`].
 const FIRST: usize = 20;
@@ -186,32 +178,130 @@ const REPEAT: usize = 28;
 /// the memory of the lookup (about 50 bytes a duplicate) whatever the number of duplicates.
 const REPEATS_PER_PASS: usize = 1 << 19;
 
-/// A key's table. One table doubles at once when it fills: the old and the new one side by
-/// side (1.5 times the new size; from mimalloc, before the tables were in [`OsPages`], the
-/// old one was also kept for the purge delay: 3M two-key rows +130–160 MiB for a second,
-/// the run's peak), and it is twice as large as it needs to be just after. So the keys are
-/// spread unevenly over [`SHARDS`] tables, table `i` getting a share proportional to
-/// `2^(i/SHARDS)`: each table doubles at another input size (one doubling per factor
-/// `2^(1/SHARDS)` of keys, about 1 % more), so at any moment at most about one 64th of the
-/// index is being copied, and the whole index grows in step with the input instead of in
-/// jumps. The fraction is bits 32–47 of the key, which
-/// neither a table's bucket (the low bits: keys are hashes, taken as they are by
-/// [`KeyBuildHasher`]) nor hashbrown's tag (the top 7) uses.
-fn shard(key: u64) -> usize {
-    let u = ((key >> 32) & 0xffff) as f64 / 65536.0;
-    // u uniform in [0, 1): P(shard < i) = 2^(i/SHARDS) − 1.
-    ((SHARDS as f64 * (1.0 + u).log2()) as usize).min(SHARDS - 1)
+/// A set of 64-bit keys that are hashes (evenly spread), in about 8 bytes a key: the keys
+/// added lately in a hash table, the others in sorted arrays of 6 bytes a key, into which
+/// the table is merged whenever it holds an eighth as many keys as they do.
+///
+/// A hash table alone stores the whole key and keeps room free (hashbrown: 9 bytes a slot
+/// for a `u64`, 44–88 % used, and old and new side by side for a moment when it doubles:
+/// about 14 bytes a key in tables that double at different sizes). Sorted arrays use every
+/// byte, and store only the low 48 bits of a key: the top 6 name its [`Segment`], the next
+/// 10 the bucket in the segment's directory. A merge rewrites one segment at a time, so it
+/// holds at most a 64th of the arrays twice; merging costs about 50 bytes copied per key
+/// added. Everything is in [`OsPages`]: given back to the system when freed.
+struct KeySet {
+    recent: hashbrown::HashSet<u64, KeyBuildHasher, OsPages>,
+    segments: Vec<Segment>,
+    /// Keys in `segments`.
+    merged: usize,
+}
+
+/// The keys whose top 6 bits are this segment's number, sorted: per bucket (the next 10
+/// bits) the low 48 bits, big-endian, so that the byte arrays sort as the numbers do.
+struct Segment {
+    low: allocator_api2::vec::Vec<[u8; 6], OsPages>,
+    /// Where each bucket's keys start in `low`; the last entry is `low.len()`.
+    starts: Box<[u32]>,
+}
+
+const SEGMENTS: usize = 64;
+const BUCKETS: usize = 1024;
+
+/// The smallest size at which [`KeySet::recent`] is merged.
+const RECENT_MIN: usize = 1 << 14;
+
+impl KeySet {
+    fn new() -> KeySet {
+        KeySet {
+            recent: Self::recent_table(RECENT_MIN),
+            segments: (0..SEGMENTS).map(|_| Segment { low: allocator_api2::vec::Vec::new_in(OsPages), starts: vec![0; BUCKETS + 1].into() }).collect(),
+            merged: 0,
+        }
+    }
+
+    fn recent_table(capacity: usize) -> hashbrown::HashSet<u64, KeyBuildHasher, OsPages> {
+        hashbrown::HashSet::with_capacity_and_hasher_in(capacity, KeyBuildHasher::default(), OsPages)
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        self.recent.contains(&key) || self.segments[(key >> 58) as usize].contains(key)
+    }
+
+    /// Adds a key not in the set.
+    fn insert(&mut self, key: u64) {
+        self.recent.insert(key);
+        // Merged when the table is full, before it would double.
+        if self.recent.len() == self.recent.capacity() {
+            self.merge();
+        }
+    }
+
+    fn merge(&mut self) {
+        let mut added = allocator_api2::vec::Vec::with_capacity_in(self.recent.len(), OsPages);
+        added.extend(self.recent.drain());
+        added.sort_unstable();
+        let mut rest = &added[..];
+        for (number, segment) in self.segments.iter_mut().enumerate() {
+            let n = rest.partition_point(|k| (k >> 58) as usize == number);
+            segment.add(&rest[..n]);
+            rest = &rest[n..];
+        }
+        self.merged += added.len();
+        drop(added);
+        let wanted = (self.merged / 8).max(RECENT_MIN);
+        if self.recent.capacity() < wanted {
+            // The old table freed before the new one is made.
+            self.recent = hashbrown::HashSet::with_hasher_in(KeyBuildHasher::default(), OsPages);
+            self.recent = Self::recent_table(wanted);
+        }
+    }
+}
+
+impl Segment {
+    fn split(key: u64) -> (usize, [u8; 6]) {
+        let [_, _, low @ ..] = key.to_be_bytes();
+        (((key >> 48) as usize) % BUCKETS, low)
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        let (bucket, low) = Self::split(key);
+        let keys = &self.low[self.starts[bucket] as usize..self.starts[bucket + 1] as usize];
+        keys.binary_search(&low).is_ok()
+    }
+
+    /// Adds `added` (sorted, all of this segment, none already in it): the arrays
+    /// rewritten, the old ones freed.
+    fn add(&mut self, added: &[u64]) {
+        if added.is_empty() {
+            return;
+        }
+        let mut low = allocator_api2::vec::Vec::with_capacity_in(self.low.len() + added.len(), OsPages);
+        let mut starts = vec![0u32; BUCKETS + 1];
+        let mut added = added.iter().map(|&k| Self::split(k)).peekable();
+        for bucket in 0..BUCKETS {
+            let old = &self.low[self.starts[bucket] as usize..self.starts[bucket + 1] as usize];
+            for &o in old {
+                while let Some((_, a)) = added.next_if(|&(b, a)| b == bucket && a < o) {
+                    low.push(a);
+                }
+                low.push(o);
+            }
+            while let Some((_, a)) = added.next_if(|&(b, _)| b == bucket) {
+                low.push(a);
+            }
+            starts[bucket + 1] = low.len() as u32;
+        }
+        debug_assert_eq!(added.next(), None, "every key added belongs to this segment");
+        self.low = low;
+        self.starts = starts.into();
+    }
 }
 
 impl Deduper {
     /// An empty index, its scratch files in the system's temporary directory (`TMPDIR`),
     /// unnamed: they vanish with the process, however it ends.
     pub fn new() -> io::Result<Deduper> {
-        Ok(Deduper {
-            seen: (0..SHARDS).map(|_| Table::with_hasher_in(KeyBuildHasher::default(), OsPages)).collect(),
-            firsts: Scratch::new()?,
-            repeats: Scratch::new()?,
-        })
+        Ok(Deduper { seen: KeySet::new(), firsts: Scratch::new()?, repeats: Scratch::new()? })
     }
 
     /// Whether the mention is new (then its keys are recorded) or repeats an earlier one
@@ -223,7 +313,7 @@ impl Deduper {
             (None, None) => &all[2..],
             _ => &all[..2],
         };
-        if let Some(&matched) = candidates.iter().flatten().find(|k| self.seen[shard(**k)].contains(*k)) {
+        if let Some(&matched) = candidates.iter().flatten().find(|k| self.seen.contains(**k)) {
             let mut r = [0u8; REPEAT];
             r[..4].copy_from_slice(&here.file.to_le_bytes());
             r[4..12].copy_from_slice(&here.line.to_le_bytes());
@@ -233,7 +323,7 @@ impl Deduper {
             return Ok(Seen::Again);
         }
         for &k in candidates.iter().flatten() {
-            self.seen[shard(k)].insert(k);
+            self.seen.insert(k);
             let mut r = [0u8; FIRST];
             r[..8].copy_from_slice(&k.to_le_bytes());
             r[8..12].copy_from_slice(&here.file.to_le_bytes());
@@ -427,22 +517,91 @@ mod tests {
         assert_eq!(got, [(o(2), o(1), id(3)), (o(3), o(1), id(1)), (o(5), o(4), id(7))]);
     }
 
+    /// Every bucket of every segment strictly sorted; the number of keys held.
+    fn checked_len(set: &KeySet) -> usize {
+        for seg in &set.segments {
+            assert_eq!(seg.starts[BUCKETS] as usize, seg.low.len());
+            for b in 0..BUCKETS {
+                let keys = &seg.low[seg.starts[b] as usize..seg.starts[b + 1] as usize];
+                assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+            }
+        }
+        assert_eq!(set.segments.iter().map(|s| s.low.len()).sum::<usize>(), set.merged);
+        set.merged + set.recent.len()
+    }
+
     #[test]
-    fn the_index_tables_double_at_different_sizes() {
-        // Keys as the ingester makes them (FNV-1a), spread over the tables unevenly: table
-        // `i` gets a share proportional to 2^(i/SHARDS), so the largest about twice the
-        // smallest, and every table some.
-        let mut per = [0usize; SHARDS];
-        let n = 400_000;
+    fn the_key_set_holds_every_key_once() {
+        // Keys as the ingester makes them (FNV-1a): the top 16 bits choose segment and
+        // bucket, so they must be spread evenly; by the top 8 bits, 256 groups of about
+        // 1,560 each.
+        let key = |i: u64| crate::hash::fnv1a(&[b"id", &i.to_le_bytes()]);
+        let n = 400_000u64;
+        let mut per = [0usize; 256];
+        let mut set = KeySet::new();
         for i in 0..n {
-            per[shard(crate::hash::fnv1a(&[b"id", &(i as u64).to_le_bytes()]))] += 1;
+            per[(key(i) >> 56) as usize] += 1;
+            assert!(!set.contains(key(i)));
+            set.insert(key(i));
         }
-        let expected = |i: usize| n as f64 * (2f64.powf((i + 1) as f64 / SHARDS as f64) - 2f64.powf(i as f64 / SHARDS as f64));
-        for (i, &got) in per.iter().enumerate() {
-            assert!((got as f64 / expected(i) - 1.0).abs() < 0.1, "table {i}: {got} keys, {:.0} expected", expected(i));
+        let mean = n as f64 / 256.0;
+        assert!(per.iter().all(|&c| (c as f64 / mean - 1.0).abs() < 0.15), "{per:?}");
+        assert!(set.merged > 300_000, "merged {} times over", set.merged);
+        assert!((0..n).all(|i| set.contains(key(i))));
+        assert!(!(n..2 * n).any(|i| set.contains(key(i))));
+        assert_eq!(checked_len(&set), n as usize);
+        // Keys that differ only in the top or only in the low bits, and the extremes, in
+        // the table and merged.
+        let mut set = KeySet::new();
+        let edge = [0, 1, u64::MAX, 1 << 48, (1 << 48) - 1, 1 << 58, 0xffff_0000_0000_0000, 0x8000_0000_0000_0001];
+        let absent = [2, 1 << 49, 1 << 59, (1 << 58) - 1, u64::MAX - 1];
+        for (i, &k) in edge.iter().enumerate() {
+            set.insert(k);
+            if i % 3 == 0 {
+                set.merge();
+            }
         }
-        assert_eq!((shard(0), shard(u64::MAX)), (0, SHARDS - 1));
-        // The same keys are found again, whichever table holds them.
+        for merged in [false, true] {
+            assert!(edge.iter().all(|&k| set.contains(k)), "merged: {merged}");
+            assert!(!absent.iter().any(|&k| set.contains(k)), "merged: {merged}");
+            assert_eq!(checked_len(&set), edge.len());
+            set.merge();
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_key_set_answers_as_a_hash_set_does(
+            ops in proptest::collection::vec((0u64..4, 0u64..4, 0u64..6, proptest::bool::weighted(0.1)), 0..300)
+        ) {
+            // Keys crowded into few segments, buckets and low values, merged at random
+            // moments: every answer as from a plain set.
+            let mut set = KeySet::new();
+            let mut plain = std::collections::HashSet::new();
+            for (segment, bucket, low, merge) in ops {
+                let key = segment << 58 | bucket << 48 | low;
+                proptest::prop_assert_eq!(set.contains(key), plain.contains(&key));
+                if plain.insert(key) {
+                    set.insert(key);
+                }
+                if merge {
+                    set.merge();
+                }
+            }
+            proptest::prop_assert_eq!(checked_len(&set), plain.len());
+            for segment in 0..5u64 {
+                for bucket in 0..5u64 {
+                    for low in 0..7u64 {
+                        let key = segment << 58 | bucket << 48 | low;
+                        proptest::prop_assert_eq!(set.contains(key), plain.contains(&key));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_seen_in_any_array_is_found_again() {
         let url = |line: u64| Keys { url: Some(crate::hash::fnv1a(&[b"url", &line.to_le_bytes()])), vendor_id: None, content: 0 };
         let mut checks: Vec<_> = (0..10_000u64).map(|line| (url(line), Origin { file: 0, line })).collect();
         checks.push((url(1234), Origin { file: 1, line: 1 }));
