@@ -270,7 +270,7 @@ impl Segment {
         // times the bucket's length: searched first in a window around it (a few cache
         // lines instead of a binary search's jumps over the whole bucket).
         let n = keys.len();
-        let guess = ((key & ((1 << 48) - 1)) as u128 * n as u128 >> 48) as usize;
+        let guess = (((key & ((1 << 48) - 1)) as u128 * n as u128) >> 48) as usize;
         let reach = 2 * n.isqrt() + 4;
         let window = guess.saturating_sub(reach)..(guess + reach).min(n);
         let (first, last) = (window.start, window.end);
@@ -546,7 +546,7 @@ mod tests {
         // 5,000 keys in one bucket: spread evenly (the window around the estimated place
         // holds them) and crowded at the low end (it does not; the whole bucket is searched).
         let spread = |i: u64| 7 << 58 | 3 << 48 | crate::hash::fnv1a(&[b"x", &i.to_le_bytes()]) & ((1 << 48) - 1);
-        let crowded = |i: u64| 9 << 58 | 5 << 48 | i * 1000;
+        let crowded = |i: u64| 9 << 58 | 5 << 48 | (i * 1000);
         let mut set = KeySet::new();
         for i in 0..5_000 {
             set.insert(spread(i));
