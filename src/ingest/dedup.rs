@@ -371,7 +371,8 @@ impl Deduper {
             let mut log = io::BufReader::new(&mut firsts);
             let mut f = [0u8; FIRST];
             while read_record(&mut log, &mut f)? {
-                if let Some(slot) = first.get_mut(&le_u64(&f[..8])) {
+                // The first record of a key is where it was first seen.
+                if let Some(slot @ None) = first.get_mut(&le_u64(&f[..8])) {
                     *slot = Some(Origin { file: le_u32(&f[8..12]), line: le_u64(&f[12..]) });
                 }
             }
