@@ -11,6 +11,7 @@ pub mod decode;
 pub mod dedup;
 pub mod dialect;
 pub mod fields;
+mod keyset;
 pub mod layout;
 mod sheet;
 
