@@ -136,6 +136,22 @@ pub struct Origin {
     pub line: u64,
 }
 
+impl Origin {
+    /// Bytes of an origin in the scratch files' records.
+    const BYTES: usize = 12;
+
+    fn to_bytes(self) -> [u8; Self::BYTES] {
+        let mut b = [0u8; Self::BYTES];
+        b[..4].copy_from_slice(&self.file.to_le_bytes());
+        b[4..].copy_from_slice(&self.line.to_le_bytes());
+        b
+    }
+
+    fn from_bytes(b: &[u8]) -> Origin {
+        Origin { file: le_u32(&b[..4]), line: le_u64(&b[4..Self::BYTES]) }
+    }
+}
+
 /// A duplicate, once [`Deduper::finish`] has looked up what it repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repeat {
@@ -171,9 +187,10 @@ pub struct Deduper {
     repeats: Scratch<REPEAT>,
 }
 
-/// Bytes of a record in [`Deduper::firsts`] and in [`Deduper::repeats`].
-const FIRST: usize = 20;
-const REPEAT: usize = 28;
+/// Bytes of a record in [`Deduper::firsts`] (key, origin) and in [`Deduper::repeats`]
+/// (origin, matched key, primary key).
+const FIRST: usize = 8 + Origin::BYTES;
+const REPEAT: usize = Origin::BYTES + 8 + 8;
 
 /// Duplicates resolved per pass over [`Deduper::firsts`] in [`Deduper::finish`]: bounds
 /// the memory of the lookup (about 50 bytes a duplicate) whatever the number of duplicates.
@@ -197,8 +214,7 @@ impl Deduper {
         };
         if let Some(&matched) = candidates.iter().flatten().find(|k| self.seen.contains(**k)) {
             let mut r = [0u8; REPEAT];
-            r[..4].copy_from_slice(&here.file.to_le_bytes());
-            r[4..12].copy_from_slice(&here.line.to_le_bytes());
+            r[..12].copy_from_slice(&here.to_bytes());
             r[12..20].copy_from_slice(&matched.to_le_bytes());
             r[20..].copy_from_slice(&keys.primary().to_le_bytes());
             self.repeats.push(&r)?;
@@ -208,8 +224,7 @@ impl Deduper {
             self.seen.insert(k);
             let mut r = [0u8; FIRST];
             r[..8].copy_from_slice(&k.to_le_bytes());
-            r[8..12].copy_from_slice(&here.file.to_le_bytes());
-            r[12..].copy_from_slice(&here.line.to_le_bytes());
+            r[8..].copy_from_slice(&here.to_bytes());
             self.firsts.push(&r)?;
         }
         Ok(Seen::First)
@@ -231,8 +246,7 @@ impl Deduper {
             pass.clear();
             let mut r = [0u8; REPEAT];
             while pass.len() < per_pass && read_record(&mut repeats, &mut r)? {
-                let at = Origin { file: le_u32(&r[..4]), line: le_u64(&r[4..12]) };
-                pass.push((at, le_u64(&r[12..20]), le_u64(&r[20..])));
+                pass.push((Origin::from_bytes(&r[..12]), le_u64(&r[12..20]), le_u64(&r[20..])));
             }
             if pass.is_empty() {
                 return Ok(());
@@ -244,7 +258,7 @@ impl Deduper {
             while read_record(&mut log, &mut f)? {
                 // The first record of a key is where it was first seen.
                 if let Some(slot @ None) = first.get_mut(&le_u64(&f[..8])) {
-                    *slot = Some(Origin { file: le_u32(&f[8..12]), line: le_u64(&f[12..]) });
+                    *slot = Some(Origin::from_bytes(&f[8..]));
                 }
             }
             for &(at, matched, key) in &pass {
