@@ -252,6 +252,43 @@ fn bench_shows_the_run_default_beside_the_trained_classifiers_with_share_errors(
 }
 
 #[test]
+fn bench_writes_every_stacker_row_for_offline_work() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, seed) in [("a", 31), ("b", 32), ("c", 33)] {
+        write_labelled(&dir.path().join(format!("{name}.csv")), 120, seed);
+    }
+    let args = ["bench", "--task", "sentiment", "--corpus", "a=a.csv", "--corpus", "b=b.csv", "--corpus", "c=c.csv", "--json", "--stack-rows", "rows.tsv"];
+    let o = resonanz(&args, dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = fs::read_to_string(dir.path().join("rows.tsv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    assert_eq!(header[..6], ["stacker", "role", "document", "corpus", "scored_by", "gold"]);
+    assert_eq!(header.len(), 6 + 20, "{header:?}");
+    assert_eq!(header[12], "familiarity");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == header.len() && r[6..].iter().all(|v| v.parse::<f32>().is_ok_and(f32::is_finite))));
+    let count = |f: &dyn Fn(&Vec<&str>) -> bool| rows.iter().filter(|r| f(r)).count();
+    for held in ["a", "b", "c"] {
+        // Scored: the held-out corpus, every document once, by models that never saw it.
+        let scored: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == held && r[1] == "scored").collect();
+        assert_eq!(scored.len(), 120, "{held}");
+        assert!(scored.iter().all(|r| r[3] == held && r[4] == "unseen"));
+        let mut docs: Vec<&str> = scored.iter().map(|r| r[2]).collect();
+        docs.sort_unstable();
+        docs.dedup();
+        assert_eq!(docs.len(), 120);
+        // Fitted: the other corpora only, each document as unseen and as in-domain.
+        assert_eq!(count(&|r| r[0] == held && r[1] == "fitted" && r[3] == held), 0, "{held} never fits its own stacker");
+        assert_eq!(count(&|r| r[0] == held && r[1] == "fitted" && r[4] == "unseen"), 240);
+        assert_eq!(count(&|r| r[0] == held && r[1] == "fitted" && r[4] == "in-domain"), 240);
+    }
+    assert_eq!(count(&|r| r[0] == "final" && r[1] == "fitted"), 2 * 360);
+    assert_eq!(count(&|r| r[0] == "final" && r[1] == "scored"), 0);
+    assert!(rows.iter().all(|r| ["negative", "neutral", "positive"].contains(&r[5])));
+}
+
+#[test]
 fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
     let dir = tempfile::tempdir().unwrap();
     for (name, seed) in [("a", 11), ("b", 12), ("c", 13)] {

@@ -34,6 +34,30 @@ use crate::normalize::{term_key, Term};
 /// leave-one-corpus-out criterion 0.4436 → 0.4460; model card).
 pub const STACK_FEATURES: usize = 20;
 
+/// The stacker's inputs by name, in [`stack_features`]' order (`f`: the familiarity).
+pub const STACK_INPUTS: [&str; STACK_FEATURES] = [
+    "ln_p_negative",
+    "ln_p_neutral",
+    "ln_p_positive",
+    "lexicon_score",
+    "ln1p_lexicon_positive",
+    "ln1p_lexicon_negative",
+    "familiarity",
+    "f_ln_p_negative",
+    "f_ln_p_neutral",
+    "f_ln_p_positive",
+    "f_lexicon_score",
+    "ln_domain_prior_negative",
+    "ln_domain_prior_neutral",
+    "ln_domain_prior_positive",
+    "ln_expert_negative",
+    "ln_expert_neutral",
+    "ln_expert_positive",
+    "f_ln_expert_negative",
+    "f_ln_expert_neutral",
+    "f_ln_expert_positive",
+];
+
 /// Bumped whenever the saved stacker's format or meaning changes (3: the familiarity times
 /// the experts' `ln p`; 4: [`Stack::route`]; 5: [`Route::own_model`]). Format 3 files still
 /// load (no route), format 4 ones route to the domain model's expert.
@@ -502,6 +526,31 @@ impl Classifier for Stacked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stacker_inputs_are_named_in_their_order() {
+        // Every input a distinct power of two (or its logarithm), so each lands in one place.
+        let p = [0.5f32, 0.25, 0.125];
+        let e = Evidence { positive: 1.0, negative: 3.0, score: 0.75 };
+        let ctx = Context { familiarity: 0.5, prior: [0.0625, 0.03125, 0.015625], experts: [0.0078125, 0.00390625, 0.001953125] };
+        let x = stack_features(&p, e, ctx);
+        let at = |name: &str| x[STACK_INPUTS.iter().position(|n| *n == name).unwrap()];
+        assert_eq!(at("ln_p_negative"), 0.5f32.ln());
+        assert_eq!(at("ln_p_positive"), 0.125f32.ln());
+        assert_eq!(at("lexicon_score"), 0.75);
+        assert_eq!(at("ln1p_lexicon_positive"), 1f32.ln_1p());
+        assert_eq!(at("ln1p_lexicon_negative"), 3f32.ln_1p());
+        assert_eq!(at("familiarity"), 0.5);
+        assert_eq!(at("f_ln_p_neutral"), 0.5 * 0.25f32.ln());
+        assert_eq!(at("f_lexicon_score"), 0.5 * 0.75);
+        assert_eq!(at("ln_domain_prior_neutral"), 0.03125f32.ln());
+        assert_eq!(at("ln_expert_positive"), 0.001953125f32.ln());
+        assert_eq!(at("f_ln_expert_negative"), 0.5 * 0.0078125f32.ln());
+        let mut names = STACK_INPUTS.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), STACK_FEATURES, "no name twice");
+    }
 
     /// The shipped default's pooled model, domain model and stacker.
     fn shipped_parts() -> (LinearModel, Option<LinearModel>, Stack) {

@@ -52,6 +52,11 @@ pub struct BenchArgs {
     /// Print the table as JSON.
     #[arg(long)]
     json: bool,
+    /// With --corpus: also write every stacker row (each held-out corpus's stacker's rows,
+    /// fitted and scored, and the final stacker's) as a tab-separated file, to try other
+    /// ways of stacking or of estimating a batch's prior on them without retraining.
+    #[arg(long, value_name = "FILE")]
+    stack_rows: Option<PathBuf>,
 }
 
 pub fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
@@ -63,11 +68,23 @@ pub fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
     let normalizer = resonanz::normalize::Normalizer::default();
     let bar = resonanz::progress::steps_spinner();
     let say = |m: &str| bar.set_message(m.to_string());
-    let settings =
-        Settings { c: a.c, experts: !a.no_experts, max_features: a.max_features, folds: a.folds.unwrap_or(Settings::default().folds), ..Settings::default() };
+    let settings = Settings {
+        c: a.c,
+        experts: !a.no_experts,
+        max_features: a.max_features,
+        folds: a.folds.unwrap_or(Settings::default().folds),
+        keep_stack_rows: a.stack_rows.is_some(),
+        ..Settings::default()
+    };
     let features = resonanz::classify::features::FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..Default::default() };
     let outcome = cross_domain::train(&domains, settings, &normalizer, features, &say)?;
     bar.finish_and_clear();
+    if let Some(path) = &a.stack_rows {
+        let names: Vec<&str> = domains.iter().map(|d| d.name.as_str()).collect();
+        resonanz::report::atomic::write_file(path, stack_rows_tsv(&outcome.stack_rows, &names).as_bytes())
+            .map_err(|source| Error::Write { path: path.clone(), source })?;
+        eprintln!("resonanz: {} stacker rows → {}", outcome.stack_rows.len(), path.display());
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "held_out": outcome.held_out, "in_domain": outcome.in_domain })).unwrap_or_default());
         return Ok(0);
@@ -77,6 +94,27 @@ pub fn bench_cross_domain(a: &BenchArgs) -> Result<u8, Error> {
     println!("\nin domain (each corpus's out-of-fold documents, by the final stacker)");
     print_held_out(&outcome.in_domain, &mut std::io::stdout());
     Ok(0)
+}
+
+/// The stacker rows as `bench --stack-rows` writes them: a header, then per row the stacker
+/// (the held-out corpus, or `final`), `fitted` or `scored`, the document's number and corpus,
+/// whether the models that scored it never saw its corpus (`unseen`) or only not its
+/// in-domain fold (`in-domain`), its gold label and the stacker's inputs.
+fn stack_rows_tsv(rows: &[resonanz::train::cross_domain::StackRow], corpora: &[&str]) -> String {
+    use std::fmt::Write;
+    let labels = resonanz::classify::Task::Sentiment.labels();
+    let mut out = format!("stacker\trole\tdocument\tcorpus\tscored_by\tgold\t{}\n", resonanz::classify::stacked::STACK_INPUTS.join("\t"));
+    for r in rows {
+        let stacker = r.stacker.map_or("final", |h| corpora[h]);
+        let role = if r.fitted { "fitted" } else { "scored" };
+        let by = if r.unseen_corpus { "unseen" } else { "in-domain" };
+        let _ = write!(out, "{stacker}\t{role}\t{}\t{}\t{by}\t{}", r.document, corpora[r.corpus], labels[r.gold]);
+        for x in r.inputs {
+            let _ = write!(out, "\t{x}");
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// `bench --base MODEL --data FILE`: the learning curve of `train --base`.

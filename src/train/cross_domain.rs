@@ -61,11 +61,15 @@ pub struct Settings {
     /// corpus labelling all three classes). Not in the tables: held out, a corpus has no
     /// model to be routed to, and the in-domain rows are the stacker's.
     pub route: Option<usize>,
+    /// Keep every stacker row in [`Outcome::stack_rows`] (`bench --stack-rows`); not a
+    /// training setting, so not in the model card.
+    #[serde(skip)]
+    pub keep_stack_rows: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3, folds: 2, gate_c: 10.0, experts: true, route: None }
+        Settings { c: 3.0, min_df: 2, max_features: 0, stack_l2: 1e-3, folds: 2, gate_c: 10.0, experts: true, route: None, keep_stack_rows: false }
     }
 }
 
@@ -130,6 +134,30 @@ pub struct Outcome {
     /// With a route: the model of the routed corpus alone, on features of its own
     /// ([`Route::own_model`], saved as `route.json`).
     pub route_model: Option<LinearModel>,
+    /// With [`Settings::keep_stack_rows`]: every row each stacker was fitted on or scored,
+    /// so that other ways of stacking and of estimating a batch's prior can be tried on them
+    /// without retraining (`bench --stack-rows`).
+    pub stack_rows: Vec<StackRow>,
+}
+
+/// One row of a stacker's inputs: a document as one of the stackers saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackRow {
+    /// The corpus held out of the stacker's training (the leave-one-corpus-out table's
+    /// stacker for that corpus), or `None` for the final (shipped) stacker.
+    pub stacker: Option<usize>,
+    /// Fitted on (`true`), or scored by the held-out corpus's stacker (`false`).
+    pub fitted: bool,
+    /// The document (corpora in order, each in file order).
+    pub document: usize,
+    pub corpus: usize,
+    /// Scored by models that never saw its corpus (`true`), or by models that saw its
+    /// corpus but not its in-domain fold.
+    pub unseen_corpus: bool,
+    /// The gold label (index into the sentiment labels).
+    pub gold: usize,
+    /// The stacker's inputs ([`crate::classify::stacked::STACK_INPUTS`] names them).
+    pub inputs: [f32; STACK_FEATURES],
 }
 
 /// Document weights: `N / (corpora × classes in the corpus × documents of the class in the
@@ -466,10 +494,26 @@ pub fn train(
         }
     };
 
+    let mut stack_rows = Vec::new();
+    let mut keep = |stacker: Option<usize>, fitted: bool, rows: &[Row]| {
+        if settings.keep_stack_rows {
+            stack_rows.extend(rows.iter().map(|&(document, unseen_corpus, inputs)| StackRow {
+                stacker,
+                fitted,
+                document,
+                corpus: domain_of[document],
+                unseen_corpus,
+                gold: gold[document],
+                inputs,
+            }));
+        }
+    };
     let mut held_out = Vec::new();
     for (h, held_domain) in domains.iter().enumerate() {
         let others: Vec<usize> = (0..k).filter(|&o| o != h).collect();
-        let stack = fit_stack_on(others.iter().flat_map(|&o| rows_for(o, 1 << h)).collect());
+        let rows: Vec<Row> = others.iter().flat_map(|&o| rows_for(o, 1 << h)).collect();
+        keep(Some(h), true, &rows);
+        let stack = fit_stack_on(rows);
         let test: Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)> = in_domain(h)
             .into_par_iter()
             .map(|i| {
@@ -477,6 +521,7 @@ pub fn train(
                 (i, x, p)
             })
             .collect();
+        keep(Some(h), false, &test.iter().map(|r| (r.0, true, r.1)).collect::<Vec<_>>());
         let y: Vec<usize> = test.iter().map(|r| gold[r.0]).collect();
         let name = &held_domain.name;
         let model_labels: Vec<usize> = test.iter().map(|r| argmax(&r.2)).collect();
@@ -491,6 +536,7 @@ pub fn train(
         progress(&format!("{name} held out: scored"));
     }
     let all_rows: Vec<Row> = (0..k).flat_map(|o| rows_for(o, 0)).collect();
+    keep(None, true, &all_rows);
     // In-domain: each corpus's out-of-fold rows under the final stacker (which was fitted
     // on them, among others: its few weights barely overfit).
     let mut in_domain_scores = Vec::new();
@@ -548,7 +594,7 @@ pub fn train(
     let stack = Stack { experts, route, ..stack };
     model.training_data = domains.iter().flat_map(|d| d.sources.iter().map(move |s| format!("{}: {s}", d.name))).collect();
     model.params = params;
-    Ok(Outcome { model, gate, stack, mix, held_out, in_domain: in_domain_scores, route_model })
+    Ok(Outcome { model, gate, stack, mix, held_out, in_domain: in_domain_scores, route_model, stack_rows })
 }
 
 /// A route's anchors need to be in at least this share of the routed corpus's documents…
