@@ -192,6 +192,34 @@ pub struct Deduper {
 const FIRST: usize = 8 + Origin::BYTES;
 const REPEAT: usize = Origin::BYTES + 8 + 8;
 
+/// A record of [`Deduper::firsts`]: the key, then where it was first seen.
+fn first_record(key: u64, at: Origin) -> [u8; FIRST] {
+    let mut r = [0u8; FIRST];
+    r[..8].copy_from_slice(&key.to_le_bytes());
+    r[8..].copy_from_slice(&at.to_bytes());
+    r
+}
+
+fn read_first(r: &[u8; FIRST]) -> (u64, Origin) {
+    (le_u64(&r[..8]), Origin::from_bytes(&r[8..]))
+}
+
+/// A record of [`Deduper::repeats`]: where the duplicate is, the key it matched, its
+/// primary key.
+fn repeat_record(at: Origin, matched: u64, primary: u64) -> [u8; REPEAT] {
+    const O: usize = Origin::BYTES;
+    let mut r = [0u8; REPEAT];
+    r[..O].copy_from_slice(&at.to_bytes());
+    r[O..O + 8].copy_from_slice(&matched.to_le_bytes());
+    r[O + 8..].copy_from_slice(&primary.to_le_bytes());
+    r
+}
+
+fn read_repeat(r: &[u8; REPEAT]) -> (Origin, u64, u64) {
+    const O: usize = Origin::BYTES;
+    (Origin::from_bytes(&r[..O]), le_u64(&r[O..O + 8]), le_u64(&r[O + 8..]))
+}
+
 /// Duplicates resolved per pass over [`Deduper::firsts`] in [`Deduper::finish`]: bounds
 /// the memory of the lookup (about 50 bytes a duplicate) whatever the number of duplicates.
 const REPEATS_PER_PASS: usize = 1 << 19;
@@ -213,19 +241,12 @@ impl Deduper {
             _ => &all[..2],
         };
         if let Some(&matched) = candidates.iter().flatten().find(|k| self.seen.contains(**k)) {
-            let mut r = [0u8; REPEAT];
-            r[..12].copy_from_slice(&here.to_bytes());
-            r[12..20].copy_from_slice(&matched.to_le_bytes());
-            r[20..].copy_from_slice(&keys.primary().to_le_bytes());
-            self.repeats.push(&r)?;
+            self.repeats.push(&repeat_record(here, matched, keys.primary()))?;
             return Ok(Seen::Again);
         }
         for &k in candidates.iter().flatten() {
             self.seen.insert(k);
-            let mut r = [0u8; FIRST];
-            r[..8].copy_from_slice(&k.to_le_bytes());
-            r[8..].copy_from_slice(&here.to_bytes());
-            self.firsts.push(&r)?;
+            self.firsts.push(&first_record(k, here))?;
         }
         Ok(Seen::First)
     }
@@ -246,7 +267,7 @@ impl Deduper {
             pass.clear();
             let mut r = [0u8; REPEAT];
             while pass.len() < per_pass && read_record(&mut repeats, &mut r)? {
-                pass.push((Origin::from_bytes(&r[..12]), le_u64(&r[12..20]), le_u64(&r[20..])));
+                pass.push(read_repeat(&r));
             }
             if pass.is_empty() {
                 return Ok(());
@@ -256,9 +277,10 @@ impl Deduper {
             let mut log = io::BufReader::new(&mut firsts);
             let mut f = [0u8; FIRST];
             while read_record(&mut log, &mut f)? {
+                let (key, origin) = read_first(&f);
                 // The first record of a key is where it was first seen.
-                if let Some(slot @ None) = first.get_mut(&le_u64(&f[..8])) {
-                    *slot = Some(Origin::from_bytes(&f[8..]));
+                if let Some(slot @ None) = first.get_mut(&key) {
+                    *slot = Some(origin);
                 }
             }
             for &(at, matched, key) in &pass {

@@ -33,6 +33,11 @@ struct Segment {
 const SEGMENTS: usize = 64;
 const BUCKETS: usize = 1024;
 
+/// A key's segment: its top 6 bits.
+fn segment_of(key: u64) -> usize {
+    (key >> (64 - SEGMENTS.trailing_zeros())) as usize
+}
+
 /// The smallest size at which [`KeySet::recent`] is merged.
 const RECENT_MIN: usize = 1 << 14;
 
@@ -50,7 +55,7 @@ impl KeySet {
     }
 
     pub fn contains(&self, key: u64) -> bool {
-        self.recent.contains(&key) || self.segments[(key >> 58) as usize].contains(key)
+        self.recent.contains(&key) || self.segments[segment_of(key)].contains(key)
     }
 
     /// Adds a key not in the set.
@@ -68,7 +73,7 @@ impl KeySet {
         added.sort_unstable();
         let mut rest = &added[..];
         for (number, segment) in self.segments.iter_mut().enumerate() {
-            let n = rest.partition_point(|k| (k >> 58) as usize == number);
+            let n = rest.partition_point(|&k| segment_of(k) == number);
             segment.add(&rest[..n]);
             rest = &rest[n..];
         }
