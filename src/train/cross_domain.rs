@@ -495,9 +495,9 @@ pub fn train(
     };
 
     let mut stack_rows = Vec::new();
-    let mut keep = |stacker: Option<usize>, fitted: bool, rows: &[Row]| {
+    let mut keep = |stacker: Option<usize>, fitted: bool, rows: &mut dyn Iterator<Item = Row>| {
         if settings.keep_stack_rows {
-            stack_rows.extend(rows.iter().map(|&(document, unseen_corpus, inputs)| StackRow {
+            stack_rows.extend(rows.map(|(document, unseen_corpus, inputs)| StackRow {
                 stacker,
                 fitted,
                 document,
@@ -512,7 +512,7 @@ pub fn train(
     for (h, held_domain) in domains.iter().enumerate() {
         let others: Vec<usize> = (0..k).filter(|&o| o != h).collect();
         let rows: Vec<Row> = others.iter().flat_map(|&o| rows_for(o, 1 << h)).collect();
-        keep(Some(h), true, &rows);
+        keep(Some(h), true, &mut rows.iter().copied());
         let stack = fit_stack_on(rows);
         let test: Vec<(usize, [f32; STACK_FEATURES], Vec<f32>)> = in_domain(h)
             .into_par_iter()
@@ -521,7 +521,7 @@ pub fn train(
                 (i, x, p)
             })
             .collect();
-        keep(Some(h), false, &test.iter().map(|r| (r.0, true, r.1)).collect::<Vec<_>>());
+        keep(Some(h), false, &mut test.iter().map(|r| (r.0, true, r.1)));
         let y: Vec<usize> = test.iter().map(|r| gold[r.0]).collect();
         let name = &held_domain.name;
         let model_labels: Vec<usize> = test.iter().map(|r| argmax(&r.2)).collect();
@@ -536,7 +536,7 @@ pub fn train(
         progress(&format!("{name} held out: scored"));
     }
     let all_rows: Vec<Row> = (0..k).flat_map(|o| rows_for(o, 0)).collect();
-    keep(None, true, &all_rows);
+    keep(None, true, &mut all_rows.iter().copied());
     // In-domain: each corpus's out-of-fold rows under the final stacker (which was fitted
     // on them, among others: its few weights barely overfit).
     let mut in_domain_scores = Vec::new();
