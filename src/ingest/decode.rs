@@ -126,13 +126,17 @@ fn utf8_or_1252(sample: &[u8], complete: bool) -> Encoding {
     // Characters that Windows-1252 bytes form by accident when read as UTF-8 (`ß€` is
     // U+07C0), but real text hardly contains: C1 controls and the Syriac/Thaana/NKo block.
     let implausible = |c: char| matches!(c as u32, 0x80..=0x9F | 0x0700..=0x07FF);
+    // What German UTF-8 text is made of (umlauts, `ß`, `€`, typographic quotes and dashes,
+    // emoji) weighs twice what the rest of U+0100–U+07FF does: an upper-case umlaut or `ß`
+    // before a Windows-1252 symbol forms such a character too (`Ä€` is U+0100 `Ā`).
+    let typical = |c: char| matches!(c as u32, 0xA0..=0xFF | 0x2000..=0x20CF) || c as u32 >= 0x0800;
     let (mut plausible_multi, mut odd) = (0usize, 0usize);
     let mut count = |s: &str| {
         for c in s.chars().filter(|c| !c.is_ascii()) {
             if implausible(c) {
                 odd += 1;
             } else {
-                plausible_multi += 1;
+                plausible_multi += if typical(c) { 2 } else { 1 };
             }
         }
     };
@@ -163,7 +167,7 @@ fn utf8_or_1252(sample: &[u8], complete: bool) -> Encoding {
         }
     }
     let against = invalid + odd;
-    if against > 0 && plausible_multi * 4 < against {
+    if against > 0 && plausible_multi * 2 < against {
         Encoding::Windows1252
     } else {
         Encoding::Utf8
@@ -243,6 +247,10 @@ mod tests {
         assert_eq!(sniff("a,b\nä,ö,ü\nx,\u{fc}\n".as_bytes().iter().copied().chain(*b"\xfc\n").collect::<Vec<_>>().as_slice(), true), t(Encoding::Utf8, false));
         // Windows-1252 bytes that happen to be valid UTF-8 (`ß€` = U+07C0)
         assert_eq!(sniff(b"text\n\xdf\x80?\n", true), t(Encoding::Windows1252, false));
+        // … or a rarer letter (`Ä€` = U+0100 `Ā`) beside four invalid bytes (`–`, `ü`, `ß`, `ö`)
+        assert_eq!(sniff(b"text\nA \x96 Gr\xfc\xdfe aus K\xf6ln\n\xc4\x80!\n", true), t(Encoding::Windows1252, false));
+        // while such letters in numbers keep a UTF-8 file with one stray record UTF-8
+        assert_eq!(sniff("text\nŁukasz, Dvořák, Škoda\n".bytes().chain(*b"Gr\xfc\xdfe\n").collect::<Vec<_>>().as_slice(), true), t(Encoding::Utf8, false));
         assert_eq!(sniff(b"", true), Sniffed::Empty);
         assert_eq!(sniff(b"\xef\xbb\xbf  \r\n", true), Sniffed::Empty);
         assert_eq!(sniff(b"PK\x03\x04rest", false), Sniffed::Spreadsheet);
