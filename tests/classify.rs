@@ -289,6 +289,63 @@ fn bench_writes_every_stacker_row_for_offline_work() {
 }
 
 #[test]
+fn eval_writes_each_decision_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two files; the second has a text over two lines, so its records' lines are not counts.
+    write_labelled(&dir.path().join("a.csv"), 60, 41);
+    let b = "text,label\n\"Lieferung kam pünktlich,\nalles bestens :)\",positive\nHotline seit Tagen nicht erreichbar,negative\nDas Werk öffnet im Herbst,neutral\n";
+    fs::write(dir.path().join("b.csv"), b).unwrap();
+    let args = ["eval", "--data", "a.csv", "b.csv", "--json"];
+    let plain = resonanz(&args, dir.path());
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    let o = resonanz(&[&args[..], &["--predictions", "out/p.csv"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let without: serde_json::Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    for key in ["accuracy", "macro_f1", "confusion", "share_error_pp", "routed"] {
+        assert_eq!(report[key], without[key], "{key}: the report is the same with --predictions");
+    }
+    let mut r = csv::Reader::from_path(dir.path().join("out/p.csv")).unwrap();
+    assert_eq!(r.headers().unwrap(), vec!["file", "line", "gold", "predicted", "p_negative", "p_neutral", "p_positive", "routed", "text"]);
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 63);
+    // The rows give back the report's confusion matrix.
+    let labels = ["negative", "neutral", "positive"];
+    let at = |s: &str| labels.iter().position(|l| *l == s).unwrap();
+    let mut confusion = vec![vec![0u64; 3]; 3];
+    for row in &rows {
+        confusion[at(&row[2])][at(&row[3])] += 1;
+        // The default decides per batch: the label is the most probable class.
+        let p: Vec<f32> = (4..7).map(|i| row[i].parse().unwrap()).collect();
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-3, "{row:?}");
+        assert_eq!(labels[resonanz::classify::argmax(&p)], &row[3], "{row:?}");
+        assert!(["true", "false"].contains(&&row[7]));
+    }
+    assert_eq!(serde_json::json!(confusion), report["confusion"]);
+    // Each row names the file and the line its record starts on.
+    let last: Vec<(&str, &str, &str, &str)> = rows[60..].iter().map(|r| (&r[0], &r[1], &r[2], &r[8])).collect();
+    assert_eq!(
+        last,
+        [
+            ("b.csv", "2", "positive", "Lieferung kam pünktlich,\nalles bestens :)"),
+            ("b.csv", "4", "negative", "Hotline seit Tagen nicht erreichbar"),
+            ("b.csv", "5", "neutral", "Das Werk öffnet im Herbst")
+        ]
+    );
+    let mut a = csv::Reader::from_path(dir.path().join("a.csv")).unwrap();
+    let records: Vec<(String, String)> = a.records().map(Result::unwrap).map(|r| (r.position().unwrap().line().to_string(), r[0].trim().to_string())).collect();
+    let named: Vec<(String, String)> = rows[..60].iter().map(|r| (r[1].to_string(), r[8].to_string())).collect();
+    assert_eq!(named, records);
+    assert!(rows[..60].iter().all(|r| &r[0] == "a.csv"));
+    // A classifier that decides each document alone has no batch probabilities to show.
+    let o = resonanz(&["eval", "--data", "b.csv", "--model", "lexicon", "--predictions", "l.csv"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(dir.path().join("l.csv")).unwrap().records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r[4].is_empty() && r[7].is_empty() && labels.contains(&&r[3])));
+}
+
+#[test]
 fn cross_domain_training_saves_a_domain_model_that_eval_needs() {
     let dir = tempfile::tempdir().unwrap();
     for (name, seed) in [("a", 11), ("b", 12), ("c", 13)] {

@@ -24,6 +24,12 @@ pub struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write every scored document's decision to this CSV: `file, line, gold,
+    /// predicted`, for sentiment classifiers that decide per batch the probabilities
+    /// (`p_negative, p_neutral, p_positive`, after the batch's class mix) and `routed`, then
+    /// the `text` (labels of multi-label tasks joined by `|`).
+    #[arg(long, value_name = "FILE.csv")]
+    predictions: Option<PathBuf>,
 }
 
 pub fn eval(a: EvalArgs) -> Result<u8, Error> {
@@ -31,8 +37,18 @@ pub fn eval(a: EvalArgs) -> Result<u8, Error> {
     let normalizer = resonanz::normalize::Normalizer::default();
     let loaded = load_classifier(&a.model, a.task, &normalizer)?;
     let classifier = loaded.classifier;
-    let examples = read_examples(&a.data)?;
+    // Each file's examples, in order: `files[k]` is the file of the examples up to `ends[k]`.
+    let (mut examples, mut ends) = (Vec::new(), Vec::new());
+    for path in &a.data {
+        examples.extend(read_examples(std::slice::from_ref(path))?);
+        ends.push(examples.len());
+    }
     let report = resonanz::train::evaluate_on(classifier.as_ref(), &normalizer, &examples).map_err(resonanz::train::TrainError::Data)?;
+    if let Some(path) = &a.predictions {
+        let file_of = |i: usize| &a.data[ends.partition_point(|&end| end <= i)];
+        let csv = predictions_csv(&report, &examples, file_of).map_err(|source| Error::Write { path: path.clone(), source })?;
+        resonanz::report::atomic::write_file(path, &csv).map_err(|source| Error::Write { path: path.clone(), source })?;
+    }
     let mut out = std::io::stdout().lock();
     if a.json {
         let _ = out.write_all(&resonanz::report::to_json_bytes(&report));
@@ -58,4 +74,23 @@ pub fn eval(a: EvalArgs) -> Result<u8, Error> {
         let _ = writeln!(out, "  {:<10} {:?}", label, row);
     }
     Ok(0)
+}
+
+/// The decisions of `report` as `eval --predictions` writes them, one row per scored example.
+fn predictions_csv<'a>(
+    report: &resonanz::train::EvalReport,
+    examples: &[resonanz::train::data::Example],
+    file_of: impl Fn(usize) -> &'a PathBuf,
+) -> std::io::Result<Vec<u8>> {
+    let labels = |set: &[usize]| set.iter().map(|&i| report.metrics.labels[i].as_str()).collect::<Vec<_>>().join("|");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["file", "line", "gold", "predicted", "p_negative", "p_neutral", "p_positive", "routed", "text"])?;
+    for d in &report.decisions {
+        let e = &examples[d.example];
+        let p = d.probabilities.map_or([String::new(), String::new(), String::new()], |p| p.map(|x| format!("{x:.4}")));
+        let routed = if d.probabilities.is_some() { d.routed.to_string() } else { String::new() };
+        let (file, line) = (file_of(d.example).display().to_string(), e.line.to_string());
+        w.write_record([file.as_str(), &line, &labels(&d.gold), &labels(&d.predicted), &p[0], &p[1], &p[2], &routed, &e.text])?;
+    }
+    w.into_inner().map_err(|e| e.into_error())
 }

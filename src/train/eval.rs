@@ -20,6 +20,25 @@ pub struct EvalReport {
     pub routed: Option<Routed>,
     /// Documents per second for normalize + predict, single thread.
     pub docs_per_s: f64,
+    /// Every scored document's decision, in the order of the examples (`eval
+    /// --predictions`); not in the JSON report.
+    #[serde(skip)]
+    pub decisions: Vec<Decision>,
+}
+
+/// How one labelled document was decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Its index among the examples scored.
+    pub example: usize,
+    /// Gold and predicted labels, as indices into the report's `labels`.
+    pub gold: Vec<usize>,
+    pub predicted: Vec<usize>,
+    /// For a sentiment classifier that decides per batch: the probabilities (negative,
+    /// neutral, positive) after the batch's class mix, from which the label was taken.
+    pub probabilities: Option<[f32; 3]>,
+    /// Scored by a training corpus's own model ([`Classifier::predict_routed`]).
+    pub routed: bool,
 }
 
 /// Documents a routing classifier scored by one training corpus's own model.
@@ -51,13 +70,24 @@ pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::N
         }
     }
     // The file's class mix by EM (with a batch prior), each label under it.
+    let adapted = if as_batch { classifier.adapt_to_batch(&scored) } else { Vec::new() };
     if as_batch {
-        predicted = classifier.adapt_to_batch(&scored).iter().map(|p| vec![argmax(p)]).collect();
+        predicted = adapted.iter().map(|p| vec![argmax(p)]).collect();
     }
     let n_routed = scored.iter().filter(|(_, routed)| *routed).count();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
     let share_error_pp = (task == Task::Sentiment).then(|| metrics::share_error_pp(&metrics.confusion));
     let routed = classifier.routed_to().map(|corpus| Routed { corpus: corpus.to_string(), documents: n_routed });
-    Ok(EvalReport { task: task.as_str().into(), model: classifier.name().into(), metrics, share_error_pp, routed, docs_per_s: predicted.len() as f64 / secs })
+    let docs_per_s = predicted.len() as f64 / secs;
+    let decisions = (targets.examples.iter().zip(targets.gold).zip(predicted).enumerate())
+        .map(|(k, ((&example, gold), predicted))| Decision {
+            example,
+            gold,
+            predicted,
+            probabilities: adapted.get(k).copied(),
+            routed: scored.get(k).is_some_and(|(_, routed)| *routed),
+        })
+        .collect();
+    Ok(EvalReport { task: task.as_str().into(), model: classifier.name().into(), metrics, share_error_pp, routed, docs_per_s, decisions })
 }

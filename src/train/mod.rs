@@ -14,7 +14,7 @@ pub mod fit;
 pub mod lbfgs;
 pub mod metrics;
 
-pub use eval::{evaluate_on, EvalReport};
+pub use eval::{evaluate_on, Decision, EvalReport};
 
 use crate::classify::linear::ModelError;
 
