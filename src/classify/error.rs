@@ -37,6 +37,9 @@ pub enum DefinitionError {
     /// Phrases (as written, quoted) that normalize to fewer than two words.
     #[error("phrases {} keep fewer than two words after normalization (stop words are dropped): list them as words", .0.join(", "))]
     ShortPhrases(Vec<String>),
+    /// Resolvers (as written, quoted) that are not one positive word of the lexicon.
+    #[error("resolvers {} must each be one word of the lexicon's `[positive]` table", .0.join(", "))]
+    Resolvers(Vec<String>),
     #[error("topic `{topic}`: `{word}` is not one word (use `phrases` for several)")]
     NotOneWord { topic: String, word: String },
     #[error("topic `{topic}`: `all` has {found} words, at most {max} are allowed")]

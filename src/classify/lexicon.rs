@@ -1,8 +1,10 @@
 //! A lexicon/rule sentiment classifier: needs no training and works in any domain.
 //! Polar words and emoji add their weight; an intensifier (`sehr`, `total`) strengthens the
 //! next polar word; a negation (`nicht gut`) flips and damps it; a contrast (`gut, aber
-//! teuer`) weakens what its sentence said before it and strengthens what follows; emphasis
-//! (`SUPER`, `suuuper`) and `!` strengthen the whole. The score is squashed into -1..1.
+//! teuer`) weakens what its sentence said before it and strengthens what follows; a
+//! resolution (`Problem per Fernwartung gelöst`) takes back the negative words right before
+//! it; emphasis (`SUPER`, `suuuper`) and `!` strengthen the whole. The score is
+//! squashed into -1..1.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,6 +29,11 @@ fn clause_weight(c: Clause) -> f32 {
     }
 }
 
+/// How many terms before a resolution (`gelöst`) a negative word may stand to be taken back
+/// by it (`Problem per Fernwartung gelöst`, `Fehler im Display schnell behoben`): the
+/// normalized terms keep no full stop, so a window stands in for the sentence.
+const RESOLVED_WORDS: usize = 4;
+
 /// Sorted maps: when two words share a stem, the same one wins in every run (positive
 /// first, then negative).
 #[derive(Debug, Deserialize)]
@@ -44,6 +51,10 @@ struct LexiconFile {
     /// nichts`): their weight replaces that of their words.
     #[serde(default)]
     phrases: BTreeMap<String, f32>,
+    /// Positive words that say a problem was solved (`gelöst`, `behoben`): the negative
+    /// words right before them (`Problem`, `Fehler`, [`RESOLVED_WORDS`]) no longer count.
+    #[serde(default)]
+    resolvers: Vec<String>,
 }
 
 /// Term key ([`crate::normalize::term_key`]) → weight.
@@ -56,6 +67,8 @@ pub struct LexiconSentiment {
     intensifiers: WordMap,
     /// First term key → (the phrase's term keys, weight), longest first.
     phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::hash::KeyBuildHasher>,
+    /// Term keys of the positive words that resolve a problem ([`LexiconFile::resolvers`]).
+    resolvers: Vec<u64>,
     labels: Vec<String>,
 }
 
@@ -114,7 +127,19 @@ impl LexiconSentiment {
         for list in phrases.values_mut() {
             list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.total_cmp(&b.1)));
         }
-        Ok(LexiconSentiment { polarity, intensifiers, phrases, labels: Task::Sentiment.labels() })
+        let mut resolvers = Vec::new();
+        let mut not_positive = Vec::new();
+        for w in &file.resolvers {
+            match key(w).filter(|k| polarity.get(k).is_some_and(|v| *v > 0.0)) {
+                Some(k) => resolvers.push(k),
+                None => not_positive.push(format!("`{w}`")),
+            }
+        }
+        if !not_positive.is_empty() {
+            return Err(super::DefinitionError::Resolvers(not_positive));
+        }
+        resolvers.sort_unstable();
+        Ok(LexiconSentiment { polarity, intensifiers, phrases, resolvers, labels: Task::Sentiment.labels() })
     }
 
     /// The raw score in -1..1 for normalized terms.
@@ -126,6 +151,9 @@ impl LexiconSentiment {
     /// intensifiers, emphasis and negation) and the squashed score.
     pub fn evidence(&self, terms: &[Term]) -> Evidence {
         let (mut positive, mut negative) = (0.0f32, 0.0f32);
+        // The last plain negative words (term index, weight), which a resolution right
+        // after them takes back.
+        let mut unresolved = [(usize::MAX, 0.0f32); RESOLVED_WORDS];
         let mut boost = 1.0f32;
         let mut exclaim = false;
         let mut emphasis = false;
@@ -168,6 +196,15 @@ impl LexiconSentiment {
                 }
                 if t.negated {
                     v *= -0.6;
+                } else if w < 0.0 {
+                    unresolved.rotate_right(1);
+                    unresolved[0] = (i, -v);
+                } else if self.resolvers.binary_search(&t.key).is_ok() {
+                    for (at, taken) in &mut unresolved {
+                        if i.wrapping_sub(*at) <= RESOLVED_WORDS {
+                            negative -= std::mem::take(taken);
+                        }
+                    }
                 }
                 if v > 0.0 {
                     positive += v;
@@ -266,8 +303,26 @@ mod tests {
     }
 
     #[test]
+    fn a_solved_problem_is_not_held_against_the_text() {
+        let n = Normalizer::default();
+        let l = LexiconSentiment::builtin(&n);
+        let evidence = |t: &str| l.evidence(&n.normalize(t));
+        let solved = evidence("Hotline sofort erreicht, Problem per Fernwartung gelöst.");
+        assert_eq!(solved.negative, 0.0, "{solved:?}");
+        assert!(solved.score > 0.0);
+        assert_eq!(evidence("Fehler im Display schnell behoben").negative, 0.0);
+        // Not solved, or solved in another sentence: the problem stands.
+        assert!(evidence("Problem nicht gelöst").score < 0.0);
+        assert!(evidence("Wieder ein Problem mit der Lieferung, seit Tagen wartet das Team. Die Rechnung ist geklärt.").negative > 0.0);
+        // Only what comes before the resolution is taken back.
+        assert!(evidence("Problem gelöst, aber die Lieferung ist kaputt").negative > 0.0);
+    }
+
+    #[test]
     fn user_lexicons_are_checked() {
         let n = Normalizer::default();
         assert!(LexiconSentiment::from_toml("[positiv]\ngut = 1\n", &n).unwrap_err().to_string().contains("positiv"));
+        let e = LexiconSentiment::from_toml("resolvers = [\"gelöst\", \"schlecht\"]\n[positive]\n\"gelöst\" = 1\n[negative]\nschlecht = 1\n", &n).unwrap_err();
+        assert!(e.to_string().contains("`schlecht`") && !e.to_string().contains("`gelöst`"), "{e}");
     }
 }
