@@ -151,9 +151,9 @@ impl LexiconSentiment {
     /// intensifiers, emphasis and negation) and the squashed score.
     pub fn evidence(&self, terms: &[Term]) -> Evidence {
         let (mut positive, mut negative) = (0.0f32, 0.0f32);
-        // The last plain negative words (term index, weight), which a resolution right
-        // after them takes back.
-        let mut unresolved = [(usize::MAX, 0.0f32); RESOLVED_WORDS];
+        // The last plain negative words (term index, weight; 0 once taken back or for no
+        // word yet), which a resolution right after them takes back.
+        let mut unresolved = [(0usize, 0.0f32); RESOLVED_WORDS];
         let mut boost = 1.0f32;
         let mut exclaim = false;
         let mut emphasis = false;
@@ -200,9 +200,9 @@ impl LexiconSentiment {
                     unresolved.rotate_right(1);
                     unresolved[0] = (i, -v);
                 } else if self.resolvers.binary_search(&t.key).is_ok() {
-                    for (at, taken) in &mut unresolved {
-                        if i.wrapping_sub(*at) <= RESOLVED_WORDS {
-                            negative -= std::mem::take(taken);
+                    for (at, weight) in &mut unresolved {
+                        if *weight > 0.0 && i - *at <= RESOLVED_WORDS {
+                            negative -= std::mem::take(weight);
                         }
                     }
                 }

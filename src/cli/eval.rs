@@ -37,7 +37,8 @@ pub fn eval(a: EvalArgs) -> Result<u8, Error> {
     let normalizer = resonanz::normalize::Normalizer::default();
     let loaded = load_classifier(&a.model, a.task, &normalizer)?;
     let classifier = loaded.classifier;
-    // Each file's examples, in order: `files[k]` is the file of the examples up to `ends[k]`.
+    // Each file's examples, in order: those before `ends[k]` (and after `ends[k - 1]`) are
+    // `a.data[k]`'s.
     let (mut examples, mut ends) = (Vec::new(), Vec::new());
     for path in &a.data {
         examples.extend(read_examples(std::slice::from_ref(path))?);
