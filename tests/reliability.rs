@@ -200,6 +200,20 @@ fn contradictory_or_unsupported_encodings_are_named_not_silently_empty() {
 }
 
 #[test]
+fn a_header_cell_with_a_line_break_keeps_the_error_on_one_line() {
+    // Found by mutating the fixtures at random: the error listed the header cells as they
+    // were, line breaks included.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("broken.csv");
+    fs::write(&p, "date,\"Tweet\ntext\",reach\n2024-05-01T09:00:00Z,Erster Text,3\n").unwrap();
+    let o = resonanz(&["run", p.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no text column found") && err.contains("`Tweet\\ntext`"), "{err}");
+}
+
+#[test]
 fn a_header_after_many_blank_lines_or_longer_than_the_first_sample_is_found() {
     let dir = tempfile::tempdir().unwrap();
     // 300,000 blank lines (300 KB, more than the first 256 KiB sample) before the header.
