@@ -80,10 +80,11 @@ impl ReportConfig {
     /// Reads and checks a config file; paths in it become relative to its directory.
     pub fn load(path: &Path) -> Result<ReportConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
-        let mut c: ReportConfig = toml::from_str(&text).map_err(|e| {
-            // One line: file, line, column and the parser's message (not its snippet).
-            let (line, column) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
-            ConfigError::Syntax { path: path.to_path_buf(), line, column, message: e.message().trim().replace('\n', " ") }
+        let mut c: ReportConfig = crate::message::parse_toml(&text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
         })?;
         c.check(&text).map_err(|(key, reason)| {
             let (line, column) = locate(&text, &key);
@@ -162,14 +163,6 @@ impl ReportConfig {
         }
         Ok(())
     }
-}
-
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }
 
 /// Line and column of the first assignment to `key` (`key =` at a line's start, or inside

@@ -27,6 +27,7 @@ pub mod error;
 pub mod hash;
 pub mod ingest;
 pub mod mention;
+pub mod message;
 pub mod normalize;
 pub mod pipeline;
 pub mod progress;

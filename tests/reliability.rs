@@ -214,6 +214,31 @@ fn a_header_cell_with_a_line_break_keeps_the_error_on_one_line() {
 }
 
 #[test]
+fn broken_lexicons_taxonomies_layouts_and_labels_are_one_line_errors_with_their_place() {
+    // `toml`'s own messages span five lines (a snippet with a caret); found by breaking a
+    // lexicon on purpose.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("lex.toml"), "resolvers = [\"gelöst\"\n[positive]\n").unwrap();
+    fs::write(dir.path().join("tax.toml"), "[[topic]]\nname = \"x\"\nwords = [\"a\"\n").unwrap();
+    fs::write(dir.path().join("lay.toml"), "[[layout]]\nname = 3\n").unwrap();
+    fs::write(dir.path().join("labels.csv"), "text,label\nGut,positive\nSchlecht,\"neg\nativ\"\n").unwrap();
+    let data = crate::util::repo("data");
+    let data = data.to_str().unwrap();
+    for (args, want) in [
+        (vec!["eval", "--data", "labels.csv", "--model", "lex.toml"], "lex.toml: line 2, column 1: "),
+        (vec!["run", data, "--topics", "tax.toml", "--out", "o1"], "tax.toml: line 3, column 13: "),
+        (vec!["run", data, "--layouts", "lay.toml", "--out", "o2"], "lay.toml: invalid layouts file: line 2, column 8: "),
+        (vec!["eval", "--data", "labels.csv"], "labels.csv:3: unknown label `neg\\nativ`"),
+    ] {
+        let o = resonanz(&args, dir.path());
+        let err = stderr(&o);
+        assert!(matches!(o.status.code(), Some(1 | 2)), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn a_header_after_many_blank_lines_or_longer_than_the_first_sample_is_found() {
     let dir = tempfile::tempdir().unwrap();
     // 300,000 blank lines (300 KB, more than the first 256 KiB sample) before the header.

@@ -32,8 +32,8 @@ pub enum LoadError {
 /// A lexicon, taxonomy or `[relevance]` definition that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum DefinitionError {
-    #[error("{0}")]
-    Toml(#[from] toml::de::Error),
+    #[error(transparent)]
+    Toml(#[from] crate::message::TomlError),
     /// Phrases (as written, quoted) that normalize to fewer than two words.
     #[error("phrases {} keep fewer than two words after normalization (stop words are dropped): list them as words", .0.join(", "))]
     ShortPhrases(Vec<String>),

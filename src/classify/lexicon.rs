@@ -81,7 +81,7 @@ impl LexiconSentiment {
     /// A lexicon in the built-in format (`[positive]`, `[negative]`, `[intensifiers]`,
     /// `[emoji]` tables of `word = weight`); words are normalized like mention texts.
     pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<LexiconSentiment, super::DefinitionError> {
-        let file: LexiconFile = toml::from_str(text)?;
+        let file: LexiconFile = crate::message::parse_toml(text)?;
         let key = |w: &str| -> Option<u64> {
             let terms = normalizer.normalize(w);
             match terms.as_slice() {

@@ -112,7 +112,7 @@ pub struct Taxonomy {
 
 impl Taxonomy {
     pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<Taxonomy, DefinitionError> {
-        let file: TaxonomyFile = toml::from_str(text)?;
+        let file: TaxonomyFile = crate::message::parse_toml(text)?;
         // Topic words are normalized like mention texts, but without stop-word removal
         // and negation marking, so that every keyword keeps its term.
         let words = Normalizer::new(crate::normalize::NormalizerSettings { stop_words: false, negation: false, ..normalizer.settings() });

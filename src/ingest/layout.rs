@@ -142,7 +142,7 @@ impl Layouts {
     /// Built-in layouts plus the user's file, whose layouts are tried first.
     pub fn with_user_file(path: &Path) -> Result<Layouts, IngestError> {
         let text = std::fs::read_to_string(path).map_err(|source| IngestError::Io { path: path.to_path_buf(), source })?;
-        let user: LayoutFile = toml::from_str(&text).map_err(|e| IngestError::Layouts { path: path.to_path_buf(), message: e.to_string() })?;
+        let user: LayoutFile = crate::message::parse_toml(&text).map_err(|e| IngestError::Layouts { path: path.to_path_buf(), message: e.to_string() })?;
         for l in &user.layout {
             l.naive_timezone.parse::<Tz>().map_err(|_| IngestError::Layouts {
                 path: path.to_path_buf(),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::classify::Task;
 use crate::mention::Sentiment;
+use crate::message::one_line;
 
 /// One labelled document.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,12 +24,13 @@ pub struct Example {
 pub enum DataError {
     #[error("{}: cannot read: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{}:{line}: {reason}", path.display())]
+    /// The reason may quote the line's values: on one line ([`one_line`]).
+    #[error("{}:{line}: {}", path.display(), one_line(reason))]
     Line { path: PathBuf, line: u64, reason: String },
-    #[error("{}: {reason}", path.display())]
+    #[error("{}: {}", path.display(), one_line(reason))]
     File { path: PathBuf, reason: String },
     /// Examples already read (their file is the caller's to name).
-    #[error("line {line}: label `{label}` is not one of the model's")]
+    #[error("line {line}: label `{}` is not one of the model's", one_line(label))]
     UnknownLabel { line: u64, label: String },
     #[error("no example has a {0} label")]
     NoLabels(&'static str),
