@@ -575,9 +575,8 @@ impl ExportReader {
         if order == DateOrder::Mdy {
             map = ColumnMap::resolve(layout, &header, &sample_rows, order);
         }
-        // On one line: a header cell may hold a line break (shown as `\n`).
-        let shown = |h: &str| h.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect::<String>();
-        let header_list = || header.iter().map(|h| format!("`{}`", shown(h))).collect::<Vec<_>>().join(", ");
+        // On one line: a header cell may hold a line break.
+        let header_list = || header.iter().map(|h| format!("`{}`", crate::message::one_line(h))).collect::<Vec<_>>().join(", ");
         if map.text.is_empty() {
             return Err(unreadable(format!("no text column found (header on line {header_line}: {})", header_list())));
         }
