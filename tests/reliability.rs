@@ -239,6 +239,51 @@ fn broken_lexicons_taxonomies_layouts_and_labels_are_one_line_errors_with_their_
 }
 
 #[test]
+fn exports_broken_at_random_end_in_counts_or_one_line_errors_never_a_panic() {
+    // Each case a fixture with a few bytes flipped, inserted (quotes, line breaks,
+    // delimiters, byte order marks, NUL, invalid UTF-8), deleted or cut off; the same cases
+    // every run (a fixed LCG). A run either accounts for every row or stops with one line.
+    const INSERTS: [&[u8]; 10] = [b"\"", b"\r", b"\n", b",", b";", b"\t", b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"\xc3"];
+    let dir = tempfile::tempdir().unwrap();
+    let mut fixtures: Vec<_> = fs::read_dir(fixture("")).unwrap().map(|e| e.unwrap().path()).collect();
+    fixtures.sort();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 33) as usize) % n.max(1)
+    };
+    for case in 0..60 {
+        let src = &fixtures[next(fixtures.len())];
+        let mut bytes = fs::read(src).unwrap();
+        for _ in 0..1 + next(6) {
+            let at = next(bytes.len());
+            match next(4) {
+                0 if !bytes.is_empty() => bytes[at] = next(256) as u8,
+                1 => bytes.splice(at..at, INSERTS[next(INSERTS.len())].iter().copied()).for_each(drop),
+                2 => bytes.drain(at..(at + 1 + next(40)).min(bytes.len())).for_each(drop),
+                _ => bytes.truncate(at),
+            }
+        }
+        let name = format!("case{case}.{}", src.extension().and_then(|e| e.to_str()).unwrap_or("csv"));
+        fs::write(dir.path().join(&name), &bytes).unwrap();
+        let out = format!("out{case}");
+        let o = resonanz(&["run", &name, "--out", &out, "--json", "-q"], dir.path());
+        let err = stderr(&o);
+        let what = format!("case {case} from {}: {err}", src.display());
+        assert!(!err.contains("panicked"), "{what}");
+        match o.status.code() {
+            Some(0) => {
+                let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("--json prints JSON");
+                let n = |k: &str| v[k].as_u64().unwrap();
+                assert_eq!(n("rows_in"), n("mentions") + n("duplicates") + n("rejected"), "{what}");
+            }
+            Some(1..=3) => assert_eq!(err.trim().lines().count(), 1, "{what}"),
+            other => panic!("exit {other:?}: {what}"),
+        }
+    }
+}
+
+#[test]
 fn a_header_after_many_blank_lines_or_longer_than_the_first_sample_is_found() {
     let dir = tempfile::tempdir().unwrap();
     // 300,000 blank lines (300 KB, more than the first 256 KiB sample) before the header.
