@@ -17,7 +17,8 @@
 //! Offline, [`sample`] picks a run's mentions for the analyst to label, which `train
 //! --base` adapts the classifiers to; `train` (the cargo feature of the same name, on by
 //! default) holds the offline tools: training, evaluation, benchmarks. [`hash`] is the one
-//! hash behind every stable key.
+//! hash behind every stable key; [`message`] keeps every message that quotes a user's file on
+//! one line.
 
 pub mod aggregate;
 pub mod allocator;
