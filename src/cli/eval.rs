@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use clap::Args;
 use resonanz::Error;
 
-use super::read_examples;
-
 #[derive(Args)]
 pub struct EvalArgs {
     /// Labelled data: GermEval 2017 TSV or CSV with `text,label`.
@@ -41,7 +39,7 @@ pub fn eval(a: EvalArgs) -> Result<u8, Error> {
     // `a.data[k]`'s.
     let (mut examples, mut ends) = (Vec::new(), Vec::new());
     for path in &a.data {
-        examples.extend(read_examples(std::slice::from_ref(path))?);
+        examples.extend(resonanz::train::data::read_labelled(path)?);
         ends.push(examples.len());
     }
     let report = resonanz::train::evaluate_on(classifier.as_ref(), &normalizer, &examples).map_err(resonanz::train::TrainError::Data)?;
