@@ -95,19 +95,10 @@ pub struct Held {
 /// the stacked classifier under its training prior, half-way to the typical mix (the mean
 /// class mix of the training corpora) and at it, each also with the batch's prior
 /// estimated by EM anchored there (strength 1), and by plain EM (Saerens et al.); last,
-/// half-way with weaker anchors (strength 0.7 and 0.5: `+em70`, `+em50`).
-pub const VARIANTS: [&str; 10] = [
-    "model",
-    "lexicon",
-    "stacked",
-    "stacked+mix50",
-    "stacked+mix50+em",
-    "stacked+mix",
-    "stacked+mix+em",
-    "stacked+em",
-    "stacked+mix50+em70",
-    "stacked+mix50+em50",
-];
+/// half-way with a weaker anchor (strength 0.7, `+em70`). (Strength 0.5 scored the
+/// criterion higher still but went wrong on generated customer voices: model card.)
+pub const VARIANTS: [&str; 9] =
+    ["model", "lexicon", "stacked", "stacked+mix50", "stacked+mix50+em", "stacked+mix", "stacked+mix+em", "stacked+em", "stacked+mix50+em70"];
 
 /// The stacker's prior settings for a `stacked…` variant: (how far towards the typical
 /// mix, 0..1, and the EM strength if the batch prior is estimated).
@@ -120,7 +111,6 @@ pub fn variant_prior(variant: &str) -> Option<(f32, Option<f32>)> {
         "stacked+mix+em" => Some((1.0, Some(1.0))),
         "stacked+em" => Some((0.0, Some(0.0))),
         "stacked+mix50+em70" => Some((0.5, Some(0.7))),
-        "stacked+mix50+em50" => Some((0.5, Some(0.5))),
         _ => None,
     }
 }
