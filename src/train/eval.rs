@@ -71,9 +71,7 @@ pub fn evaluate_on(classifier: &dyn Classifier, normalizer: &crate::normalize::N
     }
     // The file's class mix by EM (with a batch prior), each label under it.
     let adapted = if as_batch { classifier.adapt_to_batch(&scored) } else { Vec::new() };
-    if as_batch {
-        predicted = adapted.iter().map(|p| vec![argmax(p)]).collect();
-    }
+    predicted.extend(adapted.iter().map(|p| vec![argmax(p)]));
     let n_routed = scored.iter().filter(|(_, routed)| *routed).count();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let metrics = metrics::evaluate_sets(&targets.labels, task.is_multilabel(), &targets.gold, &predicted);
