@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use super::{Classifier, Prediction, Task};
-use crate::normalize::{tokenize::Kind, Clause, Normalizer, Term};
+use crate::normalize::tokenize::{is_emoji_modifier, Kind};
+use crate::normalize::{Clause, Normalizer, Term};
 
 const BUILTIN: &str = include_str!("lexicon_de.toml");
 
@@ -82,34 +83,51 @@ impl LexiconSentiment {
     /// `[emoji]` tables of `word = weight`); words are normalized like mention texts.
     pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<LexiconSentiment, super::DefinitionError> {
         let file: LexiconFile = crate::message::parse_toml(text)?;
-        let key = |w: &str| -> Option<u64> {
-            let terms = normalizer.normalize(w);
-            match terms.as_slice() {
-                [t] => Some(t.key),
-                _ => None,
+        let one_term = |w: &str| -> Option<Term> {
+            let mut terms = normalizer.normalize(w);
+            (terms.len() == 1).then(|| terms.remove(0))
+        };
+        let key = |w: &str| one_term(w).map(|t| t.key);
+        // Every entry is looked up by the key of the one term it normalizes to, as a
+        // mention's words and emoji are (`❤️` is the term `❤`). One that normalizes to no
+        // term or to several would never match, and an emoji entry that gives a word or a
+        // number instead (`D:` gives the word `d`) would match the wrong thing: both are an
+        // error naming them, not a silent gap.
+        let mut unmatchable = Vec::new();
+        let mut entry_key = |table: &str, w: &str| -> Option<u64> {
+            let emoji = |t: &Term| matches!(t.kind, Kind::Emoji | Kind::Emoticon) && w.chars().filter(|&c| !is_emoji_modifier(c)).eq(t.text.chars());
+            let term = one_term(w).filter(|t| table != "emoji" || emoji(t));
+            if term.is_none() {
+                unmatchable.push(format!("`{w}` ([{table}])"));
             }
+            term.map(|t| t.key)
         };
         let mut polarity = WordMap::default();
         for (w, v) in &file.positive {
-            if let Some(k) = key(w) {
+            if let Some(k) = entry_key("positive", w) {
                 polarity.insert(k, v.abs());
             }
         }
         for (w, v) in &file.negative {
-            if let Some(k) = key(w) {
+            if let Some(k) = entry_key("negative", w) {
                 polarity.insert(k, -v.abs());
             }
         }
         for (w, v) in &file.emoji {
-            polarity.insert(crate::normalize::term_key(w), *v);
+            if let Some(k) = entry_key("emoji", w) {
+                polarity.insert(k, *v);
+            }
         }
         let mut intensifiers = WordMap::default();
         for (w, v) in &file.intensifiers {
-            let folded = crate::normalize::fold(w).0;
-            intensifiers.insert(crate::normalize::term_key(&folded), *v);
-            if let Some(k) = key(w) {
+            if let Some(k) = entry_key("intensifiers", w) {
+                let folded = crate::normalize::fold(w).0;
+                intensifiers.insert(crate::normalize::term_key(&folded), *v);
                 intensifiers.insert(k, *v);
             }
+        }
+        if !unmatchable.is_empty() {
+            return Err(super::DefinitionError::Unmatchable(unmatchable));
         }
         let mut phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::hash::KeyBuildHasher> = HashMap::default();
         let mut short = Vec::new();
@@ -324,5 +342,25 @@ mod tests {
         assert!(LexiconSentiment::from_toml("[positiv]\ngut = 1\n", &n).unwrap_err().to_string().contains("positiv"));
         let e = LexiconSentiment::from_toml("resolvers = [\"gelöst\", \"schlecht\"]\n[positive]\n\"gelöst\" = 1\n[negative]\nschlecht = 1\n", &n).unwrap_err();
         assert!(e.to_string().contains("`schlecht`") && !e.to_string().contains("`gelöst`"), "{e}");
+    }
+
+    #[test]
+    fn an_entry_that_can_never_match_is_an_error_naming_it() {
+        let n = Normalizer::default();
+        let toml = "[positive]\n\"gut\" = 1\n\"und\" = 1\n\"nicht so gut\" = 1\n[emoji]\n\"D:\" = -2\n\":)\" = 1\n";
+        let err = LexiconSentiment::from_toml(toml, &n).expect_err("stop word, three words and an emoticon the tokenizer splits");
+        let msg = err.to_string();
+        for part in ["`und` ([positive])", "`nicht so gut` ([positive])", "`D:` ([emoji])"] {
+            assert!(msg.contains(part), "{msg}");
+        }
+        assert!(!msg.contains("`gut`") && !msg.contains("`:)`"), "{msg}");
+    }
+
+    #[test]
+    fn an_emoji_written_with_its_variation_selector_matches_the_plain_emoji() {
+        let n = Normalizer::default();
+        let lex = LexiconSentiment::from_toml("[emoji]\n\"❤\u{fe0f}\" = 2\n", &n).expect("valid");
+        assert_eq!(lex.evidence(&n.normalize("heute ❤")).positive, 2.0);
+        assert_eq!(lex.evidence(&n.normalize("heute ❤\u{fe0f}")).positive, 2.0);
     }
 }
