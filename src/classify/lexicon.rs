@@ -48,6 +48,11 @@ struct LexiconFile {
     intensifiers: BTreeMap<String, f32>,
     #[serde(default)]
     emoji: BTreeMap<String, f32>,
+    /// Polar words matched as written (folded, not stemmed), with their sign: for words
+    /// whose stem is another, common word's (`schön` and `schon`, `lächerlich` and
+    /// `lachen`), each inflected form listed.
+    #[serde(default)]
+    exact: BTreeMap<String, f32>,
     /// Fixed expressions of two or more words, often ironic (`na toll`, `danke für
     /// nichts`): their weight replaces that of their words.
     #[serde(default)]
@@ -65,6 +70,8 @@ type WordMap = HashMap<u64, f32, crate::hash::KeyBuildHasher>;
 #[derive(Debug, Clone)]
 pub struct LexiconSentiment {
     polarity: WordMap,
+    /// [`Term::surface`] → weight: the `[exact]` entries.
+    exact: WordMap,
     intensifiers: WordMap,
     /// First term key → (the phrase's term keys, weight), longest first.
     phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::hash::KeyBuildHasher>,
@@ -80,7 +87,8 @@ impl LexiconSentiment {
     }
 
     /// A lexicon in the built-in format (`[positive]`, `[negative]`, `[intensifiers]`,
-    /// `[emoji]` tables of `word = weight`); words are normalized like mention texts.
+    /// `[emoji]`, `[exact]` tables of `word = weight`, `[phrases]`, `resolvers`); words are
+    /// normalized like mention texts.
     pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<LexiconSentiment, super::DefinitionError> {
         let file: LexiconFile = crate::message::parse_toml(text)?;
         let one_term = |w: &str| -> Option<Term> {
@@ -94,36 +102,45 @@ impl LexiconSentiment {
         // number instead (`D:` gives the word `d`) would match the wrong thing: both are an
         // error naming them, not a silent gap.
         let mut unmatchable = Vec::new();
-        let mut entry_key = |table: &str, w: &str| -> Option<u64> {
+        let mut entry = |table: &str, w: &str| -> Option<Term> {
             let emoji = |t: &Term| matches!(t.kind, Kind::Emoji | Kind::Emoticon) && w.chars().filter(|&c| !is_emoji_modifier(c)).eq(t.text.chars());
-            let term = one_term(w).filter(|t| table != "emoji" || emoji(t));
+            let term = one_term(w).filter(|t| match table {
+                "emoji" => emoji(t),
+                "exact" => t.kind == Kind::Word,
+                _ => true,
+            });
             if term.is_none() {
                 unmatchable.push(format!("`{w}` ([{table}])"));
             }
-            term.map(|t| t.key)
+            term
         };
         let mut polarity = WordMap::default();
         for (w, v) in &file.positive {
-            if let Some(k) = entry_key("positive", w) {
-                polarity.insert(k, v.abs());
+            if let Some(t) = entry("positive", w) {
+                polarity.insert(t.key, v.abs());
             }
         }
         for (w, v) in &file.negative {
-            if let Some(k) = entry_key("negative", w) {
-                polarity.insert(k, -v.abs());
+            if let Some(t) = entry("negative", w) {
+                polarity.insert(t.key, -v.abs());
             }
         }
         for (w, v) in &file.emoji {
-            if let Some(k) = entry_key("emoji", w) {
-                polarity.insert(k, *v);
+            if let Some(t) = entry("emoji", w) {
+                polarity.insert(t.key, *v);
+            }
+        }
+        let mut exact = WordMap::default();
+        for (w, v) in &file.exact {
+            if let Some(t) = entry("exact", w) {
+                exact.insert(t.surface, *v);
             }
         }
         let mut intensifiers = WordMap::default();
         for (w, v) in &file.intensifiers {
-            if let Some(k) = entry_key("intensifiers", w) {
-                let folded = crate::normalize::fold(w).0;
-                intensifiers.insert(crate::normalize::term_key(&folded), *v);
-                intensifiers.insert(k, *v);
+            if let Some(t) = entry("intensifiers", w) {
+                intensifiers.insert(t.surface, *v);
+                intensifiers.insert(t.key, *v);
             }
         }
         if !unmatchable.is_empty() {
@@ -157,7 +174,13 @@ impl LexiconSentiment {
             return Err(super::DefinitionError::Resolvers(not_positive));
         }
         resolvers.sort_unstable();
-        Ok(LexiconSentiment { polarity, intensifiers, phrases, resolvers, labels: Task::Sentiment.labels() })
+        Ok(LexiconSentiment { polarity, exact, intensifiers, phrases, resolvers, labels: Task::Sentiment.labels() })
+    }
+
+    /// The weight of a polar term: an `[exact]` entry's by the word as written, else its
+    /// stem's.
+    fn weight(&self, t: &Term) -> Option<f32> {
+        self.exact.get(&t.surface).or_else(|| self.polarity.get(&t.key)).copied()
     }
 
     /// The raw score in -1..1 for normalized terms.
@@ -200,13 +223,14 @@ impl LexiconSentiment {
                 boost = 1.0;
                 continue;
             }
+            let weight = self.weight(t);
             if let Some(&m) = self.intensifiers.get(&t.key) {
-                if !self.polarity.contains_key(&t.key) {
+                if weight.is_none() {
                     boost *= m;
                     continue;
                 }
             }
-            if let Some(&w) = self.polarity.get(&t.key) {
+            if let Some(w) = weight {
                 let mut v = w * boost * clause_weight(t.clause);
                 if t.emphasized {
                     v *= 1.3;
@@ -362,5 +386,29 @@ mod tests {
         let lex = LexiconSentiment::from_toml("[emoji]\n\"❤\u{fe0f}\" = 2\n", &n).expect("valid");
         assert_eq!(lex.evidence(&n.normalize("heute ❤")).positive, 2.0);
         assert_eq!(lex.evidence(&n.normalize("heute ❤\u{fe0f}")).positive, 2.0);
+    }
+
+    #[test]
+    fn words_whose_stem_is_another_words_are_matched_as_written() {
+        // The stemmer gives `schön` and `schon`, `gefährlich` and `gefahren`, `lächerlich`
+        // and `lachen` one stem; only the polar word as written counts.
+        assert_eq!(label("Das war schön"), "positive");
+        assert_eq!(label("Der Zug ist schon weg"), "neutral");
+        assert_eq!(label("Wir sind mit der Bahn nach Hamburg gefahren"), "neutral");
+        assert_eq!(label("Das ist gefährlich"), "negative");
+        assert_eq!(label("Wir haben so gelacht, einfach lachen"), "neutral");
+        assert_eq!(label("Einfach lächerlich"), "negative");
+        assert_eq!(label("Umstieg in Bad Homburg, laut Fahrplan um 10 Uhr"), "neutral");
+        // `schon` stays an intensifier: the polar word after it counts more.
+        let n = Normalizer::default();
+        let lex = LexiconSentiment::builtin(&n);
+        assert!(lex.evidence(&n.normalize("schon gut")).positive > lex.evidence(&n.normalize("gut")).positive);
+    }
+
+    #[test]
+    fn an_exact_entry_must_be_one_word() {
+        let n = Normalizer::default();
+        let e = LexiconSentiment::from_toml("[exact]\n\"schön\" = 1.5\n\"und\" = 1\n\":)\" = 1\n", &n).unwrap_err().to_string();
+        assert!(e.contains("`und` ([exact])") && e.contains("`:)` ([exact])") && !e.contains("`schön`"), "{e}");
     }
 }

@@ -46,6 +46,11 @@ pub struct Term {
     /// [`term_key`] of `text`, computed once: the classifiers' word tables are keyed by it,
     /// so a lookup hashes no string and compares none.
     pub key: u64,
+    /// For a word, [`term_key`] of the word as written, folded ([`fold`]) but not stemmed;
+    /// for other terms, `key`. The stemmer drops umlauts and endings, so `schön` and `schon`,
+    /// `gefährlich` and `gefahren` share a `key`; the lexicon's `[exact]` entries tell them
+    /// apart by this one. Not a feature of the models.
+    pub surface: u64,
     /// Inside the scope of a negation (`nicht gut` → `gut` negated).
     pub negated: bool,
     /// Written with emphasis: elongated (`suuuper`) or in capitals (`SUPER`).
@@ -78,7 +83,8 @@ impl Term {
     /// A term with its key.
     pub fn new(text: impl Into<CompactString>, negated: bool, emphasized: bool, kind: Kind) -> Term {
         let text = text.into();
-        Term { key: term_key(&text), text, negated, emphasized, kind, clause: Clause::Plain }
+        let key = term_key(&text);
+        Term { key, surface: key, text, negated, emphasized, kind, clause: Clause::Plain }
     }
 
     /// The feature form: negated terms get a `¬` prefix.
@@ -244,9 +250,9 @@ impl Normalizer {
                     cache.map.entry(raw).or_insert(e)
                 }
             };
-            if let Some((text, key, emphasized)) = &entry.term {
+            if let Some(WordTerm { text, key, surface, emphasized }) = &entry.term {
                 let negated = negated && self.settings.negation;
-                out.push(Term { text: text.clone(), key: *key, negated, emphasized: *emphasized, kind: Kind::Word, clause: Clause::Plain });
+                out.push(Term { text: text.clone(), key: *key, surface: *surface, negated, emphasized: *emphasized, kind: Kind::Word, clause: Clause::Plain });
             }
             entry.contrast
         })
@@ -261,26 +267,34 @@ impl Normalizer {
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
             return WordEntry { term: None, contrast };
         }
+        let surface = term_key(&lower);
         let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
         if text.is_empty() {
             return WordEntry { term: None, contrast };
         }
-        let key = term_key(&text);
-        WordEntry { term: Some((text.into(), key, caps || elongated)), contrast }
+        WordEntry { term: Some(WordTerm { key: term_key(&text), surface, text: text.into(), emphasized: caps || elongated }), contrast }
     }
 }
 
-/// A raw word as the normalizer keeps it: its term text, term key and emphasis (`None` when
-/// the word is dropped), and whether it opens a contrast.
+/// A raw word as the normalizer keeps it: its term (`None` when the word is dropped), and
+/// whether it opens a contrast.
 struct WordEntry {
-    term: Option<(CompactString, u64, bool)>,
+    term: Option<WordTerm>,
     contrast: bool,
+}
+
+/// What a kept word's [`Term`] is made of.
+struct WordTerm {
+    text: CompactString,
+    key: u64,
+    surface: u64,
+    emphasized: bool,
 }
 
 #[derive(Default)]
 struct WordCache {
     settings: Option<NormalizerSettings>,
-    /// [`term_key`] of the raw word → its term, term key and emphasis (`None`: dropped).
+    /// [`term_key`] of the raw word → what the normalizer keeps of it ([`WordEntry`]).
     map: std::collections::HashMap<u64, WordEntry, crate::hash::KeyBuildHasher>,
 }
 
@@ -400,6 +414,18 @@ mod tests {
         let f = features("Das ist nicht sehr gut und nie pünktlich");
         assert!(f.contains(&"nicht".to_string()) && f.contains(&"¬sehr".to_string()) && f.contains(&"nie".to_string()), "{f:?}");
         assert!(!f.iter().any(|t| t == "das" || t == "und" || t == "ist"), "{f:?}");
+    }
+
+    #[test]
+    fn a_words_surface_tells_apart_words_the_stemmer_merges() {
+        let n = Normalizer::default();
+        let (schoen, schon) = (n.normalize("Schön"), n.normalize("schon"));
+        assert_eq!(schoen[0].key, schon[0].key, "one stem: the models see one feature");
+        assert_ne!(schoen[0].surface, schon[0].surface);
+        assert_eq!(schoen[0].surface, term_key("schön"));
+        assert_eq!(n.normalize("Schöööön")[0].surface, term_key("schön"), "folded: case and elongation");
+        let url = &n.normalize("https://x.de")[0];
+        assert_eq!(url.surface, url.key, "other terms: their key");
     }
 
     #[test]
