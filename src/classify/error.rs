@@ -37,9 +37,10 @@ pub enum DefinitionError {
     /// Phrases (as written, quoted) that normalize to fewer than two words.
     #[error("phrases {} keep fewer than two words after normalization (stop words are dropped): list them as words", .0.join(", "))]
     ShortPhrases(Vec<String>),
-    /// Words, intensifiers or emoji (as written, quoted, with their table) that never match
-    /// a mention's terms: they normalize to no term (stop words, punctuation the tokenizer
-    /// drops) or to several.
+    /// Lexicon entries (as written, quoted, with their table: words, `[exact]` words,
+    /// intensifiers, emoji) that never match a mention's terms: they normalize to no term
+    /// (stop words, punctuation the tokenizer drops), to several, or to another kind (an
+    /// emoji entry that gives a word).
     #[error("lexicon entries {} never match a mention: each must stay one term after normalization (stop words and unknown emoticons are dropped; several words go under `[phrases]`)", .0.join(", "))]
     Unmatchable(Vec<String>),
     /// Resolvers (as written, quoted) that are not one positive word of the lexicon.
