@@ -102,13 +102,8 @@ impl LexiconSentiment {
         // number instead (`D:` gives the word `d`) would match the wrong thing: both are an
         // error naming them, not a silent gap.
         let mut unmatchable = Vec::new();
-        let mut entry = |table: &str, w: &str| -> Option<Term> {
-            let emoji = |t: &Term| matches!(t.kind, Kind::Emoji | Kind::Emoticon) && w.chars().filter(|&c| !is_emoji_modifier(c)).eq(t.text.chars());
-            let term = one_term(w).filter(|t| match table {
-                "emoji" => emoji(t),
-                "exact" => t.kind == Kind::Word,
-                _ => true,
-            });
+        let mut entry = |table: &str, w: &str, fits: &dyn Fn(&Term) -> bool| -> Option<Term> {
+            let term = one_term(w).filter(|t| fits(t));
             if term.is_none() {
                 unmatchable.push(format!("`{w}` ([{table}])"));
             }
@@ -116,29 +111,31 @@ impl LexiconSentiment {
         };
         let mut polarity = WordMap::default();
         for (w, v) in &file.positive {
-            if let Some(t) = entry("positive", w) {
+            if let Some(t) = entry("positive", w, &|_| true) {
                 polarity.insert(t.key, v.abs());
             }
         }
         for (w, v) in &file.negative {
-            if let Some(t) = entry("negative", w) {
+            if let Some(t) = entry("negative", w, &|_| true) {
                 polarity.insert(t.key, -v.abs());
             }
         }
         for (w, v) in &file.emoji {
-            if let Some(t) = entry("emoji", w) {
+            // The emoji or emoticon itself, not a word or number left of it.
+            let emoji = |t: &Term| matches!(t.kind, Kind::Emoji | Kind::Emoticon) && w.chars().filter(|&c| !is_emoji_modifier(c)).eq(t.text.chars());
+            if let Some(t) = entry("emoji", w, &emoji) {
                 polarity.insert(t.key, *v);
             }
         }
         let mut exact = WordMap::default();
         for (w, v) in &file.exact {
-            if let Some(t) = entry("exact", w) {
+            if let Some(t) = entry("exact", w, &|t| t.kind == Kind::Word) {
                 exact.insert(t.surface, *v);
             }
         }
         let mut intensifiers = WordMap::default();
         for (w, v) in &file.intensifiers {
-            if let Some(t) = entry("intensifiers", w) {
+            if let Some(t) = entry("intensifiers", w, &|_| true) {
                 intensifiers.insert(t.surface, *v);
                 intensifiers.insert(t.key, *v);
             }
