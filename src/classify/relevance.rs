@@ -1,13 +1,19 @@
 //! Relevance for the analyst's brand: `report.toml [relevance]` rules. A mention is
 //! relevant when it names one of the brand's terms, products or handles and none of the
-//! exclusions (`Auerhahn`, but not `Auerhahn Hotel`). Each rule is matched like the
-//! taxonomy's keywords, after normalization (case, ß/ss, inflection by stemming), as a run
-//! of consecutive words; `#Auerhahn` counts as `Auerhahn`.
+//! exclusions (`Auerhahn`, but not `Auerhahn Hotel`). A rule is a run of consecutive words,
+//! normalized like a mention (case, stop words); `#Auerhahn` counts as `Auerhahn`. A word of
+//! a rule matches the word as written or with an inflection ending (`Auerhahns`, `der
+//! Deutschen Bahn`), with `ß` or `ss`, and umlauts written `ä`, `ae` or `a`; not every word
+//! that shares its stem: the stemmer makes `Müller` and `Müll` one word, `Krones` and
+//! `Krone`, and a brand rule must tell them apart.
 
 use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
 
 use super::{Classifier, DefinitionError, Prediction, Task};
-use crate::normalize::{term_key, Normalizer, Term};
+use crate::hash::KeyBuildHasher;
+use crate::normalize::tokenize::{self, Kind};
+use crate::normalize::{fold, term_key, Normalizer, Term};
 
 /// `[relevance]` in report.toml.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -35,18 +41,42 @@ impl RelevanceSpec {
 
 /// The rules as a relevance classifier (labels `false`, `true`).
 pub struct RelevanceRules {
-    include: Vec<Vec<u64>>,
-    exclude: Vec<Vec<u64>>,
+    /// [`lookup_key`] of every form a rule word matches → the rule words (ids) it matches.
+    forms: std::collections::HashMap<u64, Vec<u32>, KeyBuildHasher>,
+    /// Each rule as the ids of its words, in order.
+    include: Vec<Vec<u32>>,
+    exclude: Vec<Vec<u32>>,
     labels: Vec<String>,
     name: String,
 }
 
-/// The key a term is matched by: a hashtag by its word.
-fn match_key(t: &Term) -> u64 {
+/// Endings a rule word may carry in a mention: German case and number (`Auerhahns`,
+/// `Deutschen`, `Laserzellen`). A rule names the base form.
+const ENDINGS: &[&str] = &["", "s", "es", "e", "en", "n", "er", "r", "ern", "em", "m", "ens"];
+
+/// The key a mention's term is looked up by: a word as written (folded, not stemmed), a
+/// hashtag by its word, any other term by its key.
+fn lookup_key(t: &Term) -> u64 {
     match t.text.strip_prefix('#') {
-        Some(body) if !body.is_empty() => term_key(body),
-        _ => t.key,
+        Some(body) if t.kind == Kind::Hashtag && !body.is_empty() => term_key(body),
+        _ => t.surface,
     }
+}
+
+/// The spellings of a folded word: umlauts as `ä`, `ae` or `a` (either way round), `ß` as
+/// `ß` or `ss`.
+fn spellings(word: &str) -> Vec<String> {
+    let swap = |s: &str, pairs: &[(&str, &str)]| pairs.iter().fold(s.to_string(), |s, (a, b)| s.replace(a, b));
+    let umlauts = [
+        word.to_string(),
+        swap(word, &[("ä", "ae"), ("ö", "oe"), ("ü", "ue")]),
+        swap(word, &[("ä", "a"), ("ö", "o"), ("ü", "u")]),
+        swap(word, &[("ae", "ä"), ("oe", "ö"), ("ue", "ü")]),
+    ];
+    let mut out: Vec<String> = umlauts.iter().flat_map(|w| [w.clone(), w.replace('ß', "ss"), w.replace("ss", "ß")]).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 impl RelevanceRules {
@@ -56,12 +86,37 @@ impl RelevanceRules {
         if spec.is_empty() {
             return Err(DefinitionError::NoRelevanceTerms);
         }
-        let words = |key: &'static str, rule: &str| -> Result<Vec<u64>, DefinitionError> {
-            let keys: Vec<u64> = normalizer.normalize(rule).iter().map(match_key).collect();
-            if keys.is_empty() {
+        let mut forms: std::collections::HashMap<u64, Vec<u32>, KeyBuildHasher> = Default::default();
+        let mut next_id = 0u32;
+        let mut words = |key: &'static str, rule: &str| -> Result<Vec<u32>, DefinitionError> {
+            let rule_nfc: String = rule.nfc().collect();
+            let mut ids = Vec::new();
+            for tok in tokenize::tokenize(&rule_nfc) {
+                let terms = normalizer.normalize(tok.text);
+                // A word matches its spellings with endings; anything else (a handle, a
+                // number, a hashtag's parts) as it normalizes.
+                let word_forms: Vec<Vec<u64>> = match terms.as_slice() {
+                    [t] if tok.kind == Kind::Word && t.kind == Kind::Word => {
+                        let folded = fold(tok.text).0;
+                        vec![spellings(&folded).iter().flat_map(|s| ENDINGS.iter().map(move |e| term_key(&format!("{s}{e}")))).collect()]
+                    }
+                    _ => terms.iter().map(|t| vec![lookup_key(t)]).collect(),
+                };
+                for keys in word_forms {
+                    for k in keys {
+                        let ids_of = forms.entry(k).or_default();
+                        if ids_of.last() != Some(&next_id) {
+                            ids_of.push(next_id);
+                        }
+                    }
+                    ids.push(next_id);
+                    next_id += 1;
+                }
+            }
+            if ids.is_empty() {
                 return Err(DefinitionError::RuleWithoutWords { key, rule: rule.to_string() });
             }
-            Ok(keys)
+            Ok(ids)
         };
         let mut include = Vec::new();
         for (key, rules) in [("terms", &spec.terms), ("products", &spec.products), ("handles", &spec.handles)] {
@@ -72,13 +127,17 @@ impl RelevanceRules {
         }
         let exclude = spec.not.iter().map(|r| words("not", r)).collect::<Result<_, _>>()?;
         let n = include.len();
-        Ok(RelevanceRules { include, exclude, labels: Task::Relevance.labels(), name: format!("rules ({n} terms, {} exclusions)", spec.not.len()) })
+        Ok(RelevanceRules { forms, include, exclude, labels: Task::Relevance.labels(), name: format!("rules ({n} terms, {} exclusions)", spec.not.len()) })
     }
 
     /// Whether the terms name the brand and no exclusion.
     pub fn is_relevant(&self, terms: &[Term]) -> bool {
-        let keys: Vec<u64> = terms.iter().map(match_key).collect();
-        let has = |rule: &Vec<u64>| keys.windows(rule.len()).any(|w| w == rule.as_slice());
+        // The rule words each term matches; most mentions match none.
+        let hits: Vec<&[u32]> = terms.iter().map(|t| self.forms.get(&lookup_key(t)).map_or(&[][..], Vec::as_slice)).collect();
+        if hits.iter().all(|h| h.is_empty()) {
+            return false;
+        }
+        let has = |rule: &Vec<u32>| hits.windows(rule.len()).any(|w| w.iter().zip(rule).all(|(h, id)| h.contains(id)));
         self.include.iter().any(has) && !self.exclude.iter().any(has)
     }
 }
@@ -133,5 +192,34 @@ mod tests {
         let e = RelevanceRules::new(&RelevanceSpec { terms: vec!["und".into()], ..Default::default() }, &n).err().unwrap().to_string();
         assert!(e.contains("`und` has no word"), "{e}");
         assert!(RelevanceRules::new(&RelevanceSpec::default(), &n).is_err());
+    }
+    #[test]
+    fn a_rule_word_matches_its_inflections_and_spellings_not_other_words_of_its_stem() {
+        let n = Normalizer::default();
+        let rules =
+            |terms: &[&str]| RelevanceRules::new(&RelevanceSpec { terms: terms.iter().map(|t| t.to_string()).collect(), ..Default::default() }, &n).unwrap();
+        let muller = rules(&["Müller"]);
+        let rel = |r: &RelevanceRules, t: &str| r.is_relevant(&n.normalize(t));
+        // The stemmer makes these one word (`mull`, `kron`): a brand rule must not.
+        assert!(!rel(&muller, "Der Müll wurde heute nicht abgeholt"));
+        assert!(!rel(&muller, "Die Müllabfuhr kommt"));
+        assert!(rel(&muller, "Bei Müller gab es heute Rabatt"));
+        assert!(rel(&muller, "Müllers neue Filiale"), "genitive");
+        assert!(rel(&muller, "#Müller"), "hashtag");
+        assert!(rel(&muller, "Einkauf bei MUELLER"), "umlaut as ue");
+        assert!(rel(&muller, "Einkauf bei Muller"), "umlaut without dots");
+        let krones = rules(&["Krones"]);
+        assert!(!rel(&krones, "Die Krone der Schöpfung"));
+        assert!(!rel(&krones, "Preis in Kronen"));
+        assert!(rel(&krones, "Krones liefert Abfüllanlagen"));
+        let bahn = rules(&["Deutsche Bahn"]);
+        assert!(rel(&bahn, "Ärger mit der Deutschen Bahn"), "inflected adjective");
+        assert!(rel(&bahn, "#DeutscheBahn"), "hashtag parts");
+        assert!(!rel(&bahn, "Die deutsche Bahnhofsmission"), "a compound is another word");
+        let strauss = rules(&["Strauß"]);
+        assert!(rel(&strauss, "Engelbert Strauss"), "ß as ss");
+        assert!(rules(&["Strauss"]).is_relevant(&n.normalize("Engelbert Strauß")), "ss as ß");
+        let ae = rules(&["Maerklin"]);
+        assert!(rel(&ae, "Die Märklin-Bahn"), "a rule written with ae matches ä");
     }
 }
