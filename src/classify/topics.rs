@@ -49,7 +49,33 @@ struct TopicSpec {
 enum Pattern {
     /// A term's key.
     Exact(u64),
-    Prefix(String),
+    Prefix(Prefix),
+}
+
+/// `wort*`: every word that starts with `wort`. Terms are stems, and the stemmer writes
+/// umlauts as plain vowels and cuts endings, so the prefix is compared as the stemmer
+/// writes it (`Störung*` → `storung`), and a word whose stem is the prefix's own stem
+/// matches too (`Lieferung*` → `Lieferungen`, stem `liefer`: shorter than the prefix).
+#[derive(Debug, Clone)]
+struct Prefix {
+    text: String,
+    /// The key of the prefix read as a word, when it is one.
+    key: Option<u64>,
+}
+
+impl Prefix {
+    fn new(prefix: &str, words: &Normalizer) -> Prefix {
+        let text = crate::normalize::fold(prefix).0.replace('ä', "a").replace('ö', "o").replace('ü', "u");
+        let key = match words.normalize(prefix).as_slice() {
+            [t] => Some(t.key),
+            _ => None,
+        };
+        Prefix { text, key }
+    }
+
+    fn matches(&self, t: &Term) -> bool {
+        t.text.starts_with(self.text.as_str()) || self.key == Some(t.key)
+    }
 }
 
 /// Which part of a topic's definition a pattern belongs to.
@@ -104,7 +130,7 @@ pub struct Taxonomy {
     /// Term key → (topic, slot, pair id) of every pattern that is this word.
     exact: HashMap<u64, Vec<(u32, Slot, u32)>, crate::hash::KeyBuildHasher>,
     /// Prefix patterns, tried on every term.
-    prefixes: Vec<(String, u32, Slot, u32)>,
+    prefixes: Vec<(Prefix, u32, Slot, u32)>,
     /// By pair id: a topic and one of its keywords, rule words or phrases as written in
     /// the taxonomy.
     pairs: Vec<(u32, std::sync::Arc<str>)>,
@@ -119,7 +145,7 @@ impl Taxonomy {
         // `None`: not one word.
         let pattern = |w: &str| -> Option<Pattern> {
             if let Some(prefix) = w.strip_suffix('*') {
-                return Some(Pattern::Prefix(crate::normalize::fold(prefix.trim()).0));
+                return Some(Pattern::Prefix(Prefix::new(prefix.trim(), &words)));
             }
             match words.normalize(w).as_slice() {
                 [t] => Some(Pattern::Exact(t.key)),
@@ -225,7 +251,7 @@ impl Taxonomy {
                 hit(i, slot, pair, &mut hits);
             }
             for (p, i, slot, pair) in &self.prefixes {
-                if t.text.starts_with(p.as_str()) {
+                if p.matches(t) {
                     hit(*i, *slot, *pair, &mut hits);
                 }
             }
@@ -287,6 +313,21 @@ any = ["teuer", "Erhöhung"]
         assert_eq!(topics("Der Lieferschein fehlt bei der Lieferung"), Vec::<String>::new(), "not");
         assert_eq!(topics("Preis ist viel zu teuer"), vec!["Lieferung", "Preis"].into_iter().filter(|t| *t == "Preis").map(String::from).collect::<Vec<_>>());
         assert_eq!(topics("Der Preis bleibt"), Vec::<String>::new(), "all without any");
+    }
+
+    #[test]
+    fn a_prefix_matches_words_with_umlauts_and_words_the_stemmer_cut_shorter_than_it() {
+        let n = Normalizer::default();
+        let t = Taxonomy::from_toml("[[topic]]\nname='S'\nkeywords=['Störung*', 'Überstund*', 'Lieferung*']\n", &n).unwrap();
+        let found = |text: &str| !t.assign(&n.normalize(text)).is_empty();
+        assert!(found("Schon wieder eine Störung"), "umlaut: the stem is `storung`");
+        assert!(found("Störungsmeldung"));
+        assert!(found("Zu viele Überstunden"));
+        assert!(found("Die Lieferungen fehlen"), "the stem `liefer` is shorter than the prefix");
+        assert!(found("Lieferung"));
+        assert!(found("Lieferungsverzug"));
+        assert!(!found("Der Stör schwimmt"));
+        assert!(!found("Alles bestens"));
     }
 
     #[test]
