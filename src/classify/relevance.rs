@@ -13,7 +13,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::{Classifier, DefinitionError, Prediction, Task};
 use crate::hash::KeyBuildHasher;
 use crate::normalize::tokenize::{self, Kind};
-use crate::normalize::{fold, term_key, Normalizer, Term};
+use crate::normalize::{term_key, written, Normalizer, Term};
 
 /// `[relevance]` in report.toml.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -97,7 +97,7 @@ impl RelevanceRules {
                 // number, a hashtag's parts) as it normalizes.
                 let word_forms: Vec<Vec<u64>> = match terms.as_slice() {
                     [t] if tok.kind == Kind::Word && t.kind == Kind::Word => {
-                        let folded = fold(tok.text).0;
+                        let folded = written(tok.text).0;
                         vec![spellings(&folded).iter().flat_map(|s| ENDINGS.iter().map(move |e| term_key(&format!("{s}{e}")))).collect()]
                     }
                     _ => terms.iter().map(|t| vec![lookup_key(t)]).collect(),

@@ -4,7 +4,8 @@
 //!
 //! Steps: Unicode NFC → tokens ([`tokenize`]: URLs, @users, #hashtags with their CamelCase
 //! parts, numbers, emoji, emoticons) → lowercase with `ß` → `ss` (so `Straße` = `strasse`)
-//! → elongations collapsed (`suuuper` → `super`, marked as emphasis) → negation scope
+//! → elongations collapsed (`suuuper` → `super`, marked as emphasis) → a word typed
+//! without umlauts given them where safe (`fuer` = `für`: [`umlauts_from_ascii`]) → negation scope
 //! (`nicht`, `kein…`, `nie`, `ohne`, `weder`, `nichts` mark the following words until
 //! punctuation) → contrast (`aber`, `jedoch`, … mark the words of their sentence before and
 //! after them: [`Clause`]) → stop words removed (never a negation or intensifier) →
@@ -262,7 +263,7 @@ impl Normalizer {
     /// dropped: a stop word, or nothing left), and whether it opens a contrast.
     fn word_entry(&self, word: &str) -> WordEntry {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
-        let (lower, elongated) = fold(word);
+        let (lower, elongated) = written(word);
         let contrast = CONTRASTS.contains(&lower.as_str());
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
             return WordEntry { term: None, contrast };
@@ -300,6 +301,47 @@ struct WordCache {
 
 thread_local! {
     static WORDS: std::cell::RefCell<WordCache> = std::cell::RefCell::new(WordCache::default());
+}
+
+/// A word as the normalizer reads it: [`fold`]ed, and a word typed without umlauts
+/// given them where that is safe ([`umlauts_from_ascii`]: `fuer` → `für`).
+pub fn written(word: &str) -> (String, bool) {
+    let (lower, elongated) = fold(word);
+    (umlauts_from_ascii(lower), elongated)
+}
+
+/// `ae`, `oe` and `ue` in a word written in ASCII read as `ä`, `ö` and `ü` (`fuer`,
+/// `schoen`, `Gruesse`, `Maerz`), as typed on keyboards without umlauts, where that is safe:
+/// not after a vowel or `q` (`neue`, `Feuer`, `Bauer`, `Quelle` keep theirs) and not `ue`
+/// before `l` (`aktuell`, `Duell`, `Manuel`). A few other words change too (`zuerst` →
+/// `zürst`, `Israel` → `isräl`); they merge with no other word, and training and `run`
+/// read them alike.
+pub fn umlauts_from_ascii(lower: String) -> String {
+    let b = lower.as_bytes();
+    let at = |i: usize| -> bool {
+        let umlaut = matches!((b[i], b[i + 1]), (b'a' | b'o' | b'u', b'e'));
+        let after_vowel_or_q = i > 0 && matches!(b[i - 1], b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'q');
+        umlaut && !after_vowel_or_q && !(b[i] == b'u' && b.get(i + 2) == Some(&b'l'))
+    };
+    if !lower.is_ascii() || !(0..b.len().saturating_sub(1)).any(at) {
+        return lower;
+    }
+    let mut out = String::with_capacity(lower.len() + 2);
+    let mut i = 0;
+    while i < b.len() {
+        if i + 1 < b.len() && at(i) {
+            out.push(match b[i] {
+                b'a' => 'ä',
+                b'o' => 'ö',
+                _ => 'ü',
+            });
+            i += 2;
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Lowercase, `ß` → `ss`, runs of three or more equal letters collapsed to one. Returns
@@ -440,6 +482,25 @@ mod tests {
             features("@DB_Bahn #SchienenChaos https://x.de 20 😡 :)"),
             vec!["@db_bahn", "#schienenchaos", "schien", "chaos", "<url>", "<num>", "😡", ":)"]
         );
+    }
+
+    #[test]
+    fn words_typed_without_umlauts_get_them_where_safe() {
+        let w = |s: &str| written(s).0;
+        assert_eq!(w("fuer"), "für");
+        assert_eq!(w("SCHOEN"), "schön");
+        assert_eq!(w("Gruesse"), "grüsse");
+        assert_eq!(w("Maerz"), "märz");
+        assert_eq!(w("Oel"), "öl");
+        assert_eq!(w("Aerger"), "ärger");
+        for kept in ["neue", "Feuer", "Bauer", "teuer", "Quelle", "aktuell", "Duell", "Manuel", "eventuell", "euer"] {
+            assert_eq!(w(kept), kept.to_lowercase(), "{kept}");
+        }
+        assert_eq!(w("Müller"), "müller", "a word with umlauts is left as written");
+        let n = Normalizer::default();
+        assert_eq!(n.normalize("schoen")[0].key, n.normalize("schön")[0].key);
+        assert_eq!(n.normalize("schoen")[0].surface, n.normalize("schön")[0].surface);
+        assert!(n.normalize("fuer").is_empty(), "`für` is a stop word, and so is `fuer`");
     }
 
     #[test]

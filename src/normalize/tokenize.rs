@@ -22,10 +22,10 @@ pub struct RawToken<'a> {
 }
 
 /// Emoticons, longest first; each is matched only at the start of a token. Every one begins
-/// with one of `: ; x X < ^ -` (checked first: most positions start no emoticon).
+/// with one of `: ; = x X < ^ -` (checked first: most positions start no emoticon).
 const EMOTICONS: &[&str] = &[
     ":-)))", ":-))", ":-)", ":))", ":)", ";-)", ";)", ":-D", ":D", "xD", "XD", ":-P", ":P", ":-p", ":p", ":-(((", ":-((", ":-(", ":((", ":(", ":'(", ":-/",
-    ":/", ":-|", ":|", "<3", "^^", "-.-", "-_-",
+    ":/", ":-|", ":|", ":-*", ":*", ";-(", ";(", "=)", "=D", "=(", "</3", "<3", "^^", "-.-", "-_-",
 ];
 
 fn is_emoji(c: char) -> bool {
@@ -63,7 +63,7 @@ pub fn tokenize(text: &str) -> Vec<RawToken<'_>> {
         }
         // Emoticons
         let at_start = || i == 0 || text[..i].ends_with(|p: char| p.is_whitespace() || p == '(' || p == '"');
-        if matches!(c, ':' | ';' | 'x' | 'X' | '<' | '^' | '-') && (at_start() || !text[..i].ends_with(is_word_char)) {
+        if matches!(c, ':' | ';' | '=' | 'x' | 'X' | '<' | '^' | '-') && (at_start() || !text[..i].ends_with(is_word_char)) {
             if let Some(e) = EMOTICONS.iter().find(|e| rest.starts_with(**e)) {
                 let after = rest[e.len()..].chars().next();
                 if after.is_none_or(|a| !is_word_char(a)) {
@@ -156,13 +156,23 @@ pub fn camel_parts(tag: &str) -> Vec<&str> {
 mod tests {
     #[test]
     fn every_emoticon_starts_with_a_prefiltered_character() {
-        assert!(super::EMOTICONS.iter().all(|e| matches!(e.as_bytes()[0], b':' | b';' | b'x' | b'X' | b'<' | b'^' | b'-')));
+        assert!(super::EMOTICONS.iter().all(|e| matches!(e.as_bytes()[0], b':' | b';' | b'=' | b'x' | b'X' | b'<' | b'^' | b'-')));
     }
 
     use super::*;
 
     fn kinds(s: &str) -> Vec<(&str, Kind)> {
         tokenize(s).into_iter().map(|t| (t.text, t.kind)).collect()
+    }
+
+    #[test]
+    fn kisses_winks_of_sorrow_and_broken_hearts_are_emoticons() {
+        use Kind::*;
+        assert_eq!(
+            kinds("super =) danke :* leider ;-( und </3"),
+            [("super", Word), ("=)", Emoticon), ("danke", Word), (":*", Emoticon), ("leider", Word), (";-(", Emoticon), ("und", Word), ("</3", Emoticon)]
+        );
+        assert_eq!(kinds("a=(b) x;(y"), [("a", Word), ("b", Word), ("x", Word), (";", Punct), ("y", Word)], "after a letter: punctuation");
     }
 
     #[test]
