@@ -54,6 +54,8 @@ pub enum DefinitionError {
     NoRelevanceTerms,
     #[error("[relevance] {key}: `{rule}` has no word to match (only stop words or punctuation)")]
     RuleWithoutWords { key: &'static str, rule: String },
+    #[error("[relevance] {key}: `{rule}` names a link, and every link of a mention reads as one placeholder, so it would match every mention with a link: name the brand, product or handle instead")]
+    RuleWithLink { key: &'static str, rule: String },
 }
 
 /// Parts that do not fit together into one classifier.

@@ -55,7 +55,7 @@ pub struct RelevanceRules {
 const ENDINGS: &[&str] = &["", "s", "es", "e", "en", "n", "er", "r", "ern", "em", "m", "ens"];
 
 /// The key a mention's term is looked up by: a word as written (folded, not stemmed), a
-/// hashtag by its word, any other term by its key.
+/// hashtag by its word, a number by its digits, any other term by its key.
 fn lookup_key(t: &Term) -> u64 {
     match t.text.strip_prefix('#') {
         Some(body) if t.kind == Kind::Hashtag && !body.is_empty() => term_key(body),
@@ -92,6 +92,9 @@ impl RelevanceRules {
             let rule_nfc: String = rule.nfc().collect();
             let mut ids = Vec::new();
             for tok in tokenize::tokenize(&rule_nfc) {
+                if tok.kind == Kind::Url {
+                    return Err(DefinitionError::RuleWithLink { key, rule: rule.to_string() });
+                }
                 let terms = normalizer.normalize(tok.text);
                 // A word matches its spellings with endings; anything else (a handle, a
                 // number, a hashtag's parts) as it normalizes.
@@ -219,6 +222,13 @@ mod tests {
         let strauss = rules(&["Strauß"]);
         assert!(rel(&strauss, "Engelbert Strauss"), "ß as ss");
         assert!(rules(&["Strauss"]).is_relevant(&n.normalize("Engelbert Strauß")), "ss as ß");
+        let products = RelevanceRules::new(&RelevanceSpec { products: vec!["AX-500".into(), "Laserzelle LZ 3".into()], ..Default::default() }, &n).unwrap();
+        assert!(rel(&products, "Die neue AX-500 ist da"));
+        assert!(rel(&products, "ax 500 bestellt"));
+        assert!(!rel(&products, "Die AX-300 ist da"), "a product's number is part of its name");
+        assert!(!rel(&products, "Laserzelle LZ 5 geliefert"));
+        let link = RelevanceRules::new(&RelevanceSpec { terms: vec!["www.auerhahn.de".into()], ..Default::default() }, &n).err().unwrap().to_string();
+        assert!(link.contains("`www.auerhahn.de` names a link"), "{link}");
         let ae = rules(&["Maerklin"]);
         assert!(rel(&ae, "Die Märklin-Bahn"), "a rule written with ae matches ä");
     }

@@ -50,7 +50,8 @@ pub struct Term {
     /// For a word, [`term_key`] of the word as written, folded ([`fold`]) but not stemmed;
     /// for other terms, `key`. The stemmer drops umlauts and endings, so `schön` and `schon`,
     /// `gefährlich` and `gefahren` share a `key`; the lexicon's `[exact]` entries tell them
-    /// apart by this one. Not a feature of the models.
+    /// apart by this one. For a number, [`term_key`] of its digits as written (`500`; its
+    /// `text` is `<num>`); for other terms, `key`. Not a feature of the models.
     pub surface: u64,
     /// Inside the scope of a negation (`nicht gut` → `gut` negated).
     pub negated: bool,
@@ -193,7 +194,13 @@ impl Normalizer {
                     }
                 }
                 Kind::Url => out.push(Term::new("<url>", false, false, tok.kind)),
-                Kind::Number => out.push(Term::new("<num>", negated, false, tok.kind)),
+                Kind::Number => {
+                    // Its digits as written in `surface`, for rules that name a number
+                    // (`AX-500`); the models see `<num>`.
+                    let mut t = Term::new("<num>", negated, false, tok.kind);
+                    t.surface = term_key(tok.text);
+                    out.push(t);
+                }
                 Kind::User => out.push(Term::new(tok.text.to_lowercase(), false, false, tok.kind)),
                 Kind::Emoji | Kind::Emoticon => out.push(Term::new(tok.text.to_string(), negated, false, tok.kind)),
                 Kind::Hashtag => {
