@@ -491,7 +491,7 @@ impl MentionClassifier {
     /// Adds the brand's `[relevance]` rules; `model_version` names them.
     pub fn with_relevance_rules(mut self, spec: &relevance::RelevanceSpec) -> Result<MentionClassifier, DefinitionError> {
         let rules = relevance::RelevanceRules::new(spec, &self.normalizer)?;
-        let part = format!("rules:{} terms, {} exclusions", spec.terms.len() + spec.products.len() + spec.handles.len(), spec.not.len());
+        let part = format!("rules:{} terms, {} exclusions{}", spec.terms.len() + spec.products.len() + spec.handles.len(), spec.not.len(), spec.fingerprint());
         // `sentiment=…;relevance=…;topics=…` (from_specs): the rules join a relevance
         // model's field, or become the field after sentiment.
         let mut fields: Vec<String> = self.version.split(';').map(str::to_string).collect();

@@ -37,6 +37,15 @@ impl RelevanceSpec {
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty() && self.products.is_empty() && self.handles.is_empty()
     }
+
+    /// `#` and 8 hex digits of the rules and of the way they are matched, for
+    /// `model_version`: runs with other rules, or with the stem matching of builds before
+    /// 2026-12-07, name theirs differently (`merge` lists every version it adds up).
+    pub fn fingerprint(&self) -> String {
+        let lists = [("terms", &self.terms), ("products", &self.products), ("handles", &self.handles), ("not", &self.not)]
+            .map(|(key, rules)| format!("{key}:{}\n", rules.join("\n")));
+        super::fingerprint(&["written forms, numbers as written\n", &lists[0], &lists[1], &lists[2], &lists[3]])
+    }
 }
 
 /// The rules as a relevance classifier (labels `false`, `true`).
@@ -227,6 +236,10 @@ mod tests {
         assert!(rel(&products, "ax 500 bestellt"));
         assert!(!rel(&products, "Die AX-300 ist da"), "a product's number is part of its name");
         assert!(!rel(&products, "Laserzelle LZ 5 geliefert"));
+        let spec = RelevanceSpec { terms: vec!["Auerhahn".into()], ..Default::default() };
+        let other = RelevanceSpec { products: vec!["Auerhahn".into()], ..Default::default() };
+        assert_ne!(spec.fingerprint(), other.fingerprint(), "the same words in another list are other rules");
+        assert_eq!(spec.fingerprint(), spec.clone().fingerprint());
         let link = RelevanceRules::new(&RelevanceSpec { terms: vec!["www.auerhahn.de".into()], ..Default::default() }, &n).err().unwrap().to_string();
         assert!(link.contains("`www.auerhahn.de` names a link"), "{link}");
         let ae = rules(&["Maerklin"]);
