@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{Classifier, Prediction, Task};
 use crate::normalize::tokenize::{is_emoji_modifier, Kind};
-use crate::normalize::{Clause, Normalizer, Term};
+use crate::normalize::{term_key, Clause, Normalizer, Term};
 
 const BUILTIN: &str = include_str!("lexicon_de.toml");
 
@@ -61,6 +61,126 @@ struct LexiconFile {
     /// words right before them (`Problem`, `Fehler`, [`RESOLVED_WORDS`]) no longer count.
     #[serde(default)]
     resolvers: Vec<String>,
+    #[serde(default)]
+    compounds: CompoundsFile,
+}
+
+/// `[compounds]`: German writes an evaluation into one word (`Scheißservice`, `sauteuer`,
+/// `störungsfrei`). Looked at only for a word the tables above do not know. Not by a last
+/// part (`Bahnchaos`): terms are stems, and on stems `Pleite` ends `Backupleitung`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompoundsFile {
+    /// First parts that carry a polarity of their own (`scheiß` −2, `lieblings` 1.5): the
+    /// word's weight when the rest is not polar.
+    #[serde(default)]
+    modifiers: BTreeMap<String, f32>,
+    /// First parts that only strengthen a polar rest (`sau` in `sauteuer`, `mega`): factor.
+    #[serde(default)]
+    intensifiers: BTreeMap<String, f32>,
+    /// Last parts that turn a polar first part round (`los`, `frei`: `problemlos`,
+    /// `störungsfrei`, `hoffnungslos`).
+    #[serde(default)]
+    privative: Vec<String>,
+}
+
+/// Linking letters between the parts of a compound (`Störung|s|frei`, `Panne|n|frei`).
+const FUGEN: &[&str] = &["", "s", "es", "n", "en", "er", "e"];
+
+/// The shortest part a compound rule reads: `Topf` is not `top` + `f`.
+const MIN_PART: usize = 3;
+
+/// [`CompoundsFile`] as the rules read stems: every part written the way the stemmer
+/// writes it inside a longer word (lowercase, no umlauts, `ß` as `ss`, endings cut).
+#[derive(Debug, Clone)]
+struct Compounds {
+    /// (first part, own weight, factor for a polar rest), longest first.
+    firsts: Vec<(String, f32, f32)>,
+    /// The first two bytes of every first part, as a set of 65,536 bits: most words start
+    /// with none of them and skip the list.
+    first_pairs: Vec<u64>,
+    privative: Vec<String>,
+    /// Every polar word of the lexicon stemmed as the end of a compound (`teuer` stems to
+    /// `teuer` alone but to `…teu` in `sauteuer`): key → weight.
+    tails: WordMap,
+    /// Every polar word of the lexicon as the first part of a compound stands in its stem
+    /// (`störung` in `störungsfrei`: not stemmed, no umlauts): key → weight.
+    firsts_of: WordMap,
+}
+
+impl Compounds {
+    fn new(file: &LexiconFile, spec: &CompoundsFile, normalizer: &Normalizer) -> Compounds {
+        // A word stemmed as the end of a long word: behind a prefix that puts it inside the
+        // stemmer's regions R1 and R2, as in a real compound.
+        const PAD: &str = "babab";
+        let as_tail = |w: &str| -> Option<String> {
+            let terms = normalizer.normalize(&format!("{PAD}{}", w.to_lowercase()));
+            match terms.as_slice() {
+                [t] => t.text.strip_prefix(PAD).map(str::to_string),
+                _ => None,
+            }
+        };
+        let as_first = |w: &str| crate::normalize::fold(w).0.replace('ä', "a").replace('ö', "o").replace('ü', "u");
+        let (mut tails, mut firsts_of) = (WordMap::default(), WordMap::default());
+        let polar = file
+            .positive
+            .iter()
+            .map(|(w, v)| (w, v.abs()))
+            .chain(file.negative.iter().map(|(w, v)| (w, -v.abs())))
+            .chain(file.exact.iter().map(|(w, v)| (w, *v)));
+        for (w, v) in polar {
+            if let Some(t) = as_tail(w).filter(|t| t.len() >= MIN_PART) {
+                tails.entry(term_key(&t)).or_insert(v);
+            }
+            if !w.contains(' ') {
+                firsts_of.entry(term_key(&as_first(w))).or_insert(v);
+            }
+        }
+        let mut firsts: Vec<(String, f32, f32)> =
+            spec.modifiers.iter().map(|(w, v)| (as_first(w), *v, spec.intensifiers.get(w).copied().unwrap_or(1.0))).collect();
+        firsts.extend(spec.intensifiers.iter().filter(|(w, _)| !spec.modifiers.contains_key(*w)).map(|(w, f)| (as_first(w), 0.0, *f)));
+        firsts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let privative = spec.privative.iter().map(|w| as_first(w)).collect();
+        let mut first_pairs = vec![0u64; 1 << 10];
+        for (first, _, _) in &firsts {
+            if let [a, b, ..] = first.as_bytes() {
+                let pair = (*a as usize) << 8 | *b as usize;
+                first_pairs[pair >> 6] |= 1 << (pair & 63);
+            }
+        }
+        Compounds { firsts, first_pairs, privative, tails, firsts_of }
+    }
+
+    /// A word's weight by its parts, when a rule reads one.
+    fn weight(&self, stem: &str) -> Option<f32> {
+        if stem.len() < 2 * MIN_PART {
+            return None;
+        }
+        let first_part = |part: &str| -> Option<f32> {
+            FUGEN.iter().find_map(|f| part.strip_suffix(f).filter(|p| p.len() >= MIN_PART).and_then(|p| self.firsts_of.get(&term_key(p)).copied()))
+        };
+        for suffix in &self.privative {
+            if let Some(first) = stem.strip_suffix(suffix.as_str()) {
+                return first_part(first).map(|w| -w);
+            }
+        }
+        let b = stem.as_bytes();
+        let pair = (b[0] as usize) << 8 | b[1] as usize;
+        if self.first_pairs[pair >> 6] >> (pair & 63) & 1 == 0 {
+            return None;
+        }
+        for (first, own, factor) in &self.firsts {
+            if let Some(rest) = stem.strip_prefix(first.as_str()).filter(|r| r.len() >= MIN_PART) {
+                if let Some(w) = self.tails.get(&term_key(rest)) {
+                    return Some(w * factor);
+                }
+                if *own != 0.0 {
+                    return Some(*own);
+                }
+            }
+        }
+        None
+    }
 }
 
 /// Term key ([`crate::normalize::term_key`]) → weight.
@@ -77,6 +197,7 @@ pub struct LexiconSentiment {
     phrases: HashMap<u64, Vec<(Vec<u64>, f32)>, crate::hash::KeyBuildHasher>,
     /// Term keys of the positive words that resolve a problem ([`LexiconFile::resolvers`]).
     resolvers: Vec<u64>,
+    compounds: Compounds,
     labels: Vec<String>,
 }
 
@@ -87,8 +208,8 @@ impl LexiconSentiment {
     }
 
     /// A lexicon in the built-in format (`[positive]`, `[negative]`, `[intensifiers]`,
-    /// `[emoji]`, `[exact]` tables of `word = weight`, `[phrases]`, `resolvers`); words are
-    /// normalized like mention texts.
+    /// `[emoji]`, `[exact]` tables of `word = weight`, `[phrases]`, `resolvers`,
+    /// `[compounds]`); words are normalized like mention texts.
     pub fn from_toml(text: &str, normalizer: &Normalizer) -> Result<LexiconSentiment, super::DefinitionError> {
         let file: LexiconFile = crate::message::parse_toml(text)?;
         let one_term = |w: &str| -> Option<Term> {
@@ -171,13 +292,15 @@ impl LexiconSentiment {
             return Err(super::DefinitionError::Resolvers(not_positive));
         }
         resolvers.sort_unstable();
-        Ok(LexiconSentiment { polarity, exact, intensifiers, phrases, resolvers, labels: Task::Sentiment.labels() })
+        let compounds = Compounds::new(&file, &file.compounds, normalizer);
+        Ok(LexiconSentiment { polarity, exact, intensifiers, phrases, resolvers, compounds, labels: Task::Sentiment.labels() })
     }
 
     /// The weight of a polar term: an `[exact]` entry's by the word as written, else its
-    /// stem's.
+    /// stem's, else a compound's by its parts (`[compounds]`).
     fn weight(&self, t: &Term) -> Option<f32> {
-        self.exact.get(&t.surface).or_else(|| self.polarity.get(&t.key)).copied()
+        let known = self.exact.get(&t.surface).or_else(|| self.polarity.get(&t.key)).copied();
+        known.or_else(|| if t.kind == Kind::Word { self.compounds.weight(&t.text) } else { None })
     }
 
     /// The raw score in -1..1 for normalized terms.
@@ -310,6 +433,29 @@ mod tests {
         let n = Normalizer::default();
         let lex = LexiconSentiment::builtin(&n);
         ["negative", "neutral", "positive"][lex.predict(&n.normalize(text)).label]
+    }
+
+    #[test]
+    fn compounds_are_read_by_their_first_and_last_parts() {
+        for (word, want) in [
+            ("Scheißservice", "negative"),
+            ("Mistwetter", "negative"),
+            ("sauteuer", "negative"),
+            ("Totalausfall", "negative"),
+            ("megagut", "positive"),
+            ("saugeil", "positive"),
+            ("problemlos", "positive"),
+            ("störungsfrei", "positive"),
+            ("pannenfrei", "positive"),
+            ("fehlerfrei", "positive"),
+            ("hoffnungslos", "negative"),
+        ] {
+            assert_eq!(label(word), want, "{word}");
+        }
+        // A first part that only strengthens needs a polar rest; a last part is not read.
+        for word in ["Supermarkt", "Sauerstoff", "Superheld", "Pannenhilfe", "Horrorfilm", "arbeitslos", "Backupleitung", "entspannender", "Topf"] {
+            assert_eq!(label(word), "neutral", "{word}");
+        }
     }
 
     #[test]
