@@ -71,7 +71,7 @@ struct LexiconFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CompoundsFile {
-    /// First parts that carry a polarity of their own (`scheiß` −2, `lieblings` 1.5): the
+    /// First parts that carry a polarity of their own (`scheiß` −2, `mist` −1.5): the
     /// word's weight when the rest is not polar.
     #[serde(default)]
     modifiers: BTreeMap<String, f32>,
@@ -436,7 +436,7 @@ mod tests {
     }
 
     #[test]
-    fn compounds_are_read_by_their_first_and_last_parts() {
+    fn compounds_are_read_by_their_first_part_or_a_privative_ending() {
         for (word, want) in [
             ("Scheißservice", "negative"),
             ("Mistwetter", "negative"),
@@ -452,7 +452,7 @@ mod tests {
         ] {
             assert_eq!(label(word), want, "{word}");
         }
-        // A first part that only strengthens needs a polar rest; a last part is not read.
+        // A first part that only strengthens needs a polar rest; other last parts are not read.
         for word in ["Supermarkt", "Sauerstoff", "Superheld", "Pannenhilfe", "Horrorfilm", "arbeitslos", "Backupleitung", "entspannender", "Topf"] {
             assert_eq!(label(word), "neutral", "{word}");
         }
