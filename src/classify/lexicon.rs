@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{Classifier, Prediction, Task};
 use crate::normalize::tokenize::{is_emoji_modifier, Kind};
-use crate::normalize::{term_key, Clause, Normalizer, Term};
+use crate::normalize::{stem_letters, term_key, Clause, Normalizer, Term};
 
 const BUILTIN: &str = include_str!("lexicon_de.toml");
 
@@ -120,7 +120,6 @@ impl Compounds {
                 _ => None,
             }
         };
-        let as_first = |w: &str| crate::normalize::fold(w).0.replace('ä', "a").replace('ö', "o").replace('ü', "u");
         let (mut tails, mut firsts_of) = (WordMap::default(), WordMap::default());
         let polar = file
             .positive
@@ -133,14 +132,14 @@ impl Compounds {
                 tails.entry(term_key(&t)).or_insert(v);
             }
             if !w.contains(' ') {
-                firsts_of.entry(term_key(&as_first(w))).or_insert(v);
+                firsts_of.entry(term_key(&stem_letters(w))).or_insert(v);
             }
         }
         let mut firsts: Vec<(String, f32, f32)> =
-            spec.modifiers.iter().map(|(w, v)| (as_first(w), *v, spec.intensifiers.get(w).copied().unwrap_or(1.0))).collect();
-        firsts.extend(spec.intensifiers.iter().filter(|(w, _)| !spec.modifiers.contains_key(*w)).map(|(w, f)| (as_first(w), 0.0, *f)));
+            spec.modifiers.iter().map(|(w, v)| (stem_letters(w), *v, spec.intensifiers.get(w).copied().unwrap_or(1.0))).collect();
+        firsts.extend(spec.intensifiers.iter().filter(|(w, _)| !spec.modifiers.contains_key(*w)).map(|(w, f)| (stem_letters(w), 0.0, *f)));
         firsts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        let privative = spec.privative.iter().map(|w| as_first(w)).collect();
+        let privative = spec.privative.iter().map(|w| stem_letters(w)).collect();
         let mut first_pairs = vec![0u64; 1 << 10];
         for (first, _, _) in &firsts {
             if let [a, b, ..] = first.as_bytes() {

@@ -65,7 +65,7 @@ struct Prefix {
 
 impl Prefix {
     fn new(prefix: &str, words: &Normalizer) -> Prefix {
-        let text = crate::normalize::written(prefix).0.replace('ä', "a").replace('ö', "o").replace('ü', "u");
+        let text = crate::normalize::stem_letters(prefix);
         let key = match words.normalize(prefix).as_slice() {
             [t] => Some(t.key),
             _ => None,

@@ -47,11 +47,11 @@ pub struct Term {
     /// [`term_key`] of `text`, computed once: the classifiers' word tables are keyed by it,
     /// so a lookup hashes no string and compares none.
     pub key: u64,
-    /// For a word, [`term_key`] of the word as written, folded ([`fold`]) but not stemmed;
-    /// for other terms, `key`. The stemmer drops umlauts and endings, so `schön` and `schon`,
-    /// `gefährlich` and `gefahren` share a `key`; the lexicon's `[exact]` entries tell them
-    /// apart by this one. For a number, [`term_key`] of its digits as written (`500`; its
-    /// `text` is `<num>`); for other terms, `key`. Not a feature of the models.
+    /// For a word, [`term_key`] of the word as written ([`written`]: folded, not stemmed);
+    /// for a number, of its digits as written (`500`; its `text` is `<num>`); for other
+    /// terms, `key`. The stemmer drops umlauts and endings, so `schön` and `schon`,
+    /// `gefährlich` and `gefahren` share a `key`; the lexicon's `[exact]` entries and the
+    /// relevance rules tell them apart by this one. Not a feature of the models.
     pub surface: u64,
     /// Inside the scope of a negation (`nicht gut` → `gut` negated).
     pub negated: bool,
@@ -315,6 +315,13 @@ thread_local! {
 pub fn written(word: &str) -> (String, bool) {
     let (lower, elongated) = fold(word);
     (umlauts_from_ascii(lower), elongated)
+}
+
+/// A word's letters as the stemmer writes them in a stem: [`written`], umlauts as plain
+/// vowels (`Störung` → `storung`). What a part of a stem (a taxonomy prefix, the first part
+/// of a compound) is compared with; the stemmer also cuts endings, which this does not.
+pub fn stem_letters(word: &str) -> String {
+    written(word).0.replace('ä', "a").replace('ö', "o").replace('ü', "u")
 }
 
 /// `ae`, `oe` and `ue` in a word written in ASCII read as `ä`, `ö` and `ü` (`fuer`,
