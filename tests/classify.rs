@@ -114,6 +114,18 @@ fn bad_training_data_and_bad_models_are_clear_errors() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("a topic model, but a sentiment model is needed"), "{}", stderr(&o));
     assert!(!dir.path().join("out").exists(), "nothing written on a model error");
+
+    // A model saved before the normalizer read `fuer` as `für` has no `umlauts` setting.
+    let shipped_relevance = resonanz::classify::shipped_model(resonanz::classify::Task::Relevance);
+    let before_umlauts = shipped_relevance.replace(",\"umlauts\":true", "");
+    assert_ne!(before_umlauts, shipped_relevance);
+    fs::create_dir_all(dir.path().join("models/old")).unwrap();
+    fs::write(dir.path().join("models/old/model.json"), before_umlauts).unwrap();
+    let o = resonanz(&["run", fixture("generic.csv").to_str().unwrap(), "--relevance-model", "models/old"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.starts_with("resonanz: error: models/old") && e.contains(": trained by an older resonanz that read words typed without umlauts"), "{e}");
+    assert!(!dir.path().join("out").exists(), "nothing written on a model error");
 }
 
 #[test]

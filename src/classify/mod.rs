@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{CombineError, DefinitionError, LoadError};
 
-use crate::normalize::{Normalizer, Term};
+use crate::normalize::{Normalizer, NormalizerSettings, Term};
 
 /// What a classifier decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -201,7 +201,11 @@ fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
 
 /// A trained model must normalize text as the pipeline does.
 pub(crate) fn same_normalizer(m: &linear::LinearModel, name: &str, normalizer: &Normalizer) -> Result<(), LoadError> {
-    if m.normalizer != normalizer.settings() {
+    let pipeline = normalizer.settings();
+    if m.normalizer != pipeline && m.normalizer == (NormalizerSettings { umlauts: false, ..pipeline }) {
+        return Err(LoadError::NormalizerBeforeUmlauts { name: name.to_string() });
+    }
+    if m.normalizer != pipeline {
         return Err(LoadError::Normalizer { name: name.to_string(), model: m.normalizer, pipeline: normalizer.settings() });
     }
     Ok(())

@@ -29,11 +29,17 @@ pub struct NormalizerSettings {
     pub stem: bool,
     pub stop_words: bool,
     pub negation: bool,
+    /// Words typed without umlauts read with them (`fuer` = `für`: [`umlauts_from_ascii`]).
+    /// Missing in the settings of a model saved before this step existed: such a model was
+    /// trained on `fuer` and `für` as different words, so it reads `false` and the pipeline
+    /// refuses it ([`crate::classify::LoadError`]) rather than feed it terms it never saw.
+    #[serde(default)]
+    pub umlauts: bool,
 }
 
 impl Default for NormalizerSettings {
     fn default() -> Self {
-        NormalizerSettings { stem: true, stop_words: true, negation: true }
+        NormalizerSettings { stem: true, stop_words: true, negation: true, umlauts: true }
     }
 }
 
@@ -270,7 +276,7 @@ impl Normalizer {
     /// dropped: a stop word, or nothing left), and whether it opens a contrast.
     fn word_entry(&self, word: &str) -> WordEntry {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
-        let (lower, elongated) = written(word);
+        let (lower, elongated) = if self.settings.umlauts { written(word) } else { fold(word) };
         let contrast = CONTRASTS.contains(&lower.as_str());
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
             return WordEntry { term: None, contrast };
@@ -517,6 +523,15 @@ mod tests {
         assert!(n.normalize("fuer").is_empty(), "`für` is a stop word, and so is `fuer`");
     }
 
+    #[test]
+    fn settings_saved_before_the_umlaut_step_read_as_without_it() {
+        let old: NormalizerSettings = serde_json::from_str(r#"{"stem":true,"stop_words":true,"negation":true}"#).unwrap();
+        assert_eq!(old, NormalizerSettings { umlauts: false, ..NormalizerSettings::default() });
+        assert!(NormalizerSettings::default().umlauts);
+        let as_trained = Normalizer::new(old);
+        assert_ne!(as_trained.normalize("schoen")[0].key, as_trained.normalize("schön")[0].key);
+        assert_ne!(as_trained.normalize("schoen")[0].surface, Normalizer::default().normalize("schoen")[0].surface);
+    }
     #[test]
     fn composed_and_decomposed_umlauts_are_equal() {
         assert_eq!(features("Gr\u{00fc}\u{00df}e"), features("Gru\u{0308}\u{00df}e"));
