@@ -463,6 +463,12 @@ mod tests {
         assert_eq!(label("Schon wieder 30 Minuten Verspätung, unfassbar 😡"), "negative");
         assert_eq!(label("Der Zug fährt um 10 Uhr ab Gleis 3."), "neutral");
         assert_eq!(label("Lieferung kam pünktlich, alles bestens :)"), "positive");
+        // The complaint words added in the eleventh session, as customers write them.
+        for text in ["Das Gerät ist Schrott", "Wir wurden verarscht", "Support völlig unfähig", "ätzend", "Pfusch am Bau", "kundenfeindlich"] {
+            assert_eq!(label(text), "negative", "{text}");
+        }
+        assert_eq!(label("Rückgabe lief unkompliziert"), "positive");
+        assert_eq!(label("Mülltrennung ab Januar"), "neutral", "a compound is not read by its last part");
     }
 
     #[test]
