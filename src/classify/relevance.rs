@@ -39,12 +39,13 @@ impl RelevanceSpec {
     }
 
     /// `#` and 8 hex digits of the rules and of the way they are matched, for
-    /// `model_version`: runs with other rules, or with the stem matching of builds before
-    /// 2026-12-07, name theirs differently (`merge` lists every version it adds up).
+    /// `model_version`: runs with other rules, or with the matching of earlier builds (stems
+    /// before 2026-12-07, no glued product names before its eleventh session), name theirs
+    /// differently (`merge` lists every version it adds up).
     pub fn fingerprint(&self) -> String {
         let lists = [("terms", &self.terms), ("products", &self.products), ("handles", &self.handles), ("not", &self.not)]
             .map(|(key, rules)| format!("{key}:{}\n", rules.join("\n")));
-        super::fingerprint(&["written forms, numbers as written\n", &lists[0], &lists[1], &lists[2], &lists[3]])
+        super::fingerprint(&["written forms, numbers as written, letters and digits glued or apart\n", &lists[0], &lists[1], &lists[2], &lists[3]])
     }
 }
 
@@ -84,6 +85,28 @@ fn spellings(word: &str) -> Vec<String> {
     ];
     let mut out: Vec<String> = umlauts.iter().flat_map(|w| [w.clone(), w.replace('ß', "ss"), w.replace("ss", "ß")]).collect();
     out.sort();
+    out.dedup();
+    out
+}
+
+/// The other ways a name of letters and digits is written: `AX-500` also as `AX500`, `LZ3`
+/// also as `LZ 3` (a space or hyphen between a letter and a digit dropped, or a space put
+/// where they touch). Without the rule itself; empty for a rule with no such place.
+fn letter_digit_variants(rule: &str) -> Vec<String> {
+    let chars: Vec<char> = rule.chars().collect();
+    let boundary = |a: char, b: char| (a.is_alphabetic() && b.is_ascii_digit()) || (a.is_ascii_digit() && b.is_alphabetic());
+    let (mut glued, mut apart) = (String::new(), String::new());
+    for (i, &c) in chars.iter().enumerate() {
+        let joins = matches!(c, ' ' | '-') && i > 0 && chars.get(i + 1).is_some_and(|&next| boundary(chars[i - 1], next));
+        if !joins {
+            glued.push(c);
+        }
+        if i > 0 && boundary(chars[i - 1], c) {
+            apart.push(' ');
+        }
+        apart.push(c);
+    }
+    let mut out: Vec<String> = [glued, apart].into_iter().filter(|v| v != rule).collect();
     out.dedup();
     out
 }
@@ -130,15 +153,29 @@ impl RelevanceRules {
             }
             Ok(ids)
         };
-        let mut include = Vec::new();
-        for (key, rules) in [("terms", &spec.terms), ("products", &spec.products), ("handles", &spec.handles)] {
+        // A variant counts only when it keeps every word (`A4` apart is `a 4`, and `a` is a
+        // stop word: `4` alone would match any 4).
+        let keeps_every_word = |v: &str| {
+            let tokens = tokenize::tokenize(v).iter().filter(|t| t.kind != Kind::Punct).count();
+            normalizer.normalize(v).len() == tokens
+        };
+        let (mut include, mut exclude) = (Vec::new(), Vec::new());
+        let lists = [("terms", &spec.terms), ("products", &spec.products), ("handles", &spec.handles), ("not", &spec.not)];
+        for (key, rules) in lists {
             for r in rules {
-                let r = if key == "handles" && !r.starts_with('@') { format!("@{r}") } else { r.clone() };
-                include.push(words(key, &r)?);
+                let (r, variants) = match key {
+                    "handles" if !r.starts_with('@') => (format!("@{r}"), Vec::new()),
+                    "handles" => (r.clone(), Vec::new()),
+                    _ => (r.clone(), letter_digit_variants(r)),
+                };
+                let into = if key == "not" { &mut exclude } else { &mut include };
+                into.push(words(key, &r)?);
+                for v in variants.iter().filter(|v| keeps_every_word(v)) {
+                    into.push(words(key, v)?);
+                }
             }
         }
-        let exclude = spec.not.iter().map(|r| words("not", r)).collect::<Result<_, _>>()?;
-        let n = include.len();
+        let n = spec.terms.len() + spec.products.len() + spec.handles.len();
         Ok(RelevanceRules { forms, include, exclude, labels: Task::Relevance.labels(), name: format!("rules ({n} terms, {} exclusions)", spec.not.len()) })
     }
 
@@ -236,6 +273,15 @@ mod tests {
         assert!(rel(&products, "ax 500 bestellt"));
         assert!(!rel(&products, "Die AX-300 ist da"), "a product's number is part of its name");
         assert!(!rel(&products, "Laserzelle LZ 5 geliefert"));
+        assert!(rel(&products, "Unsere AX500 läuft seit Jahren"), "a product typed glued");
+        assert!(rel(&products, "Laserzelle LZ3 geliefert"), "glued inside a phrase");
+        assert!(!rel(&products, "Die AX300 ist da"));
+        let glued = rules(&["ID3"]);
+        assert!(rel(&glued, "Der ID 3 im Test") && rel(&glued, "Der ID-3 im Test") && rel(&glued, "Der ID3 im Test"), "a glued rule, written apart");
+        assert!(!rel(&glued, "Der ID 4 im Test"));
+        assert_eq!(letter_digit_variants("AX-500"), ["AX500"]);
+        assert_eq!(letter_digit_variants("LZ3"), ["LZ 3"]);
+        assert!(letter_digit_variants("Auerhahn Maschinenbau").is_empty());
         let spec = RelevanceSpec { terms: vec!["Auerhahn".into()], ..Default::default() };
         let other = RelevanceSpec { products: vec!["Auerhahn".into()], ..Default::default() };
         assert_ne!(spec.fingerprint(), other.fingerprint(), "the same words in another list are other rules");
