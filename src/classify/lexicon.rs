@@ -469,6 +469,10 @@ mod tests {
         }
         assert_eq!(label("Rückgabe lief unkompliziert"), "positive");
         assert_eq!(label("Mülltrennung ab Januar"), "neutral", "a compound is not read by its last part");
+        for text in ["Die Hunde fressen Trockenfutter", "Eine Spinne im Keller"] {
+            assert_eq!(label(text), "neutral", "{text}: `Fresse`, `Spinner` are matched as written");
+        }
+        assert_eq!(label("Halt die Fresse"), "negative");
     }
 
     #[test]
