@@ -17,11 +17,12 @@ pub enum LoadError {
     Definition { name: String, source: DefinitionError },
     #[error("{name}: trained with other normalizer settings ({model:?}) than the pipeline ({pipeline:?})")]
     Normalizer { name: String, model: NormalizerSettings, pipeline: NormalizerSettings },
-    /// A model saved before the normalizer read `fuer` as `für` (its settings lack `umlauts`).
+    /// A model trained with another revision of the normalizer's rules
+    /// ([`crate::normalize::REVISION`]).
     #[error(
-        "{name}: trained by an older resonanz that read words typed without umlauts (`fuer`) apart from `für`; train it again with this one (an adapted model: `train --base` the shipped model with the same labels)"
+        "{name}: trained with revision {model} of the normalizer's rules, this resonanz reads text by revision {pipeline} (1: `fuer` read as `für`; 2: emoji never negated); train it again with this one (an adapted model: `train --base` the shipped model with the same labels)"
     )]
-    NormalizerBeforeUmlauts { name: String },
+    NormalizerRevision { name: String, model: u32, pipeline: u32 },
     #[error("{name}/stack.json: not a resonanz stacker: {source}")]
     StackJson { name: String, source: serde_json::Error },
     #[error("{name}/stack.json: stacker format {found}, this resonanz reads format {}", super::stacked::STACK_FORMAT)]

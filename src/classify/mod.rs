@@ -202,8 +202,8 @@ fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
 /// A trained model must normalize text as the pipeline does.
 pub(crate) fn same_normalizer(m: &linear::LinearModel, name: &str, normalizer: &Normalizer) -> Result<(), LoadError> {
     let pipeline = normalizer.settings();
-    if m.normalizer != pipeline && m.normalizer == (NormalizerSettings { umlauts: false, ..pipeline }) {
-        return Err(LoadError::NormalizerBeforeUmlauts { name: name.to_string() });
+    if m.normalizer.revision != pipeline.revision && m.normalizer == (NormalizerSettings { revision: m.normalizer.revision, ..pipeline }) {
+        return Err(LoadError::NormalizerRevision { name: name.to_string(), model: m.normalizer.revision, pipeline: pipeline.revision });
     }
     if m.normalizer != pipeline {
         return Err(LoadError::Normalizer { name: name.to_string(), model: m.normalizer, pipeline: normalizer.settings() });

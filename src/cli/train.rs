@@ -90,7 +90,12 @@ pub fn train(a: TrainArgs) -> Result<u8, Error> {
         fit::{self as train, Algorithm, Corpus, TrainParams},
     };
     let started = std::time::Instant::now();
-    let normalizer = Normalizer::new(NormalizerSettings { stem: !a.no_stem, stop_words: !a.keep_stop_words, negation: !a.no_negation, umlauts: true });
+    let normalizer = Normalizer::new(NormalizerSettings {
+        stem: !a.no_stem,
+        stop_words: !a.keep_stop_words,
+        negation: !a.no_negation,
+        revision: resonanz::normalize::REVISION,
+    });
     let features = FeatureSettings { char_min: a.chars.0, char_max: a.chars.1, ..FeatureSettings::default() };
     if !a.corpus.is_empty() {
         return train_cross_domain(&a, &normalizer, features, started);

@@ -1,13 +1,13 @@
 //! Normalize: German social-media text → terms for classifiers. One [`Normalizer`], used
-//! the same way in training and in the pipeline (its [`NormalizerSettings`] are saved with
-//! every model).
+//! the same way in training and in the pipeline (its [`NormalizerSettings`], with the
+//! [`REVISION`] of its rules, are saved with every model).
 //!
 //! Steps: Unicode NFC → tokens ([`tokenize`]: URLs, @users, #hashtags with their CamelCase
 //! parts, numbers, emoji, emoticons) → lowercase with `ß` → `ss` (so `Straße` = `strasse`)
 //! → elongations collapsed (`suuuper` → `super`, marked as emphasis) → a word typed
 //! without umlauts given them where safe (`fuer` = `für`: [`umlauts_from_ascii`]) → negation scope
 //! (`nicht`, `kein…`, `nie`, `ohne`, `weder`, `nichts` mark the following words until
-//! punctuation) → contrast (`aber`, `jedoch`, … mark the words of their sentence before and
+//! punctuation or an emoji or emoticon, which is never negated) → contrast (`aber`, `jedoch`, … mark the words of their sentence before and
 //! after them: [`Clause`]) → stop words removed (never a negation or intensifier) →
 //! Snowball German stemming (rust-stemmers).
 
@@ -29,17 +29,24 @@ pub struct NormalizerSettings {
     pub stem: bool,
     pub stop_words: bool,
     pub negation: bool,
-    /// Words typed without umlauts read with them (`fuer` = `für`: [`umlauts_from_ascii`]).
-    /// Missing in the settings of a model saved before this step existed: such a model was
-    /// trained on `fuer` and `für` as different words, so it reads `false` and the pipeline
-    /// refuses it ([`crate::classify::LoadError`]) rather than feed it terms it never saw.
+    /// The revision of the normalizer's rules a model was trained with ([`REVISION`] when
+    /// this build trains it; 0 in models saved before revisions were recorded). The
+    /// normalizer always applies this build's rules, so the pipeline refuses a model of
+    /// another revision ([`crate::classify::LoadError`]) rather than feed it terms it never
+    /// saw.
     #[serde(default)]
-    pub umlauts: bool,
+    pub revision: u32,
 }
+
+/// The revision of the normalizer's rules: 1 reads words typed without umlauts with them
+/// (`fuer` = `für`: [`umlauts_from_ascii`]; 2026-12-07, tenth session), 2 keeps emoji and
+/// emoticons out of a negation's scope and ends the scope at them (`nicht mehr 😭` is not a
+/// negated 😭; eleventh session). Raise it with every change to the terms of a text.
+pub const REVISION: u32 = 2;
 
 impl Default for NormalizerSettings {
     fn default() -> Self {
-        NormalizerSettings { stem: true, stop_words: true, negation: true, umlauts: true }
+        NormalizerSettings { stem: true, stop_words: true, negation: true, revision: REVISION }
     }
 }
 
@@ -208,7 +215,12 @@ impl Normalizer {
                     out.push(t);
                 }
                 Kind::User => out.push(Term::new(tok.text.to_lowercase(), false, false, tok.kind)),
-                Kind::Emoji | Kind::Emoticon => out.push(Term::new(tok.text.to_string(), negated, false, tok.kind)),
+                Kind::Emoji | Kind::Emoticon => {
+                    // The writer's own feeling, never negated; like a full stop it ends the
+                    // negation's scope (`will nicht mehr 😭 morgen gut`).
+                    negated = false;
+                    out.push(Term::new(tok.text.to_string(), false, false, tok.kind));
+                }
                 Kind::Hashtag => {
                     let body = &tok.text[1..];
                     out.push(Term::new(format!("#{}", fold(body).0), false, false, tok.kind));
@@ -276,7 +288,7 @@ impl Normalizer {
     /// dropped: a stop word, or nothing left), and whether it opens a contrast.
     fn word_entry(&self, word: &str) -> WordEntry {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
-        let (lower, elongated) = if self.settings.umlauts { written(word) } else { fold(word) };
+        let (lower, elongated) = written(word);
         let contrast = CONTRASTS.contains(&lower.as_str());
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
             return WordEntry { term: None, contrast };
@@ -445,6 +457,8 @@ mod tests {
         assert_eq!(features("nicht gut, aber schön"), vec!["nicht", "¬gut", "schon"]);
         assert_eq!(features("kein guter Service!"), vec!["kein", "¬gut", "¬servic", "!"]);
         assert_eq!(features("ohne Verspätung"), vec!["ohne", "¬verspat"]);
+        assert_eq!(features("will nicht mehr 😭 morgen"), vec!["will", "nicht", "¬mehr", "😭", "morg"], "emoji: never negated, the scope ends");
+        assert_eq!(features("ohne Worte :("), vec!["ohne", "¬wort", ":("]);
     }
 
     #[test]
@@ -524,13 +538,10 @@ mod tests {
     }
 
     #[test]
-    fn settings_saved_before_the_umlaut_step_read_as_without_it() {
+    fn settings_saved_before_revisions_read_as_revision_0() {
         let old: NormalizerSettings = serde_json::from_str(r#"{"stem":true,"stop_words":true,"negation":true}"#).unwrap();
-        assert_eq!(old, NormalizerSettings { umlauts: false, ..NormalizerSettings::default() });
-        assert!(NormalizerSettings::default().umlauts);
-        let as_trained = Normalizer::new(old);
-        assert_ne!(as_trained.normalize("schoen")[0].key, as_trained.normalize("schön")[0].key);
-        assert_ne!(as_trained.normalize("schoen")[0].surface, Normalizer::default().normalize("schoen")[0].surface);
+        assert_eq!(old, NormalizerSettings { revision: 0, ..NormalizerSettings::default() });
+        assert_eq!(NormalizerSettings::default().revision, REVISION);
     }
     #[test]
     fn composed_and_decomposed_umlauts_are_equal() {
