@@ -127,7 +127,7 @@ fn bad_training_data_and_bad_models_are_clear_errors() {
     let e = stderr(&o);
     assert!(
         e.starts_with("resonanz: error: models/old")
-            && e.contains(": trained with revision 0 of the normalizer's rules, this resonanz reads text by revision 2"),
+            && e.contains(": trained with revision 0 of the normalizer's rules, this resonanz reads text by revision 3"),
         "{e}"
     );
     assert!(!dir.path().join("out").exists(), "nothing written on a model error");

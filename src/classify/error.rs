@@ -20,7 +20,7 @@ pub enum LoadError {
     /// A model trained with another revision of the normalizer's rules
     /// ([`crate::normalize::REVISION`]).
     #[error(
-        "{name}: trained with revision {model} of the normalizer's rules, this resonanz reads text by revision {pipeline} (1: `fuer` read as `für`; 2: emoji never negated); train it again with this one (an adapted model: `train --base` the shipped model with the same labels)"
+        "{name}: trained with revision {model} of the normalizer's rules, this resonanz reads text by revision {pipeline} (1: `fuer` read as `für`; 2: emoji never negated; 3: `aber`, `und` end a negation, `nicht nur` opens none); train it again with this one (an adapted model: `train --base` the shipped model with the same labels)"
     )]
     NormalizerRevision { name: String, model: u32, pipeline: u32 },
     #[error("{name}/stack.json: not a resonanz stacker: {source}")]

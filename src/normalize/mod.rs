@@ -3,13 +3,14 @@
 //! [`REVISION`] of its rules, are saved with every model).
 //!
 //! Steps: Unicode NFC → tokens ([`tokenize`]: URLs, @users, #hashtags with their CamelCase
-//! parts, numbers, emoji, emoticons) → lowercase with `ß` → `ss` (so `Straße` = `strasse`)
-//! → elongations collapsed (`suuuper` → `super`, marked as emphasis) → a word typed
-//! without umlauts given them where safe (`fuer` = `für`: [`umlauts_from_ascii`]) → negation scope
+//! parts, numbers, emoji, emoticons) → lowercase with `ß` → `ss` (so `Straße` = `strasse`) →
+//! elongations collapsed (`suuuper` → `super`, marked as emphasis) → a word typed without
+//! umlauts given them where safe (`fuer` = `für`: [`umlauts_from_ascii`]) → negation scope
 //! (`nicht`, `kein…`, `nie`, `ohne`, `weder`, `nichts` mark the following words until
-//! punctuation or an emoji or emoticon, which is never negated) → contrast (`aber`, `jedoch`, … mark the words of their sentence before and
-//! after them: [`Clause`]) → stop words removed (never a negation or intensifier) →
-//! Snowball German stemming (rust-stemmers).
+//! punctuation, an emoji or emoticon (never negated itself), a contrast word or `und`; `nicht
+//! nur` marks none) → contrast (`aber`, `jedoch`, … mark the words of their sentence before and
+//! after them: [`Clause`]) → stop words removed (never a negation or intensifier) → Snowball
+//! German stemming (rust-stemmers).
 
 pub mod language;
 pub mod stopwords;
@@ -41,8 +42,10 @@ pub struct NormalizerSettings {
 /// The revision of the normalizer's rules: 1 reads words typed without umlauts with them
 /// (`fuer` = `für`: [`umlauts_from_ascii`]; 2026-12-07, tenth session), 2 keeps emoji and
 /// emoticons out of a negation's scope and ends the scope at them (`nicht mehr 😭` is not a
-/// negated 😭; eleventh session). Raise it with every change to the terms of a text.
-pub const REVISION: u32 = 2;
+/// negated 😭; eleventh session), 3 ends the scope at a contrast or `und` (`nicht billig,
+/// aber gut`) and opens none at `nicht nur` (same session). Raise it with every change to
+/// the terms of a text.
+pub const REVISION: u32 = 3;
 
 impl Default for NormalizerSettings {
     fn default() -> Self {
@@ -194,7 +197,8 @@ impl Normalizer {
         let mut negated = false;
         // Where the sentence began in `out`, and whether a contrast was seen in it.
         let (mut sentence, mut contrasted) = (0, false);
-        for tok in tokenize::tokenize(&nfc) {
+        let mut tokens = tokenize::tokenize(&nfc).into_iter().peekable();
+        while let Some(tok) = tokens.next() {
             let first = out.len();
             match tok.kind {
                 Kind::Punct => {
@@ -225,7 +229,7 @@ impl Normalizer {
                     let body = &tok.text[1..];
                     out.push(Term::new(format!("#{}", fold(body).0), false, false, tok.kind));
                     for part in tokenize::camel_parts(body) {
-                        self.push_word(part, negated, out);
+                        self.push_word(part, &mut negated.clone(), out);
                     }
                 }
                 Kind::Word => {
@@ -234,9 +238,12 @@ impl Normalizer {
                         self.settings.negation && matches!(tok.text.as_bytes().first(), Some(b'n' | b'N' | b'k' | b'K' | b'o' | b'O' | b'w' | b'W'));
                     let negator = maybe_negator.then(|| fold(tok.text).0).filter(|lower| is_negator(lower));
                     if let Some(lower) = negator {
-                        negated = true;
+                        // `nicht nur …, sondern auch` negates nothing.
+                        let not_only =
+                            lower == "nicht" && tokens.peek().is_some_and(|t| t.kind == Kind::Word && matches!(fold(t.text).0.as_str(), "nur" | "bloss"));
+                        negated = !not_only;
                         out.push(Term::new(lower, false, false, Kind::Word));
-                    } else if self.push_word(tok.text, negated, out) {
+                    } else if self.push_word(tok.text, &mut negated, out) {
                         for t in &mut out[sentence..first] {
                             t.clause = Clause::BeforeContrast;
                         }
@@ -261,8 +268,10 @@ impl Normalizer {
 
     /// A word as it will appear: folded, filtered, stemmed. Memoized per thread by the raw
     /// word's 64-bit key (most words of a corpus repeat), so a repeated word costs one
-    /// lookup and one copy. Returns whether the word opens a contrast ([`Clause`]).
-    fn push_word(&self, word: &str, negated: bool, out: &mut Vec<Term>) -> bool {
+    /// lookup and one copy. Returns whether the word opens a contrast ([`Clause`]); a
+    /// contrast or `und` ends the negation's scope (`nicht billig, aber gut`, `kein Problem
+    /// und alles super`), the word itself included.
+    fn push_word(&self, word: &str, negated: &mut bool, out: &mut Vec<Term>) -> bool {
         WORDS.with_borrow_mut(|cache| {
             if cache.settings != Some(self.settings) || cache.map.len() >= 200_000 {
                 cache.map.clear(); // other settings, or bounded memory on open vocabularies
@@ -276,8 +285,11 @@ impl Normalizer {
                     cache.map.entry(raw).or_insert(e)
                 }
             };
+            if entry.contrast || entry.and {
+                *negated = false;
+            }
             if let Some(WordTerm { text, key, surface, emphasized }) = &entry.term {
-                let negated = negated && self.settings.negation;
+                let negated = *negated && self.settings.negation;
                 out.push(Term { text: text.clone(), key: *key, surface: *surface, negated, emphasized: *emphasized, kind: Kind::Word, clause: Clause::Plain });
             }
             entry.contrast
@@ -290,23 +302,25 @@ impl Normalizer {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
         let (lower, elongated) = written(word);
         let contrast = CONTRASTS.contains(&lower.as_str());
+        let and = lower == "und";
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
-            return WordEntry { term: None, contrast };
+            return WordEntry { term: None, contrast, and };
         }
         let surface = term_key(&lower);
         let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
         if text.is_empty() {
-            return WordEntry { term: None, contrast };
+            return WordEntry { term: None, contrast, and };
         }
-        WordEntry { term: Some(WordTerm { key: term_key(&text), surface, text: text.into(), emphasized: caps || elongated }), contrast }
+        WordEntry { term: Some(WordTerm { key: term_key(&text), surface, text: text.into(), emphasized: caps || elongated }), contrast, and }
     }
 }
 
-/// A raw word as the normalizer keeps it: its term (`None` when the word is dropped), and
-/// whether it opens a contrast.
+/// A raw word as the normalizer keeps it: its term (`None` when the word is dropped),
+/// whether it opens a contrast, and whether it is `und` (both end a negation's scope).
 struct WordEntry {
     term: Option<WordTerm>,
     contrast: bool,
+    and: bool,
 }
 
 /// What a kept word's [`Term`] is made of.
@@ -459,6 +473,10 @@ mod tests {
         assert_eq!(features("ohne Verspätung"), vec!["ohne", "¬verspat"]);
         assert_eq!(features("will nicht mehr 😭 morgen"), vec!["will", "nicht", "¬mehr", "😭", "morg"], "emoji: never negated, the scope ends");
         assert_eq!(features("ohne Worte :("), vec!["ohne", "¬wort", ":("]);
+        assert_eq!(features("nicht billig aber gut"), vec!["nicht", "¬billig", "gut"], "a contrast ends the scope");
+        assert_eq!(features("keine Probleme und alles super"), vec!["keine", "¬problem", "sup"], "so does `und`");
+        assert_eq!(features("nicht nur schnell, sondern auch freundlich"), vec!["nicht", "schnell", "sond", "freundlich"], "`nicht nur` negates nothing");
+        assert_eq!(features("nicht einmal schnell"), vec!["nicht", "¬einmal", "¬schnell"]);
     }
 
     #[test]
