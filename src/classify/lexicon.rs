@@ -473,6 +473,10 @@ mod tests {
             assert_eq!(label(text), "neutral", "{text}: `Fresse`, `Spinner` are matched as written");
         }
         assert_eq!(label("Halt die Fresse"), "negative");
+        // Customer-service complaints without a polar word.
+        for text in ["bis heute keine Antwort", "noch immer keine Rückmeldung", "Der Support könnte schneller sein"] {
+            assert_eq!(label(text), "negative", "{text}");
+        }
     }
 
     #[test]
