@@ -14,7 +14,7 @@ use super::{Classifier, Prediction, Task};
 use crate::normalize::tokenize::{is_emoji_modifier, Kind};
 use crate::normalize::{stem_letters, term_key, Clause, Normalizer, Term};
 
-const BUILTIN: &str = include_str!("lexicon_de.toml");
+pub(crate) const BUILTIN: &str = include_str!("lexicon_de.toml");
 
 /// Scores with |score| below this are neutral.
 pub const NEUTRAL_BAND: f32 = 0.3;

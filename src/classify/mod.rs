@@ -167,10 +167,20 @@ pub fn shipped_route_model() -> String {
 }
 
 /// `#` and 8 hex digits of the FNV-1a hash of a model's files, for `model_version`: it
-/// changes whenever the model does (retrained, another stacker), not only with its name.
+/// changes whenever the model does (retrained, another stacker, for a stacker or the
+/// lexicon alone another built-in lexicon), not only with its name.
 pub(crate) fn fingerprint(texts: &[&str]) -> String {
     let bytes: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
     format!("#{:08x}", crate::hash::fnv1a(&bytes) >> 32)
+}
+
+/// [`fingerprint`] of a trained model: its `model.json`, and with a stacker its
+/// `stack.json` and the built-in lexicon the stacker reads.
+pub(crate) fn model_fingerprint(json: &str, stack: Option<&str>) -> String {
+    match stack {
+        Some(stack) => fingerprint(&[json, stack, lexicon::BUILTIN]),
+        None => fingerprint(&[json]),
+    }
 }
 
 /// A shipped model's JSON, compressed by `build.rs` from the file under `models/`.
@@ -192,7 +202,7 @@ fn shipped_stacked(normalizer: &Normalizer) -> Result<Loaded, LoadError> {
         || {
             let json = shipped_model(Task::Sentiment);
             let m = linear::LinearModel::from_json(&json, path, Some(Task::Sentiment));
-            (m, fingerprint(&[&json, SHIPPED_STACK]), parse_beside(Some(&shipped_route_model()), &path.join("route.json")))
+            (m, model_fingerprint(&json, Some(SHIPPED_STACK)), parse_beside(Some(&shipped_route_model()), &path.join("route.json")))
         },
         || parse_beside(Some(&shipped_gate()), &path.join("domains.json")),
     );
@@ -307,7 +317,7 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
         let inner = load_classifier(model, Some(task.unwrap_or(Task::Sentiment)), normalizer)?;
         let e = ensemble::Ensemble::new(inner.classifier, lexicon::LexiconSentiment::builtin(normalizer), weight)
             .map_err(|source| LoadError::Combine { name: spec.to_string(), source })?;
-        return Ok(Loaded { classifier: Box::new(e), version: format!("{}+lexicon:{weight}", inner.version) });
+        return Ok(Loaded { classifier: Box::new(e), version: format!("{}+lexicon:{weight}{}", inner.version, fingerprint(&[lexicon::BUILTIN])) });
     }
     let trained = |m: linear::LinearModel, version: String| -> Result<Loaded, LoadError> {
         same_normalizer(&m, &version, normalizer)?;
@@ -319,12 +329,13 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
             let path = format!("models/{}", task.as_str());
             let json = shipped_model(task);
             let m = linear::LinearModel::from_json(&json, std::path::Path::new(&path), Some(task))?;
-            let version = trained_version(&path, &m, None, &fingerprint(&[&json]));
+            let version = trained_version(&path, &m, None, &model_fingerprint(&json, None));
             trained(m, version)
         }
-        "lexicon" if or_sentiment == Task::Sentiment => {
-            Ok(Loaded { classifier: Box::new(lexicon::LexiconSentiment::builtin(normalizer)), version: "lexicon-de".into() })
-        }
+        "lexicon" if or_sentiment == Task::Sentiment => Ok(Loaded {
+            classifier: Box::new(lexicon::LexiconSentiment::builtin(normalizer)),
+            version: format!("lexicon-de{}", fingerprint(&[lexicon::BUILTIN])),
+        }),
         path if path.ends_with(".toml") && or_sentiment == Task::Sentiment => {
             let text = read(std::path::Path::new(path))?;
             let l = lexicon::LexiconSentiment::from_toml(&text, normalizer).map_err(|source| LoadError::Definition { name: path.to_string(), source })?;
@@ -338,10 +349,10 @@ pub fn load_classifier(spec: &str, task: Option<Task>, normalizer: &Normalizer) 
             let stack = file.with_file_name("stack.json");
             if m.task == Task::Sentiment && stack.is_file() {
                 let text = read(&stack)?;
-                let fp = fingerprint(&[&json, &text]);
+                let fp = model_fingerprint(&json, Some(&text));
                 return stacked_from(m, read_beside(&file, "domains.json")?, read_beside(&file, "route.json")?, &text, &fp, path, normalizer);
             }
-            let version = trained_version(path, &m, None, &fingerprint(&[&json]));
+            let version = trained_version(path, &m, None, &model_fingerprint(&json, None));
             trained(m, version)
         }
     }
@@ -714,5 +725,16 @@ mod tests {
         std::fs::write(dir.path().join("stack.json"), stack.replacen("\"weights\": [\n    0.", "\"weights\": [\n    1.", 1)).unwrap();
         let other = version(spec);
         assert_ne!(other.rsplit_once('#').unwrap().1, fp, "{other}");
+        // The stacker reads the built-in lexicon: its text is part of the fingerprint, and
+        // the lexicon alone and `MODEL+lexicon` name the lexicon by its hash too.
+        let json = shipped_model(Task::Sentiment);
+        assert_eq!(model_fingerprint(&json, Some(SHIPPED_STACK)), fingerprint(&[&json, SHIPPED_STACK, lexicon::BUILTIN]));
+        assert_ne!(model_fingerprint(&json, Some(SHIPPED_STACK)), fingerprint(&[&json, SHIPPED_STACK]));
+        let lexicon_fp = fingerprint(&[lexicon::BUILTIN]);
+        assert_eq!(version("lexicon"), format!("lexicon-de{lexicon_fp}"));
+        let plain = tempfile::tempdir().unwrap();
+        std::fs::copy("models/sentiment/model.json", plain.path().join("model.json")).unwrap();
+        let ensemble = version(&format!("{}+lexicon:4", plain.path().display()));
+        assert!(ensemble.ends_with(&format!("+lexicon:4{lexicon_fp}")), "{ensemble}");
     }
 }

@@ -441,7 +441,7 @@ pub fn describe_models(model_version: &str, lang: Lang) -> String {
         match key {
             "sentiment" => {
                 let (model, rest) = value.split_once(':').unwrap_or((value, ""));
-                let what = if value == "lexicon-de" || value.starts_with("lexicon:") {
+                let what = if value.starts_with("lexicon-de#") || value.starts_with("lexicon:") {
                     w("Stimmungslexikon", "sentiment lexicon")
                 } else if model == "models/sentiment" {
                     w("mitgeliefertes allgemeines Stimmungsmodell", "shipped general sentiment model")

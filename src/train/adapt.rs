@@ -68,8 +68,7 @@ impl Base {
         let stack = stack_json.as_deref().map(|text| crate::classify::parse_stack(text, spec)).transpose()?;
         // As `load_classifier` names it (the shipped one by its folder).
         let name = if spec == "default" { path.display().to_string() } else { spec.to_string() };
-        let files: Vec<&str> = [Some(json.as_str()), stack_json.as_deref()].into_iter().flatten().collect();
-        let version = crate::classify::trained_version(&name, &model, stack.as_ref(), &crate::classify::fingerprint(&files));
+        let version = crate::classify::trained_version(&name, &model, stack.as_ref(), &crate::classify::model_fingerprint(&json, stack_json.as_deref()));
         let fingerprint = format!("{:016x}", crate::normalize::term_key(&json));
         Ok(Base { record: BaseModel { name: spec.to_string(), version, fingerprint }, model, stack, gate, route_model })
     }
