@@ -65,6 +65,15 @@ struct LexiconFile {
     compounds: CompoundsFile,
 }
 
+impl LexiconFile {
+    /// The `[positive]` and `[negative]` words with their signed weights, each with its
+    /// table's name; a word in both tables comes twice, the negative last.
+    fn signed_words(&self) -> impl Iterator<Item = (&'static str, &str, f32)> {
+        let positive = self.positive.iter().map(|(w, v)| ("positive", w.as_str(), v.abs()));
+        positive.chain(self.negative.iter().map(|(w, v)| ("negative", w.as_str(), -v.abs())))
+    }
+}
+
 /// `[compounds]`: German writes an evaluation into one word (`Scheißservice`, `sauteuer`,
 /// `störungsfrei`). Looked at only for a word the tables above do not know. Not by a last
 /// part (`Bahnchaos`): terms are stems, and on stems `Pleite` ends `Backupleitung`.
@@ -109,7 +118,8 @@ struct Compounds {
 }
 
 impl Compounds {
-    fn new(file: &LexiconFile, spec: &CompoundsFile, normalizer: &Normalizer) -> Compounds {
+    fn new(file: &LexiconFile, normalizer: &Normalizer) -> Compounds {
+        let spec = &file.compounds;
         // A word stemmed as the end of a long word: behind a prefix that puts it inside the
         // stemmer's regions R1 and R2, as in a real compound.
         const PAD: &str = "babab";
@@ -121,12 +131,7 @@ impl Compounds {
             }
         };
         let (mut tails, mut firsts_of) = (WordMap::default(), WordMap::default());
-        let polar = file
-            .positive
-            .iter()
-            .map(|(w, v)| (w, v.abs()))
-            .chain(file.negative.iter().map(|(w, v)| (w, -v.abs())))
-            .chain(file.exact.iter().map(|(w, v)| (w, *v)));
+        let polar = file.signed_words().map(|(_, w, v)| (w, v)).chain(file.exact.iter().map(|(w, v)| (w.as_str(), *v)));
         for (w, v) in polar {
             if let Some(t) = as_tail(w).filter(|t| t.len() >= MIN_PART) {
                 tails.entry(term_key(&t)).or_insert(v);
@@ -230,14 +235,9 @@ impl LexiconSentiment {
             term
         };
         let mut polarity = WordMap::default();
-        for (w, v) in &file.positive {
-            if let Some(t) = entry("positive", w, &|_| true) {
-                polarity.insert(t.key, v.abs());
-            }
-        }
-        for (w, v) in &file.negative {
-            if let Some(t) = entry("negative", w, &|_| true) {
-                polarity.insert(t.key, -v.abs());
+        for (table, w, v) in file.signed_words() {
+            if let Some(t) = entry(table, w, &|_| true) {
+                polarity.insert(t.key, v);
             }
         }
         for (w, v) in &file.emoji {
@@ -291,7 +291,7 @@ impl LexiconSentiment {
             return Err(super::DefinitionError::Resolvers(not_positive));
         }
         resolvers.sort_unstable();
-        let compounds = Compounds::new(&file, &file.compounds, normalizer);
+        let compounds = Compounds::new(&file, normalizer);
         Ok(LexiconSentiment { polarity, exact, intensifiers, phrases, resolvers, compounds, labels: Task::Sentiment.labels() })
     }
 

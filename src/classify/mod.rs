@@ -216,7 +216,7 @@ pub(crate) fn same_normalizer(m: &linear::LinearModel, name: &str, normalizer: &
         return Err(LoadError::NormalizerRevision { name: name.to_string(), model: m.normalizer.revision, pipeline: pipeline.revision });
     }
     if m.normalizer != pipeline {
-        return Err(LoadError::Normalizer { name: name.to_string(), model: m.normalizer, pipeline: normalizer.settings() });
+        return Err(LoadError::Normalizer { name: name.to_string(), model: m.normalizer, pipeline });
     }
     Ok(())
 }
@@ -506,7 +506,7 @@ impl MentionClassifier {
     /// Adds the brand's `[relevance]` rules; `model_version` names them.
     pub fn with_relevance_rules(mut self, spec: &relevance::RelevanceSpec) -> Result<MentionClassifier, DefinitionError> {
         let rules = relevance::RelevanceRules::new(spec, &self.normalizer)?;
-        let part = format!("rules:{} terms, {} exclusions{}", spec.terms.len() + spec.products.len() + spec.handles.len(), spec.not.len(), spec.fingerprint());
+        let part = format!("rules:{} terms, {} exclusions{}", spec.include_count(), spec.not.len(), spec.fingerprint());
         // `sentiment=…;relevance=…;topics=…` (from_specs): the rules join a relevance
         // model's field, or become the field after sentiment.
         let mut fields: Vec<String> = self.version.split(';').map(str::to_string).collect();

@@ -35,7 +35,17 @@ pub struct RelevanceSpec {
 
 impl RelevanceSpec {
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty() && self.products.is_empty() && self.handles.is_empty()
+        self.include_count() == 0
+    }
+
+    /// How many rules name the brand (terms, products, handles).
+    pub fn include_count(&self) -> usize {
+        self.terms.len() + self.products.len() + self.handles.len()
+    }
+
+    /// Each list with its key in `report.toml`, the exclusions (`not`) last.
+    fn lists(&self) -> [(&'static str, &Vec<String>); 4] {
+        [("terms", &self.terms), ("products", &self.products), ("handles", &self.handles), ("not", &self.not)]
     }
 
     /// `#` and 8 hex digits of the rules and of the way they are matched, for
@@ -43,8 +53,7 @@ impl RelevanceSpec {
     /// before 2026-12-07, no glued product names before its eleventh session), name theirs
     /// differently (`merge` lists every version it adds up).
     pub fn fingerprint(&self) -> String {
-        let lists = [("terms", &self.terms), ("products", &self.products), ("handles", &self.handles), ("not", &self.not)]
-            .map(|(key, rules)| format!("{key}:{}\n", rules.join("\n")));
+        let lists = self.lists().map(|(key, rules)| format!("{key}:{}\n", rules.join("\n")));
         super::fingerprint(&["written forms, numbers as written, letters and digits glued or apart\n", &lists[0], &lists[1], &lists[2], &lists[3]])
     }
 }
@@ -160,8 +169,7 @@ impl RelevanceRules {
             normalizer.normalize(v).len() == tokens
         };
         let (mut include, mut exclude) = (Vec::new(), Vec::new());
-        let lists = [("terms", &spec.terms), ("products", &spec.products), ("handles", &spec.handles), ("not", &spec.not)];
-        for (key, rules) in lists {
+        for (key, rules) in spec.lists() {
             for r in rules {
                 let (r, variants) = match key {
                     "handles" if !r.starts_with('@') => (format!("@{r}"), Vec::new()),
@@ -175,8 +183,8 @@ impl RelevanceRules {
                 }
             }
         }
-        let n = spec.terms.len() + spec.products.len() + spec.handles.len();
-        Ok(RelevanceRules { forms, include, exclude, labels: Task::Relevance.labels(), name: format!("rules ({n} terms, {} exclusions)", spec.not.len()) })
+        let name = format!("rules ({} terms, {} exclusions)", spec.include_count(), spec.not.len());
+        Ok(RelevanceRules { forms, include, exclude, labels: Task::Relevance.labels(), name })
     }
 
     /// Whether the terms name the brand and no exclusion.

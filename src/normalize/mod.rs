@@ -285,7 +285,7 @@ impl Normalizer {
                     cache.map.entry(raw).or_insert(e)
                 }
             };
-            if entry.contrast || entry.and {
+            if entry.ends_negation {
                 *negated = false;
             }
             if let Some(WordTerm { text, key, surface, emphasized }) = &entry.term {
@@ -302,25 +302,25 @@ impl Normalizer {
         let caps = word.chars().count() >= 3 && word.chars().all(|c| !c.is_lowercase()) && word.chars().any(char::is_alphabetic);
         let (lower, elongated) = written(word);
         let contrast = CONTRASTS.contains(&lower.as_str());
-        let and = lower == "und";
+        let ends_negation = contrast || lower == "und";
         if self.settings.stop_words && stopwords::is_stop_word(&lower) {
-            return WordEntry { term: None, contrast, and };
+            return WordEntry { term: None, contrast, ends_negation };
         }
         let surface = term_key(&lower);
         let text = if self.settings.stem { self.stemmer.stem(&lower).into_owned() } else { lower };
         if text.is_empty() {
-            return WordEntry { term: None, contrast, and };
+            return WordEntry { term: None, contrast, ends_negation };
         }
-        WordEntry { term: Some(WordTerm { key: term_key(&text), surface, text: text.into(), emphasized: caps || elongated }), contrast, and }
+        WordEntry { term: Some(WordTerm { key: term_key(&text), surface, text: text.into(), emphasized: caps || elongated }), contrast, ends_negation }
     }
 }
 
 /// A raw word as the normalizer keeps it: its term (`None` when the word is dropped),
-/// whether it opens a contrast, and whether it is `und` (both end a negation's scope).
+/// whether it opens a contrast, and whether it ends a negation's scope (a contrast or `und`).
 struct WordEntry {
     term: Option<WordTerm>,
     contrast: bool,
-    and: bool,
+    ends_negation: bool,
 }
 
 /// What a kept word's [`Term`] is made of.
@@ -561,6 +561,7 @@ mod tests {
         assert_eq!(old, NormalizerSettings { revision: 0, ..NormalizerSettings::default() });
         assert_eq!(NormalizerSettings::default().revision, REVISION);
     }
+
     #[test]
     fn composed_and_decomposed_umlauts_are_equal() {
         assert_eq!(features("Gr\u{00fc}\u{00df}e"), features("Gru\u{0308}\u{00df}e"));
